@@ -1,0 +1,90 @@
+"""The ``campaign`` command line: parses, calls library code, prints. Nothing below it imports click.
+
+Command modules load only when their command runs (``campaign --help`` stays fast), so each
+command's one-line help lives in :data:`COMMANDS` beside the module that implements it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from campaign import __version__
+from campaign.cli.common import CliContext, UserError
+from campaign.errors import CampaignError
+
+# name -> ("module:attribute", one-line help). Order is the order `campaign --help` shows.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("campaign.cli.setup:init", "Create the campaign database (safe to run again)."),
+    "load": ("campaign.cli.setup:load", "Load or update campaign metadata from a YAML file."),
+    "import-page": (
+        "campaign.cli.setup:import_page",
+        "Turn a pasted event page into metadata YAML to check.",
+    ),
+    "plan": ("campaign.cli.plan:plan", "Generate or refresh draft posts from the metadata."),
+    "posts": ("campaign.cli.posts:posts", "List, add, edit, approve and cancel posts."),
+    "calendar": ("campaign.cli.plan:calendar", "Show the schedule, or export it as iCalendar."),
+    "daemon": ("campaign.cli.daemon:daemon", "Publish due posts and collect, until stopped."),
+    "publish": ("campaign.cli.daemon:publish", "Publish what is due now, then exit (for cron)."),
+    "status": ("campaign.cli.daemon:status", "Daemon heartbeat, next post, counts and errors."),
+    "collect": ("campaign.cli.mentions:collect", "Fetch new posts under the campaign's query."),
+    "mentions": ("campaign.cli.mentions:mentions", "Search, review and export the conversation."),
+    "report": ("campaign.cli.mentions:report", "Summarise the conversation: text, PNG and HTML."),
+    "web": ("campaign.cli.web:web", "Serve the web console for staff and reviewers."),
+    "fake-x": ("campaign.cli.fakex:fake_x", "Run the local X API simulator for rehearsals and tests."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attr = COMMANDS[cmd_name][0].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CampaignError as e:
+            raise UserError(str(e)) from e
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    envvar="CAMPAIGN_DB",
+    default="campaign.db",
+    show_default=True,
+    help="The campaign database (also CAMPAIGN_DB).",
+)
+@click.version_option(__version__, prog_name="campaign")
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """Run a social-media campaign on X.
+
+    Event and publication metadata become posts through templates; the posts wait in a queue
+    for approval; a daemon publishes them on schedule with the campaign hashtag and collects
+    the conversation under it for review.
+
+    Start with `campaign init`, `campaign load campaign.yaml` and `campaign plan`.
+    """
+    ctx.obj = CliContext(db_path=db)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="campaign")

@@ -1,0 +1,86 @@
+"""Time: the one module that owns conversions.
+
+Aware datetimes everywhere; UTC ISO-8601 text in the database (fixed width, so text order is time
+order); the campaign's zone on screen.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from campaign.errors import CampaignError
+
+__all__ = ["UTC", "from_db", "local", "now", "parse_when", "show", "to_db", "zone"]
+
+
+def now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name`` (e.g. ``America/New_York``), or a clear error."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise CampaignError(
+            f"unknown time zone {name!r}: use an IANA name such as 'America/New_York' or 'UTC'"
+        ) from e
+
+
+def to_db(dt: datetime) -> str:
+    """``dt`` as stored: UTC, millisecond precision, e.g. ``2026-12-06T14:00:00.000+00:00``."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime cannot be stored; attach a time zone first")
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def from_db(text: str) -> datetime:
+    """A stored time back as an aware UTC datetime."""
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def local(dt: datetime, tz: tzinfo | str) -> datetime:
+    """``dt`` in the zone ``tz`` (a zone or its name)."""
+    return dt.astimezone(zone(tz) if isinstance(tz, str) else tz)
+
+
+def show(dt: datetime | str | None, tz: tzinfo | str) -> str:
+    """A time as people read it in the campaign's zone: ``2026-12-06 09:00 EST``."""
+    if dt is None:
+        return ""
+    if isinstance(dt, str):
+        dt = from_db(dt)
+    loc = local(dt, tz)
+    return loc.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def parse_when(text: str, tz: tzinfo | str | None = None) -> datetime:
+    """Parse a time a person typed: ISO 8601, e.g. ``2026-12-06T09:00-05:00``.
+
+    Without an offset the time is read in ``tz`` (the campaign's zone) when given, else refused.
+    """
+    raw = text.strip()
+    try:
+        dt = datetime.fromisoformat(raw.replace(" ", "T", 1) if "T" not in raw else raw)
+    except ValueError as e:
+        raise CampaignError(
+            f"cannot read the time {text!r}: write it as ISO 8601 with an offset, "
+            "e.g. 2026-12-06T09:00-05:00"
+        ) from e
+    if dt.tzinfo is None:
+        if tz is None:
+            raise CampaignError(
+                f"the time {text!r} has no UTC offset: add one, e.g. 2026-12-06T09:00-05:00"
+            )
+        dt = dt.replace(tzinfo=zone(tz) if isinstance(tz, str) else tz)
+    return dt.astimezone(UTC)
+
+
+def seconds(td: timedelta) -> float:
+    """A duration in seconds, for messages and sleeps."""
+    return td.total_seconds()

@@ -1,0 +1,1 @@
+"""The collected hashtag conversation: storage, search, review, export, import and report."""

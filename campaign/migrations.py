@@ -1,0 +1,120 @@
+"""The schema, as numbered migrations (sqlite-utils ``Migrations``), applied on every open.
+
+Each area keeps its own set so they can grow independently; all are applied in the order below.
+Never edit a migration that has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+core = Migrations("campaign")
+
+POST_STATUSES = (
+    "draft",
+    "approved",
+    "publishing",
+    "published",
+    "failed",
+    "unknown",
+    "missed",
+    "cancelled",
+)
+
+
+@core()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    statuses = ", ".join(f"'{s}'" for s in POST_STATUSES)
+    db.executescript(
+        f"""
+        CREATE TABLE campaign (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL,
+            hashtag TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            metadata TEXT NOT NULL,          -- the validated YAML document, as JSON
+            source_file TEXT,
+            loaded_at TEXT NOT NULL
+        );
+        CREATE TABLE speakers (
+            key TEXT PRIMARY KEY,            -- slug of the name: loading again updates
+            name TEXT NOT NULL,
+            role TEXT,
+            organisation TEXT,
+            handle TEXT,
+            moderator INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE publications (
+            key TEXT PRIMARY KEY,            -- slug of the title
+            title TEXT NOT NULL,
+            url TEXT,
+            date TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',
+            type TEXT,
+            topics TEXT NOT NULL DEFAULT '[]',
+            summary TEXT,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            source_key TEXT UNIQUE,          -- the planner's identity for a post; NULL if added by hand
+            kind TEXT NOT NULL,              -- announcement, reminder, spotlight, starting, recap, publication, manual
+            template TEXT,
+            source_hash TEXT,                -- hash of what the planner rendered it from
+            text TEXT NOT NULL,              -- exactly what will be (or was) sent
+            weighted_length INTEGER NOT NULL,
+            scheduled_at TEXT NOT NULL,      -- UTC ISO-8601
+            status TEXT NOT NULL CHECK (status IN ({statuses})),
+            hand_edited INTEGER NOT NULL DEFAULT 0,
+            reply_to_post_id INTEGER REFERENCES posts(id),
+            tweet_id TEXT,
+            claimed_at TEXT,
+            claimed_by TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            published_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX posts_status_due ON posts (status, scheduled_at);
+        CREATE TABLE post_audit (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,             -- who or what: 'cli:alice', 'daemon:host:pid', 'planner'
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            detail TEXT
+        );
+        CREATE INDEX post_audit_post ON post_audit (post_id, id);
+        CREATE TABLE lease (
+            name TEXT PRIMARY KEY,           -- 'publisher'
+            holder TEXT NOT NULL,
+            pid INTEGER,
+            host TEXT,
+            acquired_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE TABLE state (
+            key TEXT PRIMARY KEY,
+            value TEXT,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+# Other areas register their sets here, in the order they must apply.
+SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
+
+
+def apply_all(db: sqlite_utils.Database) -> None:
+    """Apply every pending migration of every set."""
+    for ref in SETS:
+        module_name, attr = ref.split(":")
+        getattr(importlib.import_module(module_name), attr).apply(db)

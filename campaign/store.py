@@ -1,0 +1,97 @@
+"""Where a campaign is kept: one SQLite file, opened the same way everywhere.
+
+WAL, a busy timeout, foreign keys on, migrations applied on open. A sqlite3 connection cannot
+cross threads: every thread (and process) calls :func:`open_db` for its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from campaign.errors import CampaignError
+
+DEFAULT_DB = "campaign.db"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database to use: ``--db``, else ``CAMPAIGN_DB``, else ``./campaign.db``."""
+    return Path(explicit or os.environ.get("CAMPAIGN_DB") or DEFAULT_DB)
+
+
+def open_db(
+    path: str | os.PathLike[str] | None = None, *, migrate: bool = True
+) -> sqlite_utils.Database:
+    """Open (creating if need be) the campaign database at ``path`` and bring its schema up to date."""
+    p = db_path(path)
+    if p.parent and not p.parent.exists():
+        raise CampaignError(f"cannot create the database {p}: the folder {p.parent} does not exist")
+    try:
+        # Autocommit at the driver: every statement commits on its own unless we open a
+        # transaction ourselves (db.atomic() or immediate()), so nothing is left uncommitted.
+        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db = sqlite_utils.Database(conn)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.DatabaseError as e:
+        raise CampaignError(f"cannot open {p} as a campaign database: {e}") from e
+    if migrate:
+        from campaign.migrations import apply_all
+
+        apply_all(db)
+    return db
+
+
+@contextmanager
+def immediate(
+    db: sqlite_utils.Database, *, durable: bool = False
+) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+    ``durable=True`` makes this commit reach the disk before it returns (``synchronous=FULL``):
+    used for the publishing claim, which must survive a power cut before the network call.
+    """
+    conn = db.conn
+    if durable:
+        conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+    finally:
+        if durable:
+            conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def get_state(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    """A value from the small key/value ``state`` table (daemon flags, cursors)."""
+    row = db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_state(db: sqlite_utils.Database, key: str, value: str | None) -> None:
+    """Set (or with ``None``, clear) a value in the ``state`` table."""
+    from campaign.clock import now, to_db
+
+    if value is None:
+        db.execute("DELETE FROM state WHERE key = ?", [key])
+    else:
+        db.execute(
+            "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [key, value, to_db(now())],
+        )

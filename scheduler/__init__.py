@@ -1,0 +1,1 @@
+"""When and where it goes: the daemon, publishing, reconciling, collecting, the X client."""

@@ -1,0 +1,66 @@
+"""Shared fixtures. Every test runs in its own temporary folder with its own database and no X
+credentials, so no test can touch a user's files or reach a real account."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner, Result
+
+from campaign.cli import cli
+from campaign.store import open_db
+
+# Fixture modules owned by each area (the X simulator, …), loaded for every test.
+pytest_plugins = ["tests.fixtures.simulator"]
+
+SCRUBBED = ("CAMPAIGN_DB", "CAMPAIGN_USER", "CAMPAIGN_WEB_PASSWORD")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run each test in an empty folder with its own CAMPAIGN_DB and no X_* variables."""
+    for key in list(os.environ):
+        if key.startswith("X_") or key in SCRUBBED:
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("CAMPAIGN_DB", str(tmp_path / "campaign.db"))
+    monkeypatch.setenv("CAMPAIGN_USER", "tester")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """The test's database file (the same one CAMPAIGN_DB names)."""
+    return tmp_path / "campaign.db"
+
+
+@pytest.fixture
+def db(db_path: Path) -> sqlite_utils.Database:
+    """The test's database, opened and migrated."""
+    return open_db(db_path)
+
+
+@pytest.fixture
+def sample_yaml() -> Path:
+    """The bundled #PolicingInConflict campaign metadata."""
+    return (
+        Path(__file__).resolve().parent.parent / "campaign" / "data" / "policing-in-conflict.yaml"
+    )
+
+
+@pytest.fixture
+def run() -> Callable[..., Result]:
+    """Invoke the real CLI in-process: ``run("posts", "list", "--json")``."""
+    runner = CliRunner()
+
+    def invoke(*args: Any, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(
+            cli, [str(a) for a in args], input=input, env=env, catch_exceptions=False
+        )
+
+    return invoke
