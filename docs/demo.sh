@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole flow on the bundled #PolicingInConflict sample, against the local X API simulator:
+# no credentials, no network. Run by `make demo`; everything it makes lands in the folder $1.
+set -euo pipefail
+
+out=${1:-demo}
+here=$(cd "$(dirname "$0")/.." && pwd)
+data="$here/campaign/data"
+rm -rf "$out" && mkdir -p "$out"
+export CAMPAIGN_DB="$out/campaign.db" CAMPAIGN_USER=demo
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+step "1. Import the event page: metadata YAML for a person to check"
+show campaign import-page "$data/policing-in-conflict-page.txt" --year 2026 > "$out/imported.yaml"
+head -n 24 "$out/imported.yaml"
+echo "…  (the whole file: $out/imported.yaml)"
+
+step "2. Load the bundled sample campaign and plan its drafts"
+show campaign init
+show campaign load "$data/policing-in-conflict.yaml"
+show campaign plan
+show campaign plan   # a second run changes nothing
+
+step "3. The queue"
+show campaign posts list
+
+step "4. Start the local X API simulator, serving a generated #PolicingInConflict conversation"
+port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+campaign fake-x --port "$port" --conversation 300 --seed 6 > "$out/fake-x.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$port/_sim/health" >/dev/null 2>&1 && break
+  python -c 'import time; time.sleep(0.2)'
+done
+export X_API_BASE_URL="http://127.0.0.1:$port"
+export X_API_KEY=sim-key X_API_SECRET=sim-secret X_ACCESS_TOKEN=sim-token \
+       X_ACCESS_TOKEN_SECRET=sim-token-secret X_BEARER_TOKEN=sim-bearer
+echo "simulator at $X_API_BASE_URL (fake credentials exported)"
+
+step "5. Approve five drafts, timed a few seconds apart, and let the daemon publish them"
+ids=$(campaign posts list --status draft --json | python -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)[:5]))')
+i=0
+for id in $ids; do
+  i=$((i + 1))
+  at=$(python -c "from datetime import datetime, timedelta, timezone; print((datetime.now(timezone.utc) + timedelta(seconds=3 + 2 * $i)).isoformat(timespec='seconds'))")
+  show campaign posts edit "$id" --at "$at"
+done
+show campaign posts approve $ids
+campaign daemon --no-collect > "$out/daemon.log" 2>&1 &
+daemon=$!
+pids+=($daemon)
+for _ in $(seq 120); do
+  n=$(campaign posts list --status published --json | python -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  [ "$n" -ge 5 ] && break
+  python -c 'import time; time.sleep(0.5)'
+done
+kill -TERM "$daemon"; wait "$daemon" || true
+show campaign status
+echo
+echo "What went out, with the ids X returned:"
+campaign posts list --status published --json | python -c '
+import json, sys
+for p in json.load(sys.stdin):
+    print(f"  tweet {p[\"tweet_id\"]}  {p[\"scheduled_at\"]}  {p[\"text\"].splitlines()[0][:70]}")'
+
+step "6. Collect the conversation under the hashtag, and review it"
+show campaign collect
+show campaign mentions list --limit 5
+show campaign report --output-dir "$out/report"
+
+step "Done"
+echo "Everything is in $out/: the database, the YAML, the daemon log and the report (report.html, volume.png)."
