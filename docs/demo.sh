@@ -34,10 +34,15 @@ step "4. Start the local X API simulator, serving a generated #PolicingInConflic
 port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 campaign fake-x --port "$port" --conversation 300 --seed 6 > "$out/fake-x.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do
-  curl -sf "http://127.0.0.1:$port/_sim/health" >/dev/null 2>&1 && break
-  python -c 'import time; time.sleep(0.2)'
-done
+python - "$port" <<'PY'
+import socket, sys, time
+for _ in range(100):  # wait up to 10 s for the simulator to listen
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.2).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+PY
 export X_API_BASE_URL="http://127.0.0.1:$port"
 export X_API_KEY=sim-key X_API_SECRET=sim-secret X_ACCESS_TOKEN=sim-token \
        X_ACCESS_TOKEN_SECRET=sim-token-secret X_BEARER_TOKEN=sim-bearer
