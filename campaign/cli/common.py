@@ -7,10 +7,12 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-import sqlite_utils
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class UserError(click.ClickException):
