@@ -1,0 +1,595 @@
+"""The X client: credentials from the environment, tweepy over HTTP with a timeout on every call,
+any server via ``X_API_BASE_URL``, and X's errors turned into :mod:`scheduler.xerrors`.
+
+tweepy 4.17 hard-codes ``https://api.twitter.com`` and sets no timeout. A ``requests`` adapter
+mounted on the client's session for that prefix rewrites each URL to ``base_url`` and gives the
+request a timeout. The adapter keeps requests' default of no retries, so a post is never sent
+twice by the HTTP layer. tweepy's ``wait_on_rate_limit`` stays off: a 429 becomes
+:class:`~scheduler.xerrors.RateLimited` and the caller waits for the reset.
+
+One :class:`XClient` per thread (it holds a ``requests`` session).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+import tweepy
+import tweepy.errors
+from requests.adapters import HTTPAdapter
+
+from campaign.clock import UTC, now
+from campaign.errors import CredentialsError
+from scheduler.xerrors import (
+    AuthFailed,
+    DuplicateContent,
+    NoAnswer,
+    RateLimited,
+    Refused,
+    ServerError,
+    XError,
+)
+
+__all__ = ["Credentials", "SearchPage", "XClient"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.twitter.com"
+TWEEPY_HOST = "https://api.twitter.com"
+
+USER_KEYS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+BEARER_KEY = "X_BEARER_TOKEN"
+BASE_URL_KEY = "X_API_BASE_URL"
+KNOWN_KEYS = (*USER_KEYS, BEARER_KEY, BASE_URL_KEY)
+
+# What a reviewer needs from a search page: authors and what each post replies to or quotes.
+SEARCH_EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
+TWEET_FIELDS = [
+    "created_at",
+    "lang",
+    "conversation_id",
+    "public_metrics",
+    "entities",
+    "referenced_tweets",
+    "in_reply_to_user_id",
+    "author_id",
+]
+USER_FIELDS = ["username", "name", "public_metrics", "verified"]
+TIMELINE_FIELDS = ["created_at", "conversation_id", "referenced_tweets", "in_reply_to_user_id"]
+MIN_SECRET_LEN = 8  # X's keys are 25+ characters; shorter values would scrub ordinary words
+TIMELINE_MAX_PAGES = 32  # X serves at most 3,200 of an account's posts: 32 pages of 100
+
+# 403 answers that are about who is asking rather than what is asked (X's problem types/texts).
+AUTH_403_MARKERS = (
+    "unsupported-authentication",
+    "client-forbidden",
+    "client-not-enrolled",
+    "oauth1-permissions",
+    "not configured with the appropriate",
+    "authenticat",
+    "not permitted to use",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Credentials
+
+
+def _read_file(path: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines (``#`` comments, blank lines and ``export`` allowed; quotes stripped)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise CredentialsError(
+            f"the credentials file {p} does not exist: check the path given with --credentials"
+        ) from e
+    except OSError as e:
+        raise CredentialsError(
+            f"cannot read the credentials file {p} ({e.strerror}): check its permissions"
+        ) from e
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            # Never quote the line: it may hold a secret.
+            raise CredentialsError(
+                f"line {number} of the credentials file {p} is not KEY=VALUE: "
+                "write one setting a line, e.g. X_API_KEY=..."
+            )
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    """X credentials. ``repr`` and ``str`` say which are set, never their values."""
+
+    api_key: str | None = None
+    api_secret: str | None = None
+    access_token: str | None = None
+    access_token_secret: str | None = None
+    bearer_token: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    source: str = field(default="environment", compare=False)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        need_user: bool = False,
+        need_bearer: bool = False,
+        file: str | None = None,
+    ) -> Credentials:
+        """Read ``X_*`` variables from ``environ`` (default ``os.environ``), and from ``file``.
+
+        A file the user names wins over the environment for the keys it sets. With
+        ``need_user`` the four posting keys must be present, with ``need_bearer`` the bearer
+        token; otherwise :class:`CredentialsError` names every missing variable.
+        """
+        env = dict(os.environ if environ is None else environ)
+        source = "environment"
+        if file:
+            env.update(_read_file(file))
+            source = f"environment and {file}"
+
+        def get(key: str) -> str | None:
+            value = env.get(key, "").strip()
+            return value or None
+
+        missing: list[str] = []
+        if need_user:
+            missing += [k for k in USER_KEYS if not get(k)]
+        if need_bearer and not get(BEARER_KEY):
+            missing.append(BEARER_KEY)
+        if missing:
+            what = "posting" if need_user else "search"
+            where = f"in the environment or in {file}" if file else "in the environment"
+            raise CredentialsError(
+                f"X {what} credentials are missing: set {', '.join(missing)} {where} "
+                "(for the daemon: in its EnvironmentFile, see docs/daemon.md)"
+            )
+        base = get(BASE_URL_KEY) or DEFAULT_BASE_URL
+        if not re.match(r"https?://[^/\s]+", base):
+            raise CredentialsError(
+                f"{BASE_URL_KEY} must be a URL such as https://api.twitter.com or "
+                f"http://127.0.0.1:8080, not {base!r}"
+            )
+        return cls(
+            api_key=get("X_API_KEY"),
+            api_secret=get("X_API_SECRET"),
+            access_token=get("X_ACCESS_TOKEN"),
+            access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
+            bearer_token=get(BEARER_KEY),
+            base_url=base.rstrip("/"),
+            source=source,
+        )
+
+    @property
+    def can_post(self) -> bool:
+        """All four OAuth 1.0a user keys are set."""
+        return all((self.api_key, self.api_secret, self.access_token, self.access_token_secret))
+
+    @property
+    def can_search(self) -> bool:
+        """Recent search is possible: with the bearer token, or else with the user keys."""
+        return bool(self.bearer_token) or self.can_post
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value set, to scrub from anything printed or logged."""
+        values = (
+            self.api_key,
+            self.api_secret,
+            self.access_token,
+            self.access_token_secret,
+            self.bearer_token,
+        )
+        return tuple(v for v in values if v)
+
+    def __repr__(self) -> str:
+        names = ("api_key", "api_secret", "access_token", "access_token_secret", "bearer_token")
+        shown = ", ".join(f"{n}={'set' if getattr(self, n) else 'unset'}" for n in names)
+        return f"Credentials({shown}, base_url={self.base_url!r})"
+
+    __str__ = __repr__
+
+
+# --------------------------------------------------------------------------------------------
+# Redaction: tweepy logs request headers (the bearer token) at DEBUG level.
+
+
+class _Redactor(logging.Filter):
+    """Replace every known secret in log records of the loggers it is attached to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            scrubbed = scrub(message, self.secrets)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, None
+        return True
+
+
+_REDACTOR = _Redactor()
+for _name in ("tweepy", "tweepy.client", "requests_oauthlib", "oauthlib", "urllib3"):
+    logging.getLogger(_name).addFilter(_REDACTOR)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret replaced by ``***``."""
+    for s in sorted(secrets, key=len, reverse=True):
+        if len(s) >= MIN_SECRET_LEN:
+            text = text.replace(s, "***")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Transport
+
+
+class _BaseUrlAdapter(HTTPAdapter):
+    """Sends requests tweepy addresses to ``https://api.twitter.com`` to ``base_url`` instead,
+    each with a timeout. No retries (requests' default): a POST goes out at most once."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(max_retries=0)
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        url = request.url or ""
+        if url.startswith(TWEEPY_HOST) and self.base_url != TWEEPY_HOST:
+            request.url = self.base_url + url[len(TWEEPY_HOST) :]
+            # Proxies were chosen for api.twitter.com; choose again for the real target.
+            proxies = requests.utils.get_environ_proxies(request.url) if proxies else proxies
+        return super().send(
+            request,
+            stream=stream,
+            timeout=self.timeout if timeout is None else timeout,
+            verify=verify,
+            cert=cert,
+            proxies=proxies,
+        )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of ``GET /2/tweets/search/recent``, as X sent it."""
+
+    tweets: list[dict[str, Any]]
+    users: dict[str, dict[str, Any]]
+    included_tweets: dict[str, dict[str, Any]]
+    errors: list[dict[str, Any]]
+    meta: dict[str, Any]
+    next_token: str | None
+    newest_id: str | None
+    rate_remaining: int | None
+    rate_reset_at: datetime | None
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RateInfo:
+    """The ``x-rate-limit-*`` headers of the last answer (None when absent)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None
+
+
+def _int_header(response: requests.Response | None, name: str) -> int | None:
+    if response is None:
+        return None
+    value = response.headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _rate(response: requests.Response | None) -> RateInfo:
+    reset = _int_header(response, "x-rate-limit-reset")
+    return RateInfo(
+        limit=_int_header(response, "x-rate-limit-limit"),
+        remaining=_int_header(response, "x-rate-limit-remaining"),
+        reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
+    )
+
+
+def _detail(e: tweepy.errors.HTTPException) -> str:
+    """X's own words about a refusal: its messages, else the problem title/detail."""
+    parts: list[str] = [str(m) for m in e.api_messages if m]
+    if not parts:
+        try:
+            body = e.response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            parts = [str(body[k]) for k in ("title", "detail") if body.get(k)]
+    text = "; ".join(dict.fromkeys(parts))
+    return text[:300]
+
+
+def _problem_text(e: tweepy.errors.HTTPException) -> str:
+    """Everything in a refusal that can tell an auth 403 from another 403, lower-cased."""
+    bits = [str(x) for x in e.api_messages]
+    for err in e.api_errors:
+        if isinstance(err, dict):
+            bits += [str(err.get(k, "")) for k in ("type", "title", "reason", "detail")]
+    try:
+        body = e.response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        bits += [str(body.get(k, "")) for k in ("type", "title", "reason", "detail")]
+    return " ".join(bits).lower()
+
+
+def _maybe_sent(e: BaseException) -> bool:
+    """False only when the connection itself could not be made (the request never left)."""
+    if isinstance(e, requests.exceptions.ConnectTimeout):
+        return False
+    cause: BaseException | None = e
+    seen = 0
+    while cause is not None and seen < 8:
+        name = type(cause).__name__
+        if name in ("NewConnectionError", "NameResolutionError", "ConnectionRefusedError"):
+            return False
+        reason = getattr(cause, "reason", None)
+        if isinstance(reason, BaseException) and reason is not cause:
+            cause = reason
+        else:
+            cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return True
+
+
+class XClient:
+    """X API v2 through tweepy, with a timeout on every call and errors as :mod:`xerrors`."""
+
+    def __init__(
+        self, creds: Credentials, *, base_url: str | None = None, timeout: float = 10.0
+    ) -> None:
+        self.creds = creds
+        self.base_url = (base_url or creds.base_url).rstrip("/")
+        self.timeout = timeout
+        self.last_rate = RateInfo()
+        self._me: dict[str, Any] | None = None
+        self._secrets = creds.secrets()
+        _REDACTOR.secrets.update(self._secrets)
+        self._client = tweepy.Client(
+            bearer_token=creds.bearer_token,
+            consumer_key=creds.api_key,
+            consumer_secret=creds.api_secret,
+            access_token=creds.access_token,
+            access_token_secret=creds.access_token_secret,
+            return_type=requests.Response,
+            wait_on_rate_limit=False,
+        )
+        self._client.session.mount(TWEEPY_HOST + "/", _BaseUrlAdapter(self.base_url, timeout))
+
+    def __repr__(self) -> str:
+        return f"XClient(base_url={self.base_url!r}, timeout={self.timeout})"
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.session.close()
+
+    # -- the calls -----------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """The account the user keys belong to: ``{"id", "username", "name", …}`` (cached)."""
+        self._need_user("look up the account")
+        if self._me is None:
+            body = self._json(lambda: self._client.get_me(user_auth=True), "look up the account")
+            data = body.get("data")
+            if not isinstance(data, dict) or "id" not in data:
+                raise NoAnswer("X answered the account lookup without an account id")
+            self._me = {**data, "id": str(data["id"])}
+        return dict(self._me)
+
+    def create_post(self, text: str, *, reply_to: str | None = None) -> str:
+        """Publish ``text`` (as a reply to the tweet ``reply_to`` if given); the new tweet id."""
+        self._need_user("publish")
+        body = self._json(
+            lambda: self._client.create_tweet(
+                text=text, in_reply_to_tweet_id=reply_to, user_auth=True
+            ),
+            "publish a post",
+        )
+        data = body.get("data")
+        if not isinstance(data, dict) or not data.get("id"):
+            # A 2xx without an id: X may well have created the post. Treat as ambiguous.
+            raise NoAnswer("X answered without the new post's id")
+        return str(data["id"])
+
+    def user_posts(
+        self, user_id: str, *, start_time: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The account's own posts since ``start_time`` (all pages), newest first.
+
+        Each dict is X's tweet object with at least ``id``, ``text`` and ``created_at``.
+        """
+        self._need_user("read the account's timeline")
+        posts: list[dict[str, Any]] = []
+        token: str | None = None
+        for _ in range(TIMELINE_MAX_PAGES):
+            params: dict[str, Any] = {
+                "max_results": 100,
+                "tweet_fields": TIMELINE_FIELDS,
+                "user_auth": True,
+            }
+            if start_time is not None:
+                params["start_time"] = start_time
+            if token:
+                params["pagination_token"] = token
+            body = self._json(
+                lambda p=params: self._client.get_users_tweets(user_id, **p),  # type: ignore[misc]
+                "read the account's timeline",
+            )
+            data = body.get("data") or []
+            posts += [dict(t) for t in data if isinstance(t, dict)]
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                break
+        return posts
+
+    def search_recent(
+        self,
+        query: str,
+        *,
+        since_id: str | None = None,
+        next_token: str | None = None,
+        max_results: int = 100,
+    ) -> SearchPage:
+        """One page of recent search, with authors and referenced posts expanded.
+
+        Uses the bearer token when set, else the user keys. A 200 carrying both ``data`` and
+        ``errors`` is data: the errors are kept in ``SearchPage.errors``.
+        """
+        if not self.creds.can_search:
+            raise CredentialsError(
+                "searching X needs X_BEARER_TOKEN (or the four posting keys X_API_KEY, "
+                "X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET): set it in the environment"
+            )
+        user_auth = not self.creds.bearer_token
+        params: dict[str, Any] = {
+            "max_results": max(10, min(100, max_results)),
+            "expansions": SEARCH_EXPANSIONS,
+            "tweet_fields": TWEET_FIELDS,
+            "user_fields": USER_FIELDS,
+            "user_auth": user_auth,
+        }
+        if since_id:
+            params["since_id"] = since_id
+        if next_token:
+            params["next_token"] = next_token
+        response = self._call(
+            lambda: self._client.search_recent_tweets(query, **params), "search recent posts"
+        )
+        body = self._body(response, "search recent posts")
+        includes = body.get("includes") or {}
+        meta = body.get("meta") or {}
+        rate = _rate(response)
+        return SearchPage(
+            tweets=[t for t in body.get("data") or [] if isinstance(t, dict)],
+            users={str(u["id"]): u for u in includes.get("users") or [] if "id" in u},
+            included_tweets={str(t["id"]): t for t in includes.get("tweets") or [] if "id" in t},
+            errors=[e for e in body.get("errors") or [] if isinstance(e, dict)],
+            meta=dict(meta),
+            next_token=meta.get("next_token"),
+            newest_id=meta.get("newest_id"),
+            rate_remaining=rate.remaining,
+            rate_reset_at=rate.reset_at,
+            raw=body,
+        )
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _need_user(self, what: str) -> None:
+        if not self.creds.can_post:
+            missing = [
+                k
+                for k, v in zip(
+                    USER_KEYS,
+                    (
+                        self.creds.api_key,
+                        self.creds.api_secret,
+                        self.creds.access_token,
+                        self.creds.access_token_secret,
+                    ),
+                    strict=True,
+                )
+                if not v
+            ]
+            raise CredentialsError(
+                f"cannot {what} on X without the posting keys: set {', '.join(missing)} "
+                "in the environment"
+            )
+
+    def _json(self, call: Callable[[], Any], what: str) -> dict[str, Any]:
+        return self._body(self._call(call, what), what)
+
+    def _body(self, response: requests.Response, what: str) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError as e:
+            raise NoAnswer(f"X's answer when trying to {what} was not JSON") from e
+        if not isinstance(body, dict):
+            raise NoAnswer(f"X's answer when trying to {what} was not a JSON object")
+        return body
+
+    def _call(self, call: Callable[[], Any], what: str) -> requests.Response:
+        """Run one tweepy call; map every failure to an :class:`XError`."""
+        try:
+            response = call()
+        except tweepy.errors.TooManyRequests as e:
+            self.last_rate = _rate(e.response)
+            reset = (
+                datetime.fromtimestamp(e.reset_time, UTC)
+                if e.reset_time is not None
+                else now() + timedelta(seconds=60)
+            )
+            raise RateLimited(reset, self._clean(_detail(e))) from None
+        except tweepy.errors.Unauthorized as e:
+            raise AuthFailed(401, self._clean(_detail(e))) from None
+        except tweepy.errors.Forbidden as e:
+            detail = self._clean(_detail(e))
+            problem = _problem_text(e)
+            if "duplicate" in problem:
+                raise DuplicateContent(detail) from None
+            if any(m in problem for m in AUTH_403_MARKERS):
+                raise AuthFailed(403, detail) from None
+            raise Refused(403, detail) from None
+        except tweepy.errors.TwitterServerError as e:
+            raise ServerError(e.response.status_code, self._clean(_detail(e))) from None
+        except tweepy.errors.HTTPException as e:
+            raise Refused(e.response.status_code, self._clean(_detail(e))) from None
+        except requests.exceptions.RequestException as e:
+            if isinstance(e, requests.exceptions.Timeout):
+                why = f"timed out after {self.timeout:g} s"
+            else:
+                why = f"failed ({type(e).__name__})"
+            raise NoAnswer(f"the request to {what} {why}", maybe_sent=_maybe_sent(e)) from None
+        except (OSError, ValueError) as e:
+            # Sockets and JSON from below requests: never let one escape as a traceback.
+            raise NoAnswer(
+                f"the request to {what} failed: {type(e).__name__}", maybe_sent=_maybe_sent(e)
+            ) from None
+        if not isinstance(response, requests.Response):  # pragma: no cover - tweepy contract
+            raise XError(f"unexpected answer type from tweepy: {type(response).__name__}")
+        self.last_rate = _rate(response)
+        return response
+
+    def _clean(self, text: str) -> str:
+        return scrub(text, self._secrets)
