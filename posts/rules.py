@@ -1,0 +1,197 @@
+"""The rules every post obeys before it is queued, applied in one place: :func:`prepare`.
+
+1. Tracking parameters (``settings.tracking``) are added to links to the campaign's own sites
+   (``settings.tracked_domains``, or the event's domains when that list is empty). Existing query
+   parameters stay as they are; links to other sites are never touched.
+2. The campaign hashtag appears exactly once (compared case-insensitively): appended when absent;
+   a post that has it twice or more is refused, never silently changed.
+3. X's weighted length is at most 280, counted on the text as it will be sent.
+4. No two posts in a campaign have the same text (X refuses duplicates): compared
+   case-insensitively with whitespace collapsed.
+
+:func:`prepare` is idempotent: preparing prepared text gives the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from twitter_text.extract_urls import extract_urls_with_indices
+
+from campaign.errors import RuleError
+from campaign.models import CampaignSettings
+from posts.length import LIMIT, check
+
+__all__ = [
+    "Prepared",
+    "add_tracking",
+    "count_hashtag",
+    "domain_of",
+    "duplicate_key",
+    "ensure_hashtag",
+    "prepare",
+]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A post's text exactly as it will be sent, and its weighted length."""
+
+    text: str
+    weighted_length: int
+
+
+def domain_of(url: str) -> str | None:
+    """The host of ``url`` in lower case without a leading ``www.``, or ``None``."""
+    raw = url.strip()
+    if not raw:
+        return None
+    if "://" not in raw:
+        raw = "//" + raw
+    try:
+        host = urlsplit(raw).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def _is_tracked(host: str, domains: Iterable[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _with_params(url: str, params: Mapping[str, str]) -> str:
+    """``url`` with each of ``params`` it lacks appended to its query (existing ones kept as they are)."""
+    base, hash_mark, fragment = url.partition("#")
+    path, _, query = base.partition("?")
+    have = {k for k, _ in parse_qsl(query, keep_blank_values=True)}
+    missing = {k: v for k, v in params.items() if k not in have}
+    if not missing:
+        return url
+    extra = urlencode(missing)
+    joined = (query + ("" if query.endswith("&") else "&") + extra) if query else extra
+    return path + "?" + joined + hash_mark + fragment
+
+
+def add_tracking(text: str, params: Mapping[str, str], domains: Iterable[str]) -> str:
+    """``text`` with ``params`` added to every link whose host is one of ``domains`` (or under one)."""
+    wanted = {d for d in (_bare(d) for d in domains) if d}
+    if not params or not wanted:
+        return text
+    out: list[str] = []
+    pos = 0
+    for entity in extract_urls_with_indices(text):
+        start, end = entity["indices"]
+        url = entity["url"]
+        host = domain_of(url)
+        if host is None or not _is_tracked(host, wanted):
+            continue
+        out.append(text[pos:start])
+        out.append(_with_params(url, params))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _bare(domain: str) -> str:
+    """A configured domain (``usip.org``, ``www.usip.org`` or a whole URL) as a bare host."""
+    return domain_of(domain) or ""
+
+
+def _hashtag_pattern(hashtag: str) -> re.Pattern[str]:
+    tag = hashtag.lstrip("#＃")
+    # A whole hashtag: not glued to a word or another tag before, not continued by a word after.
+    return re.compile(rf"(?<![\w#＃&])[#＃]{re.escape(tag)}(?![\w])", re.IGNORECASE)
+
+
+def _mask_urls(text: str) -> str:
+    """``text`` with every link blanked out (a ``#`` inside a link is not a hashtag)."""
+    chars = list(text)
+    for entity in extract_urls_with_indices(text):
+        start, end = entity["indices"]
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def count_hashtag(text: str, hashtag: str) -> int:
+    """How many times ``hashtag`` appears in ``text`` as a hashtag (case-insensitive, links aside)."""
+    return len(_hashtag_pattern(hashtag).findall(_mask_urls(text)))
+
+
+def ensure_hashtag(text: str, hashtag: str) -> str:
+    """``text`` with ``hashtag`` exactly once: appended if absent, refused if there twice or more."""
+    found = count_hashtag(text, hashtag)
+    if found == 1:
+        return text
+    if found > 1:
+        raise RuleError(
+            f"the hashtag {hashtag} appears {found} times in this post: "
+            "keep it once (the tool adds it when it is missing)"
+        )
+    body = text.rstrip()
+    # A post written as several lines gets the hashtag on a line of its own.
+    return body + ("\n" if "\n" in body else " ") + hashtag
+
+
+def duplicate_key(text: str, hashtag: str | None = None) -> str:
+    """What two posts are compared by: case-folded, whitespace collapsed, ``hashtag`` left out.
+
+    Leaving the hashtag out makes a text clash with a stored post that differs only by it.
+    """
+    if hashtag:
+        text = _hashtag_pattern(hashtag).sub(" ", text)
+    return " ".join(text.split()).casefold()
+
+
+def _excerpt(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def prepare(
+    text: str,
+    settings: CampaignSettings,
+    *,
+    others: Iterable[str] = (),
+    event_url_domains: Iterable[str] = (),
+) -> Prepared:
+    """Exactly what will be sent for ``text``, or a :class:`RuleError` saying what to change.
+
+    ``others`` are the texts of the campaign's other posts (for the duplicate rule);
+    ``event_url_domains`` are the event's sites, tracked when ``settings.tracked_domains`` is empty.
+    """
+    body = text.strip()
+    if not body:
+        raise RuleError("the post has no text: write what it should say")
+    domains = settings.tracked_domains or tuple(event_url_domains)
+    tracked = add_tracking(body, settings.tracking, domains)
+    final = ensure_hashtag(tracked, settings.hashtag)
+    result = check(final)
+    if result.weighted_length > LIMIT:
+        added = []
+        if final != tracked:
+            added.append("adding the hashtag")
+        if tracked != body:
+            added.append("tracking to links")
+        after = f" after {' and '.join(added)}" if added else ""
+        raise RuleError(
+            f"{result.weighted_length}/{LIMIT} weighted characters{after}: shorten the text by "
+            f"{result.weighted_length - LIMIT} (links count 23, emoji and CJK characters 2)"
+        )
+    if not result.valid:
+        raise RuleError(
+            "the post contains a character X refuses (U+FFFE, U+FEFF or U+FFFF): remove it"
+        )
+    key = duplicate_key(final, settings.hashtag)
+    for other in others:
+        if duplicate_key(other, settings.hashtag) == key:
+            raise RuleError(
+                f"the campaign already has a post with this text (“{_excerpt(other)}”): "
+                "X refuses duplicates, so change the wording"
+            )
+    return Prepared(text=final, weighted_length=result.weighted_length)
