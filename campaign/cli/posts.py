@@ -1,0 +1,318 @@
+"""``campaign posts …``: list, show, add, edit, approve, cancel and check posts.
+
+Parses, calls :mod:`posts.editing` and :mod:`posts.queue`, prints. Lines that report a change go
+to stdout, one per post; warnings and "nothing to do" notes go to stderr.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from campaign.cli.common import CliContext, pass_ctx, print_json
+
+
+def _zone(obj: CliContext) -> str:
+    from posts.editing import settings_for
+
+    return settings_for(obj.db()).timezone
+
+
+def _when(text: str, tz: str) -> datetime:
+    from campaign.clock import parse_when
+
+    return parse_when(text, tz)
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _warn_if_past(post: Any, tz: str, overdue_minutes: int) -> None:
+    from campaign.clock import show
+    from posts.editing import is_past
+
+    if post.status == "approved" and is_past(post):
+        click.echo(
+            f"Warning: post {post.id} is approved for {show(post.scheduled_at, tz)}, which has "
+            f"already passed: the daemon sends it as soon as it runs, or marks it missed if it is "
+            f"more than {overdue_minutes} minutes late. To move it: "
+            f"campaign posts edit {post.id} --at WHEN",
+            err=True,
+        )
+
+
+@click.group()
+def posts() -> None:
+    """List, add, edit, approve and cancel posts.
+
+    Times you type are ISO 8601 (2026-12-06T09:00-05:00); without an offset they are read in
+    the campaign's time zone.
+    """
+
+
+@posts.command("list")
+@click.option("--status", "status", metavar="STATUS", help="Only posts in this status.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@pass_ctx
+def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
+    """List posts in time order, with their status, time and length."""
+    from posts import queue
+
+    if status is not None:
+        queue.check_status(status)
+    db = obj.db()
+    found = queue.list_posts(db, status)
+    if as_json:
+        print_json([p.to_json() for p in found])
+        return
+    if not found:
+        if status:
+            click.echo(f"No {status} posts.")
+        else:
+            click.echo(
+                "No posts yet: generate drafts with `campaign plan` or add one with "
+                "`campaign posts add --text TEXT --at WHEN`."
+            )
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from campaign.clock import show
+    from posts.length import LIMIT
+
+    tz = _zone(obj)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column(f"Time ({tz})", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column(f"Len/{LIMIT}", justify="right", no_wrap=True)
+    table.add_column("Text", no_wrap=True, overflow="ellipsis", ratio=1)
+    for p in found:
+        table.add_row(
+            str(p.id),
+            p.status,
+            show(p.scheduled_at, tz),
+            p.kind,
+            str(p.weighted_length),
+            Text(_first_line(p.text, 200)),
+        )
+    console = Console(highlight=False, markup=False, emoji=False)
+    console.print(table)
+    counts: dict[str, int] = {}
+    for p in found:
+        counts[p.status] = counts.get(p.status, 0) + 1
+    parts = [f"{counts[s]} {s}" for s in queue.STATUSES if s in counts]
+    noun = "post" if len(found) == 1 else "posts"
+    click.echo(f"{len(found)} {noun}: {', '.join(parts)}")
+
+
+@posts.command("show")
+@click.argument("post_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON, with the audit trail as `history`.")
+@pass_ctx
+def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
+    """Everything about one post, with its history of changes."""
+    from campaign.clock import from_db, show
+    from posts import queue
+    from posts.length import LIMIT
+
+    db = obj.db()
+    post = queue.get(db, post_id)
+    trail = queue.history(db, post_id)
+    if as_json:
+        data = post.to_json()
+        data["history"] = [
+            {k: (from_db(v).isoformat() if k == "at" else v) for k, v in row.items()}
+            for row in trail
+        ]
+        print_json(data)
+        return
+    tz = _zone(obj)
+
+    def field(label: str, value: object) -> None:
+        click.echo(f"  {label + ':':<14}{value}")
+
+    click.echo(f"Post {post.id}: {post.kind}, {post.status}")
+    field("Time", f"{show(post.scheduled_at, tz)}  ({post.scheduled_at.isoformat()})")
+    field("Length", f"{post.weighted_length}/{LIMIT} weighted characters")
+    field("Tweet id", post.tweet_id or "-")
+    if post.published_at:
+        field("Published", show(post.published_at, tz))
+    field("Hand-edited", "yes" if post.hand_edited else "no")
+    if post.reply_to_post_id is not None:
+        field("Reply to", f"post {post.reply_to_post_id}")
+    if post.source_key:
+        field("Source", post.source_key + (f" (template {post.template})" if post.template else ""))
+    if post.attempts:
+        field("Attempts", post.attempts)
+    if post.last_error:
+        field("Last error", post.last_error)
+    if post.claimed_at:
+        field("Claimed", f"{show(post.claimed_at, tz)} by {post.claimed_by or '?'}")
+    field("Created", show(post.created_at, tz))
+    field("Updated", show(post.updated_at, tz))
+    click.echo("Text:")
+    for line in post.text.splitlines() or [""]:
+        click.echo(f"  {line}")
+    click.echo("History:")
+    for row in trail:
+        change = (
+            f"{row['from_status']} -> {row['to_status']}"
+            if row["from_status"] and row["from_status"] != row["to_status"]
+            else row["to_status"]
+        )
+        detail = f"  {row['detail']}" if row["detail"] else ""
+        click.echo(f"  {show(row['at'], tz)}  {row['actor']}  {change}{detail}")
+
+
+@posts.command("add")
+@click.option("--text", required=True, help="What the post says (the hashtag is added if missing).")
+@click.option("--at", "when", required=True, metavar="WHEN", help="When to publish (ISO 8601).")
+@click.option("--approve", is_flag=True, help="Approve it at once instead of leaving a draft.")
+@click.option("--reply-to", type=int, metavar="ID", help="Publish it as a reply to post ID.")
+@pass_ctx
+def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | None) -> None:
+    """Add a post written by hand; prints only its new id."""
+    from posts import editing
+
+    db = obj.db()
+    settings = editing.settings_for(db)
+    post = editing.add(
+        db,
+        text,
+        _when(when, settings.timezone),
+        actor=obj.actor,
+        approve=approve,
+        reply_to=reply_to,
+    )
+    click.echo(str(post.id))
+    _warn_if_past(post, settings.timezone, settings.overdue_limit_minutes)
+
+
+@posts.command("edit")
+@click.argument("post_id", metavar="ID", type=int)
+@click.option("--text", help="The new text (checked again; the hashtag is added if missing).")
+@click.option("--at", "when", metavar="WHEN", help="The new time (ISO 8601).")
+@pass_ctx
+def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> None:
+    """Change the text or time of a post; the planner never overwrites it afterwards."""
+    from campaign.clock import show
+    from posts import editing, queue
+
+    db = obj.db()
+    settings = editing.settings_for(db)
+    tz = settings.timezone
+    at = _when(when, tz) if when is not None else None
+    before = queue.get(db, post_id)
+    after = editing.edit(db, post_id, actor=obj.actor, text=text, at=at)
+    changed = [
+        what
+        for what, differs in (
+            ("text", after.text != before.text),
+            ("time", after.scheduled_at != before.scheduled_at),
+        )
+        if differs
+    ]
+    if not changed:
+        click.echo(f"Post {post_id} already has that text and time: nothing changed.", err=True)
+        return
+    line = f"Edited post {post_id} ({' and '.join(changed)}): {show(after.scheduled_at, tz)}"
+    line += f", {after.weighted_length} weighted characters"
+    if after.status == "approved":
+        line += "; it is still approved and goes out as edited"
+    elif after.status in ("failed", "missed"):
+        line += f"; it is still {after.status}: approve it to send it"
+    click.echo(line)
+    _warn_if_past(after, tz, settings.overdue_limit_minutes)
+
+
+@posts.command("approve")
+@click.argument("ids", metavar="ID...", nargs=-1, type=int)
+@click.option("--all", "all_drafts", is_flag=True, help="Approve every draft.")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="With --all: only the drafts of this day (campaign's time zone).",
+)
+@pass_ctx
+def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: datetime | None) -> None:
+    """Approve posts so the daemon publishes them on time: give IDs, or --all drafts."""
+    from campaign.clock import show
+    from campaign.errors import CampaignError
+    from posts import editing
+
+    if all_drafts and ids:
+        raise CampaignError("give post ids or --all, not both")
+    if day is not None and not all_drafts:
+        raise CampaignError("--day only works with --all: `campaign posts approve --all --day DAY`")
+    if not all_drafts and not ids:
+        raise CampaignError(
+            "say which posts to approve: `campaign posts approve ID...` or `--all` for every draft"
+        )
+    db = obj.db()
+    settings = editing.settings_for(db)
+    tz = settings.timezone
+    if all_drafts:
+        done = editing.approve_drafts(db, actor=obj.actor, day=day.date() if day else None)
+        if not done:
+            where = f" on {day.date().isoformat()}" if day else ""
+            click.echo(f"No drafts{where} to approve.", err=True)
+    else:
+        done = editing.approve(db, ids, actor=obj.actor)
+        changed = {p.id for p in done}
+        for post_id in dict.fromkeys(ids):
+            if post_id not in changed:
+                click.echo(f"Post {post_id} was already approved.", err=True)
+    for post in done:
+        click.echo(
+            f"Approved post {post.id} for {show(post.scheduled_at, tz)}: {_first_line(post.text)}"
+        )
+        _warn_if_past(post, tz, settings.overdue_limit_minutes)
+
+
+@posts.command("cancel")
+@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@pass_ctx
+def cancel(obj: CliContext, ids: tuple[int, ...]) -> None:
+    """Cancel posts so they are never published."""
+    from posts import editing, queue
+
+    db = obj.db()
+    before = {post_id: queue.get(db, post_id).status for post_id in dict.fromkeys(ids)}
+    done = editing.cancel(db, ids, actor=obj.actor)
+    changed = {p.id for p in done}
+    for post in done:
+        click.echo(f"Cancelled post {post.id} (was {before[post.id]}).")
+    for post_id in before:
+        if post_id not in changed:
+            click.echo(f"Post {post_id} was already cancelled.", err=True)
+
+
+@posts.command("check")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help='{"weighted_length": N, "valid": bool}')
+def check(text: str, as_json: bool) -> None:
+    """X's weighted length of TEXT exactly as given (no hashtag added)."""
+    from posts.length import check as length_check
+
+    result = length_check(text)
+    if as_json:
+        print_json({"weighted_length": result.weighted_length, "valid": result.valid})
+        return
+    n, limit = result.weighted_length, result.limit
+    if result.valid:
+        verdict = f"fits ({limit - n} to spare)"
+    elif n > limit:
+        verdict = f"too long by {n - limit}"
+    elif not text.strip():
+        verdict = "empty: X needs some text"
+    else:
+        verdict = "not accepted: it contains a character X refuses"
+    click.echo(f"{n}/{limit} weighted characters: {verdict}")

@@ -1,0 +1,250 @@
+"""A person's work on the queue: add, edit, approve and cancel posts.
+
+Built on :mod:`posts.queue`: status changes go through :func:`posts.queue.move` (guarded update and
+an audit row), and every new text goes through :func:`posts.rules.prepare` (hashtag, tracking,
+X's length, no duplicates) before it is stored. Adding and editing also write an audit row, so the
+trail of a post answers "who changed it, and when". Every refusal is a :class:`CampaignError`
+whose message says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from campaign.clock import now, to_db, zone
+from campaign.errors import NotFoundError, TransitionError
+from campaign.models import CampaignSettings, Metadata
+from campaign.store import immediate
+from posts import queue
+from posts.queue import Post
+
+MANUAL_KIND = "manual"
+DEFAULT_NAME = "campaign"
+
+# What a person may do from each status; the other moves belong to the daemon and the planner.
+EDITABLE = frozenset({"draft", "approved", "failed", "missed"})
+APPROVABLE = frozenset({"draft", "failed", "missed"})
+CANCELLABLE = frozenset({"draft", "approved", "failed", "missed"})
+# Why a post in one of the other statuses is left alone, in a person's words.
+_LEFT_ALONE = {
+    "publishing": "it is being sent to X right now",
+    "published": "it has already been published on X",
+    "unknown": (
+        "the daemon is checking whether it reached X; wait until `campaign posts show` "
+        "has it published or back in the queue"
+    ),
+    "cancelled": "it is cancelled; add the text again with `campaign posts add`",
+}
+
+
+def stored_metadata(db: sqlite_utils.Database) -> Metadata | None:
+    """The loaded campaign, or ``None`` before `campaign load`."""
+    from campaign.metadata import stored
+
+    return stored(db)
+
+
+def settings_for(db: sqlite_utils.Database) -> CampaignSettings:
+    """The loaded campaign's settings, or the defaults (#PolicingInConflict, UTC)."""
+    meta = stored_metadata(db)
+    return meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
+
+
+def event_domains(meta: Metadata | None) -> tuple[str, ...]:
+    """The host names of the event's own links (page, registration, online), for tracking."""
+    if meta is None:
+        return ()
+    ev = meta.event
+    hosts: list[str] = []
+    for url in (ev.url, ev.registration_url, ev.online_url):
+        host = (urlsplit(url).hostname or "") if url else ""
+        if host and host not in hosts:
+            hosts.append(host)
+    return tuple(hosts)
+
+
+def is_past(post: Post, at: datetime | None = None) -> bool:
+    """Whether ``post`` is due before ``at`` (now by default)."""
+    return post.scheduled_at < (at or now())
+
+
+def _other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[str]:
+    """The texts of every non-cancelled post but ``exclude``: X refuses a duplicate."""
+    rows = db.execute(
+        "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> tuple[str, int]:
+    """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`."""
+    from posts import rules
+
+    meta = stored_metadata(db)
+    settings = meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
+    prepared = rules.prepare(
+        text,
+        settings,
+        others=_other_texts(db, exclude),
+        event_url_domains=event_domains(meta),
+    )
+    return prepared.text, prepared.weighted_length
+
+
+def _aware(at: datetime, what: str) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError(f"{what} must be an aware datetime (give it a time zone)")
+    return at
+
+
+def add(
+    db: sqlite_utils.Database,
+    text: str,
+    at: datetime,
+    *,
+    actor: str,
+    approve: bool = False,
+    reply_to: int | None = None,
+) -> Post:
+    """Store a post written by hand (kind ``manual``): a draft, or approved with ``approve``.
+
+    The text is checked and completed by :func:`posts.rules.prepare` first; ``reply_to`` must
+    name an existing post. The check and the insert share one write transaction, so two people
+    adding the same text at once cannot both succeed.
+    """
+    _aware(at, "the time of a post")
+    with immediate(db):
+        if reply_to is not None:
+            try:
+                queue.get(db, reply_to)
+            except NotFoundError as e:
+                raise NotFoundError(
+                    f"cannot reply to post {reply_to}: there is no post with that id "
+                    "(see `campaign posts list` for the ids)"
+                ) from e
+        final, length = _prepare(db, text)
+        stamp = to_db(now())
+        cur = db.execute(
+            "INSERT INTO posts (kind, text, weighted_length, scheduled_at, status, hand_edited, "
+            "reply_to_post_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', 1, ?, ?, ?)",
+            [MANUAL_KIND, final, length, to_db(at), reply_to, stamp, stamp],
+        )
+        post_id = cur.lastrowid
+        assert post_id is not None
+        queue.audit(db, post_id, actor, None, "draft", "added by hand")
+    if approve:
+        return queue.move(db, post_id, "approved", actor, "approved when added")
+    return queue.get(db, post_id)
+
+
+def edit(
+    db: sqlite_utils.Database,
+    post_id: int,
+    *,
+    actor: str,
+    text: str | None = None,
+    at: datetime | None = None,
+) -> Post:
+    """Change the text and/or the time of a post, keeping its status; marks it hand-edited.
+
+    A new text is checked again by :func:`posts.rules.prepare`. Allowed in draft, approved,
+    failed and missed; an approved post stays approved (it will go out as edited).
+    """
+    if text is None and at is None:
+        raise TransitionError(
+            f"nothing to change in post {post_id}: give a new text (--text) or time (--at)"
+        )
+    if at is not None:
+        _aware(at, "the time of a post")
+    with immediate(db):
+        post = queue.get(db, post_id)
+        if post.status not in EDITABLE:
+            raise TransitionError(
+                f"post {post_id} cannot be edited: {_LEFT_ALONE.get(post.status, post.status)}"
+            )
+        sets: dict[str, Any] = {"hand_edited": 1, "updated_at": to_db(now())}
+        changes: list[str] = []
+        if text is not None:
+            final, length = _prepare(db, text, exclude=post_id)
+            if final != post.text:
+                sets.update(text=final, weighted_length=length)
+                changes.append("text")
+        if at is not None and at != post.scheduled_at:
+            sets["scheduled_at"] = to_db(at)
+            changes.append(f"time {to_db(post.scheduled_at)} -> {to_db(at)}")
+        if not changes:
+            return post
+        cur = db.execute(
+            f"UPDATE posts SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ? AND status = ?",
+            [*sets.values(), post_id, post.status],
+        )
+        if cur.rowcount != 1:  # pragma: no cover - the write lock is held since the read
+            raise TransitionError(f"post {post_id} changed while you were editing it: try again")
+        queue.audit(db, post_id, actor, post.status, post.status, "edited: " + "; ".join(changes))
+    return queue.get(db, post_id)
+
+
+def _check_moves(
+    db: sqlite_utils.Database, ids: Iterable[int], to_status: str, allowed: frozenset[str]
+) -> list[Post]:
+    """Every post named, each in ``to_status`` or ``allowed`` to move there, before any change."""
+    posts: list[Post] = []
+    seen: set[int] = set()
+    for post_id in ids:
+        if post_id in seen:
+            continue
+        seen.add(post_id)
+        post = queue.get(db, post_id)
+        if post.status != to_status and post.status not in allowed:
+            reason = _LEFT_ALONE.get(post.status, f"it is {post.status}")
+            raise TransitionError(
+                f"post {post_id} cannot be {to_status}: {reason}. Nothing was changed"
+            )
+        posts.append(post)
+    return posts
+
+
+def _move_all(
+    db: sqlite_utils.Database, posts: list[Post], to_status: str, actor: str
+) -> list[Post]:
+    """Move each post not already in ``to_status``; the posts that changed, in order."""
+    return [
+        queue.move(db, p.id, to_status, actor, f"{to_status} by hand")
+        for p in posts
+        if p.status != to_status
+    ]
+
+
+def approve(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list[Post]:
+    """Approve the posts ``ids`` (drafts, failed or missed posts): the ones that changed.
+
+    Every id is checked first: an unknown id or a post that cannot be approved changes nothing.
+    Posts already approved are left as they are and not returned.
+    """
+    return _move_all(db, _check_moves(db, ids, "approved", APPROVABLE), "approved", actor)
+
+
+def approve_drafts(db: sqlite_utils.Database, *, actor: str, day: date | None = None) -> list[Post]:
+    """Approve every draft, or with ``day`` the drafts of that day in the campaign's zone."""
+    if day is None:
+        drafts = queue.list_posts(db, "draft")
+    else:
+        tz = zone(settings_for(db).timezone)
+        start = datetime.combine(day, time(0), tz)
+        end = datetime.combine(day + timedelta(days=1), time(0), tz)
+        drafts = [p for p in queue.list_posts(db, "draft") if start <= p.scheduled_at < end]
+    return _move_all(db, drafts, "approved", actor)
+
+
+def cancel(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list[Post]:
+    """Cancel the posts ``ids`` so they are never sent: the ones that changed.
+
+    Every id is checked first; a post being published or already published is refused and
+    nothing is changed. Posts already cancelled are left as they are and not returned.
+    """
+    return _move_all(db, _check_moves(db, ids, "cancelled", CANCELLABLE), "cancelled", actor)
