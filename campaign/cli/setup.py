@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from campaign.cli.common import CliContext, pass_ctx
@@ -16,3 +18,47 @@ def init(obj: CliContext) -> None:
     """
     obj.db()
     click.echo(f"Campaign database ready: {obj.db_path}")
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@pass_ctx
+def load(obj: CliContext, file: str) -> None:
+    """Load campaign metadata from FILE (YAML) into the database, or update it.
+
+    Loading the same file again changes nothing; speakers and publications removed from the
+    file are removed from the campaign. Every problem in the file is listed with its line.
+    The bundled sample is campaign/data/policing-in-conflict.yaml.
+    """
+    from campaign.metadata import parse_file, save, summary
+
+    md = parse_file(file)
+    save(obj.db(), md, file)
+    click.echo(f"Loaded {summary(md)}")
+
+
+@click.command("import-page")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--year",
+    type=click.IntRange(1900, 2200),
+    help="The event's year, when the page gives only month and day (default: the next one).",
+)
+def import_page(file: str, year: int | None) -> None:
+    """Turn the text of an event page (FILE, or - for stdin) into metadata YAML on stdout.
+
+    Facts the page does not give (the year, the time, URLs, handles) are filled with defaults
+    marked `# CONFIRM:`; check them, save the output and run `campaign load` on it.
+    """
+    from campaign.errors import CampaignError
+    from campaign.importpage import decode_page, parse_page, to_yaml
+
+    if file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(file, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise CampaignError(f"cannot read {file}: {e.strerror}; check the file name") from e
+    click.echo(to_yaml(parse_page(decode_page(data, file), year)), nl=False)
