@@ -7,7 +7,7 @@ to stdout, one per post; warnings and "nothing to do" notes go to stderr.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -86,23 +86,23 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     from posts.length import LIMIT
 
     tz = _zone(obj)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("ID", justify="right", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column(f"Time ({tz})", no_wrap=True)
-    table.add_column("Kind", no_wrap=True)
-    table.add_column(f"Len/{LIMIT}", justify="right", no_wrap=True)
-    table.add_column("Text", no_wrap=True, overflow="ellipsis", ratio=1)
-    for p in found:
-        table.add_row(
-            str(p.id),
-            p.status,
-            show(p.scheduled_at, tz),
-            p.kind,
-            str(p.weighted_length),
-            Text(_first_line(p.text, 200)),
-        )
+    rows = [
+        (str(p.id), p.status, show(p.scheduled_at, tz), p.kind, str(p.weighted_length))
+        for p in found
+    ]
+    headers = ("ID", "Status", f"Time ({tz})", "Kind", f"Len/{LIMIT}")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     console = Console(highlight=False, markup=False, emoji=False)
+    # The short columns keep their full width; only the text gives way on a narrow screen.
+    room = max(12, console.width - sum(widths) - 2 * len(widths))
+    text_width = min(room, max(4, *(len(_first_line(p.text, room)) for p in found)))
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for i, (header, width) in enumerate(zip(headers, widths, strict=True)):
+        justify: Literal["left", "right"] = "right" if i in (0, 4) else "left"
+        table.add_column(header, justify=justify, no_wrap=True, width=width)
+    table.add_column("Text", no_wrap=True, overflow="ellipsis", width=text_width)
+    for p, row in zip(found, rows, strict=True):
+        table.add_row(*row, Text(_first_line(p.text, text_width)))
     console.print(table)
     counts: dict[str, int] = {}
     for p in found:
