@@ -1,7 +1,141 @@
-"""Migrations for the collected conversation (mentions, authors, full-text index, review audit)."""
+"""Migrations for the collected conversation (mentions, authors, full-text index, review audit).
+
+``mentions.id`` is the tweet id as an integer: X's ids are snowflakes (they grow with time, fit
+in int64), so the rowid order is newest-first order and the full-text index can use it as its
+rowid. Hashtags and links of each post are kept in side tables, so the report counts them from
+an index instead of re-reading a million raw JSON documents.
+"""
 
 from __future__ import annotations
 
+import sqlite_utils
 from sqlite_utils import Migrations
 
 migrations = Migrations("mentions")
+
+REVIEW_STATUSES = ("new", "reviewed", "flagged", "needs-reply", "ignored")
+SOURCES = ("search", "twarc")
+
+# unicode61 keeps '#' and '@' inside tokens, so #PolicingInConflict and @handle are whole words;
+# remove_diacritics 2 lets "policia" find "policía".
+FTS_TOKENIZE = "unicode61 remove_diacritics 2 tokenchars '#@'"
+
+
+@migrations()
+def m001_mentions(db: sqlite_utils.Database) -> None:
+    statuses = ", ".join(f"'{s}'" for s in REVIEW_STATUSES)
+    sources = ", ".join(f"'{s}'" for s in SOURCES)
+    db.executescript(
+        f"""
+        CREATE TABLE authors (
+            id INTEGER PRIMARY KEY,          -- X user id
+            username TEXT,
+            name TEXT,
+            followers_count INTEGER,
+            raw TEXT,                        -- the user object as X sent it (JSON)
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX authors_username ON authors (username COLLATE NOCASE);
+
+        CREATE TABLE mentions (
+            id INTEGER PRIMARY KEY,          -- tweet id (snowflake: time order)
+            text TEXT NOT NULL,              -- as X sent it
+            author_id INTEGER,
+            created_at TEXT NOT NULL,        -- UTC ISO-8601 (campaign.clock.to_db)
+            lang TEXT,
+            conversation_id INTEGER,
+            in_reply_to_user_id INTEGER,
+            reply_to_id INTEGER,
+            quote_of_id INTEGER,
+            retweet_of_id INTEGER,
+            retweet_count INTEGER NOT NULL DEFAULT 0,
+            reply_count INTEGER NOT NULL DEFAULT 0,
+            like_count INTEGER NOT NULL DEFAULT 0,
+            quote_count INTEGER NOT NULL DEFAULT 0,
+            impression_count INTEGER,
+            has_link INTEGER NOT NULL DEFAULT 0,
+            is_ours INTEGER NOT NULL DEFAULT 0,
+            replies_to_ours INTEGER NOT NULL DEFAULT 0,
+            quotes_ours INTEGER NOT NULL DEFAULT 0,
+            review_status TEXT NOT NULL DEFAULT 'new' CHECK (review_status IN ({statuses})),
+            note TEXT,
+            raw TEXT NOT NULL,               -- the tweet as X sent it (JSON)
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ({sources}))
+        );
+        -- Every index ends in the rowid (the tweet id), so each filter is read newest first.
+        CREATE INDEX mentions_status ON mentions (review_status);
+        CREATE INDEX mentions_author ON mentions (author_id);
+        CREATE INDEX mentions_lang ON mentions (lang);
+        CREATE INDEX mentions_created ON mentions (created_at);
+        CREATE INDEX mentions_link ON mentions (has_link) WHERE has_link = 1;
+        CREATE INDEX mentions_reply_to ON mentions (reply_to_id) WHERE reply_to_id IS NOT NULL;
+        CREATE INDEX mentions_quote_of ON mentions (quote_of_id) WHERE quote_of_id IS NOT NULL;
+        CREATE INDEX mentions_replies_ours ON mentions (replies_to_ours) WHERE replies_to_ours = 1;
+        CREATE INDEX mentions_quotes_ours ON mentions (quotes_ours) WHERE quotes_ours = 1;
+        CREATE INDEX mentions_ours ON mentions (is_ours) WHERE is_ours = 1;
+        CREATE INDEX mentions_source ON mentions (source);
+
+        CREATE TABLE mention_hashtags (
+            tag TEXT NOT NULL,               -- lower case, without '#'
+            mention_id INTEGER NOT NULL,
+            PRIMARY KEY (tag, mention_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX mention_hashtags_mention ON mention_hashtags (mention_id);
+
+        CREATE TABLE mention_links (
+            url TEXT NOT NULL,               -- expanded URL from entities
+            mention_id INTEGER NOT NULL,
+            domain TEXT NOT NULL,
+            PRIMARY KEY (url, mention_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX mention_links_domain ON mention_links (domain);
+
+        CREATE TABLE mention_audit (
+            id INTEGER PRIMARY KEY,
+            mention_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE INDEX mention_audit_mention ON mention_audit (mention_id, id);
+
+        CREATE TABLE collect_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            query TEXT NOT NULL,
+            since_id TEXT,                   -- what the run asked for (kept while paging a backlog)
+            newest_id TEXT,                  -- newest id the run's first page reported
+            next_token TEXT,                 -- where paging stopped: the next run resumes here
+            resumed_from INTEGER REFERENCES collect_runs(id),
+            requests INTEGER NOT NULL DEFAULT 0,
+            fetched INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,            -- running done rate-limited interrupted budget failed
+            error TEXT,
+            rate_reset_at TEXT,
+            api_base_url TEXT,
+            tool_version TEXT
+        );
+        CREATE INDEX collect_runs_query ON collect_runs (query, id);
+
+        CREATE VIRTUAL TABLE mentions_fts USING fts5(
+            text, content='mentions', content_rowid='id', tokenize="{FTS_TOKENIZE}"
+        );
+        CREATE TRIGGER mentions_fts_insert AFTER INSERT ON mentions BEGIN
+            INSERT INTO mentions_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER mentions_fts_delete AFTER DELETE ON mentions BEGIN
+            INSERT INTO mentions_fts (mentions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER mentions_fts_update AFTER UPDATE OF text ON mentions BEGIN
+            INSERT INTO mentions_fts (mentions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO mentions_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        """
+    )

@@ -1,0 +1,108 @@
+"""Exporting the conversation (all of it, or what a search matched) as CSV or JSONL.
+
+CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel reads it as UTF-8),
+every field quoted where needed, newlines inside a post kept inside its quoted cell.
+JSONL writes one object per line: the tweet as X sent it, its ``author`` embedded (the shape
+``twarc2 flatten`` writes, so ``campaign mentions import`` reads it back) and the review in
+``__campaign``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import IO, Any
+
+import sqlite_utils
+
+from campaign.mentions.search import SELECT_COLUMNS, MentionFilter, _from, _run, row_to_dict
+
+FORMATS = ("csv", "jsonl")
+
+CSV_FIELDS = (
+    "id",
+    "created_at",
+    "author_username",
+    "author_name",
+    "author_id",
+    "text",
+    "lang",
+    "review_status",
+    "note",
+    "is_ours",
+    "has_link",
+    "replies_to_ours",
+    "quotes_ours",
+    "retweet_count",
+    "reply_count",
+    "like_count",
+    "quote_count",
+    "url",
+)
+
+_PAGE = 2_000
+
+
+def _rows(
+    db: sqlite_utils.Database, f: MentionFilter, extra: str = ""
+) -> Iterator[tuple[Any, ...]]:
+    """Every row matching ``f``, newest first, read in pages by id (keyset, not OFFSET)."""
+    source, where, params = _from(db, replace(f, limit=1, offset=0))
+    order = "mentions_fts.rowid" if source.startswith("mentions_fts") else "m.id"
+    cols = SELECT_COLUMNS + extra
+    before: int | None = None
+    while True:
+        cond = [*where, f"{order} < ?"] if before is not None else list(where)
+        sql = (
+            f"SELECT {cols} FROM {source} LEFT JOIN authors a ON a.id = m.author_id"
+            + (f" WHERE {' AND '.join(cond)}" if cond else "")
+            + f" ORDER BY {order} DESC LIMIT {_PAGE}"
+        )
+        page = _run(db, sql, [*params, before] if before is not None else params)
+        yield from page
+        if len(page) < _PAGE:
+            return
+        before = int(page[-1][0])
+
+
+def write_csv(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
+    """Write the posts matching ``f`` as CSV to ``out`` (opened with ``newline=''``)."""
+    out.write("\ufeff")
+    w = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    w.writerow(CSV_FIELDS)
+    n = 0
+    for row in _rows(db, f):
+        d = row_to_dict(row)
+        d.update(d.pop("metrics"))
+        w.writerow([_cell(d[k]) for k in CSV_FIELDS])
+        n += 1
+    return n
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and value[1:2] not in ("", " "):
+        # A cell starting like a formula would run as one in a spreadsheet: keep it as text.
+        return "'" + value
+    return "" if value is None else value
+
+
+def write_jsonl(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
+    """Write the posts matching ``f`` as JSON lines (raw tweet, author, review) to ``out``."""
+    n = 0
+    for row in _rows(db, f, ", m.raw, a.raw"):
+        d = row_to_dict(row[:-2])
+        tweet = json.loads(row[-2])
+        if row[-1]:
+            tweet["author"] = json.loads(row[-1])
+        tweet["__campaign"] = {
+            k: d[k]
+            for k in ("review_status", "note", "is_ours", "replies_to_ours", "quotes_ours", "url")
+        }
+        out.write(json.dumps(tweet, ensure_ascii=False))
+        out.write("\n")
+        n += 1
+    return n

@@ -1,0 +1,243 @@
+"""The conversation report: volume over time, who talks, what else they tag and link, how our
+own posts were answered, and how far review has got.
+
+:func:`build_report` reads the store (a handful of grouped queries, each answered from an
+index) into a :class:`Report`; :func:`render_png` draws the volume chart with our posts marked;
+:func:`render_html` makes a standalone page (inline CSS, the chart embedded) to mail round.
+matplotlib and Jinja2 load only when a chart or page is made.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import IO, Any
+
+import sqlite_utils
+
+from campaign import DEFAULT_HASHTAG, __version__
+from campaign.clock import from_db, local, now, zone
+from campaign.mentions.review import counts_by_status
+from campaign.mentions.search import url_for
+
+TOP = 10
+
+# Times are grouped by UTC quarter hour in SQL (every zone's offset is a whole number of
+# quarter hours), then each quarter is placed in its local hour and day.
+VOLUME_SQL = (
+    "SELECT substr(created_at, 1, 14) || (CAST(substr(created_at, 15, 2) AS INTEGER) / 15), "
+    "count(*) FROM mentions GROUP BY 1"
+)
+AUTHORS_SQL = (
+    "SELECT t.author_id, t.n, a.username, a.name, a.followers_count FROM "
+    "(SELECT author_id, count(*) AS n FROM mentions WHERE author_id IS NOT NULL "
+    "GROUP BY author_id ORDER BY n DESC LIMIT ?) t LEFT JOIN authors a ON a.id = t.author_id "
+    "ORDER BY t.n DESC, a.username"
+)
+HASHTAGS_SQL = (
+    "SELECT tag, count(*) AS n FROM mention_hashtags WHERE tag != ? "
+    "GROUP BY tag ORDER BY n DESC, tag LIMIT ?"
+)
+LINKS_SQL = "SELECT url, count(*) AS n FROM mention_links GROUP BY url ORDER BY n DESC, url LIMIT ?"
+DOMAINS_SQL = "SELECT domain, count(*) AS n FROM mention_links GROUP BY domain ORDER BY n DESC, domain LIMIT ?"
+
+
+@dataclass(frozen=True)
+class AuthorCount:
+    id: str
+    username: str | None
+    name: str | None
+    followers: int | None
+    posts: int
+
+
+@dataclass(frozen=True)
+class OurPost:
+    """One of the campaign's own posts and how it was answered."""
+
+    tweet_id: str
+    text: str
+    at: datetime | None
+    replies: int
+    quotes: int
+    url: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows, as data (times aware, in the campaign's zone)."""
+
+    hashtag: str
+    timezone: str
+    generated_at: datetime
+    total: int
+    first_at: datetime | None
+    last_at: datetime | None
+    per_hour: list[tuple[datetime, int]]
+    per_day: list[tuple[date, int]]
+    top_authors: list[AuthorCount]
+    hashtags: list[tuple[str, int]]
+    links: list[tuple[str, int]]
+    domains: list[tuple[str, int]]
+    our_posts: list[OurPost]
+    replies_to_ours: int
+    quotes_of_ours: int
+    review: dict[str, int]
+    tool_version: str = __version__
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reviewed_share(self) -> float:
+        """The share of posts no longer ``new`` (0 when there are none)."""
+        return (self.total - self.review.get("new", 0)) / self.total if self.total else 0.0
+
+    @property
+    def peak_hour(self) -> tuple[datetime, int] | None:
+        return max(self.per_hour, key=lambda x: x[1]) if self.per_hour else None
+
+
+def _hashtag(db: sqlite_utils.Database) -> str:
+    try:
+        row = db.execute("SELECT hashtag FROM campaign WHERE id = 1").fetchone()
+    except Exception:  # noqa: BLE001 - a store without the campaign table still has a report
+        row = None
+    return str(row[0]) if row and row[0] else DEFAULT_HASHTAG
+
+
+def build_report(db: sqlite_utils.Database, tz: tzinfo | str, *, top: int = TOP) -> Report:
+    """Read the collection into a :class:`Report`, with times in the zone ``tz``."""
+    tzi = zone(tz) if isinstance(tz, str) else tz
+    hashtag = _hashtag(db)
+    hours: Counter[datetime] = Counter()
+    days: Counter[date] = Counter()
+    total = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    for bucket, n in db.execute(VOLUME_SQL).fetchall():
+        start = from_db(f"{bucket[:13]}:{int(bucket[14:]) * 15:02d}:00+00:00")
+        loc = local(start, tzi)
+        hours[loc.replace(minute=0, second=0, microsecond=0)] += n
+        days[loc.date()] += n
+        total += n
+        first = loc if first is None or loc < first else first
+        last = loc if last is None or loc > last else last
+    authors = [
+        AuthorCount(str(aid), username, name, followers, n)
+        for aid, n, username, name, followers in db.execute(AUTHORS_SQL, [top]).fetchall()
+    ]
+    own_tag = hashtag.lstrip("#").lower()
+    hashtags = [(f"#{t}", n) for t, n in db.execute(HASHTAGS_SQL, [own_tag, top]).fetchall()]
+    links = [(u, n) for u, n in db.execute(LINKS_SQL, [top]).fetchall()]
+    domains = [(d, n) for d, n in db.execute(DOMAINS_SQL, [top]).fetchall()]
+    replies = dict(
+        db.execute(
+            "SELECT reply_to_id, count(*) FROM mentions WHERE replies_to_ours = 1 GROUP BY reply_to_id"
+        ).fetchall()
+    )
+    quotes = dict(
+        db.execute(
+            "SELECT quote_of_id, count(*) FROM mentions WHERE quotes_ours = 1 GROUP BY quote_of_id"
+        ).fetchall()
+    )
+    ours: dict[int, tuple[str, datetime | None]] = {}
+    for tid, text, at in db.execute(
+        "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
+    ).fetchall():
+        if str(tid).isdigit():
+            ours[int(tid)] = (text, local(from_db(at), tzi) if at else None)
+    for tid, text, at in db.execute(
+        "SELECT id, text, created_at FROM mentions WHERE is_ours = 1"
+    ).fetchall():
+        ours.setdefault(tid, (text, local(from_db(at), tzi)))
+    for tid in set(replies) | set(quotes):
+        ours.setdefault(tid, ("(one of our posts, not collected)", None))
+    our_posts = sorted(
+        (
+            OurPost(str(tid), text, at, replies.get(tid, 0), quotes.get(tid, 0), url_for(None, tid))
+            for tid, (text, at) in ours.items()
+        ),
+        key=lambda p: (p.at is None, p.at or datetime.min.replace(tzinfo=tzi)),
+    )
+    return Report(
+        hashtag=hashtag,
+        timezone=str(getattr(tzi, "key", tzi)),
+        generated_at=local(now(), tzi),
+        total=total,
+        first_at=first,
+        last_at=last,
+        per_hour=sorted(hours.items()),
+        per_day=sorted(days.items()),
+        top_authors=authors,
+        hashtags=hashtags,
+        links=links,
+        domains=domains,
+        our_posts=our_posts,
+        replies_to_ours=sum(replies.values()),
+        quotes_of_ours=sum(quotes.values()),
+        review=counts_by_status(db),
+    )
+
+
+def render_png(report: Report, path: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Draw posts per hour (per day over a long span) with our own posts marked, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4), dpi=100)
+    ax: Any = fig.add_subplot(1, 1, 1)  # matplotlib's stubs take dates only as floats
+    tzi = report.generated_at.tzinfo
+    span = (report.last_at - report.first_at) if report.first_at and report.last_at else None
+    if span is not None and span > timedelta(days=14):
+        xs: list[datetime] = [
+            datetime(d.year, d.month, d.day, tzinfo=tzi) for d, _ in report.per_day
+        ]
+        ys = [n for _, n in report.per_day]
+        width: float = 0.8
+        unit = "day"
+    else:
+        xs = [h for h, _ in report.per_hour]
+        ys = [n for _, n in report.per_hour]
+        width = 0.8 / 24
+        unit = "hour"
+    ax.bar(xs, ys, width=width, color="#3b6ea5", align="edge", label=f"posts per {unit}")
+    marked = [p.at for p in report.our_posts if p.at is not None]
+    for i, at in enumerate(marked):
+        ax.axvline(at, color="#d0553b", linewidth=1, label="our posts" if i == 0 else None)
+    ax.set_title(f"{report.hashtag}: posts per {unit} ({report.timezone})")
+    ax.set_ylabel("posts")
+    if xs or marked:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tzi))  # type: ignore[no-untyped-call]
+        ax.legend(loc="upper left")
+    else:
+        ax.text(
+            0.5, 0.5, "no posts collected yet", ha="center", va="center", transform=ax.transAxes
+        )
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def png_bytes(report: Report) -> bytes:
+    """The chart as PNG bytes."""
+    buf = io.BytesIO()
+    render_png(report, buf)
+    return buf.getvalue()
+
+
+def render_html(report: Report, *, png: bytes | None = None) -> str:
+    """A standalone HTML page (inline CSS, chart embedded as base64), autoescaped."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("campaign.mentions", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+    )
+    chart = base64.b64encode(png if png is not None else png_bytes(report)).decode("ascii")
+    return env.get_template("report.html.j2").render(r=report, chart=chart)

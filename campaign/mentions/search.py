@@ -1,0 +1,244 @@
+"""Searching the collected conversation: full-text words plus filters, newest first.
+
+Shared by ``campaign mentions`` and the web inbox. Text a person types never reaches FTS5
+syntax: it is split on spaces and every word is quoted as a phrase, so ``c++``, ``covid-19``,
+quotes, ``NEAR(``, ``AND``/``OR``/``NOT``, ``*`` and ``^`` are just words, and ``#tag`` /
+``@user`` match whole tokens (the index keeps ``#`` and ``@`` inside tokens).
+
+Newest first is rowid order (tweet ids grow with time), which both the table and the FTS5
+index can walk backwards and stop after one page.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from campaign.clock import from_db, to_db
+from campaign.errors import SearchError
+
+MAX_TERMS = 32
+MAX_LIMIT = 10_000
+
+SELECT_COLUMNS = (
+    "m.id, m.text, m.author_id, m.created_at, m.lang, m.review_status, m.note, m.is_ours, "
+    "m.has_link, m.replies_to_ours, m.quotes_ours, m.retweet_count, m.reply_count, "
+    "m.like_count, m.quote_count, m.impression_count, a.username, a.name"
+)
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    """What to look for. Every field is optional; all given ones must hold."""
+
+    text: str | None = None
+    status: str | None = None
+    author: str | None = None  # username with or without @, or the numeric user id
+    lang: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    has_link: bool | None = None
+    replies_to_ours: bool | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _is_token_char(ch: str) -> bool:
+    # What unicode61 keeps inside a token: letters, numbers, private use, and our '#@'.
+    return ch in "#@" or unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Co"
+
+
+def fts_query(text: str) -> str | None:
+    """The FTS5 query for typed ``text``: every word quoted as a phrase, all required.
+
+    Returns None when nothing searchable was typed (only spaces). Raises :class:`SearchError`
+    for a search with only punctuation or with too many words.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise SearchError("the search contains characters that are not valid text") from e
+    words = text.split()
+    if not words:
+        return None
+    terms = [w for w in words if any(_is_token_char(c) for c in w)]
+    if not terms:
+        raise SearchError(
+            f"nothing to search for in {text[:40]!r}: type at least one word, #hashtag or @handle"
+        )
+    if len(terms) > MAX_TERMS:
+        raise SearchError(
+            f"the search has {len(terms)} words; use at most {MAX_TERMS} (the most telling ones)"
+        )
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _where(db: sqlite_utils.Database, f: MentionFilter) -> tuple[list[str], list[Any]]:
+    """SQL conditions on ``m`` (the mentions table) and their parameters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if f.status:
+        from campaign.mentions.review import check_status
+
+        where.append("m.review_status = ?")
+        params.append(check_status(f.status))
+    if f.author:
+        who = f.author.strip().lstrip("@")
+        if who.isdigit():
+            where.append(
+                "(m.author_id = ? OR m.author_id IN "
+                "(SELECT id FROM authors WHERE username = ? COLLATE NOCASE))"
+            )
+            params += [int(who) if int(who) < 2**63 else -1, who]
+        else:
+            where.append(
+                "m.author_id IN (SELECT id FROM authors WHERE username = ? COLLATE NOCASE)"
+            )
+            params.append(who)
+    if f.lang:
+        where.append("m.lang = ?")
+        params.append(f.lang.strip().lower())
+    if f.since is not None:
+        where.append("m.created_at >= ?")
+        params.append(_time(f.since))
+    if f.until is not None:
+        where.append("m.created_at < ?")
+        params.append(_time(f.until))
+    if f.has_link is not None:
+        where.append("m.has_link = 1" if f.has_link else "m.has_link = 0")
+    if f.replies_to_ours is not None:
+        where.append("m.replies_to_ours = 1" if f.replies_to_ours else "m.replies_to_ours = 0")
+    return where, params
+
+
+def _time(dt: datetime) -> str:
+    try:
+        return to_db(dt)
+    except ValueError as e:
+        raise SearchError("a time in the search has no time zone: add one") from e
+
+
+def _page(f: MentionFilter) -> tuple[int, int]:
+    if f.limit < 1 or f.offset < 0:
+        raise SearchError("the page size must be at least 1 and the offset not negative")
+    return min(f.limit, MAX_LIMIT), f.offset
+
+
+def _from(db: sqlite_utils.Database, f: MentionFilter) -> tuple[str, list[str], list[Any]]:
+    """The FROM clause (driven by the FTS index when there is text), conditions, params."""
+    match = fts_query(f.text) if f.text else None
+    where, params = _where(db, f)
+    if match is None:
+        return "mentions m", where, params
+    # The full-text index drives: it yields rowids newest first and the join looks each up.
+    return (
+        "mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid",
+        ["mentions_fts MATCH ?", *where],
+        [match, *params],
+    )
+
+
+def _run(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[Any]:
+    try:
+        return db.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as e:  # never expected: typed text is always quoted
+        raise SearchError(f"the search could not be run ({e}); try fewer or simpler words") from e
+
+
+def search(db: sqlite_utils.Database, f: MentionFilter) -> list[dict[str, Any]]:
+    """One page of posts matching ``f``, newest first, as plain dicts (ids as strings)."""
+    source, where, params = _from(db, f)
+    limit, offset = _page(f)
+    order = "mentions_fts.rowid DESC" if source.startswith("mentions_fts") else "m.id DESC"
+    sql = (
+        f"SELECT {SELECT_COLUMNS} FROM {source} LEFT JOIN authors a ON a.id = m.author_id"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + f" ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    return [row_to_dict(r) for r in _run(db, sql, [*params, limit, offset])]
+
+
+def count(db: sqlite_utils.Database, f: MentionFilter) -> int:
+    """How many posts match ``f`` (all pages)."""
+    source, where, params = _from(db, f)
+    sql = f"SELECT count(*) FROM {source}" + (f" WHERE {' AND '.join(where)}" if where else "")
+    return int(_run(db, sql, params)[0][0])
+
+
+def ids(db: sqlite_utils.Database, f: MentionFilter) -> list[int]:
+    """Every id matching ``f`` (all pages, newest first): for marking what a search found."""
+    source, where, params = _from(db, f)
+    order = "mentions_fts.rowid DESC" if source.startswith("mentions_fts") else "m.id DESC"
+    sql = (
+        f"SELECT m.id FROM {source}"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + f" ORDER BY {order}"
+    )
+    return [int(r[0]) for r in _run(db, sql, params)]
+
+
+def url_for(username: str | None, tweet_id: int | str) -> str:
+    """The post's address on X (``i`` stands in for an unknown author, as X itself accepts)."""
+    return f"https://x.com/{username or 'i'}/status/{tweet_id}"
+
+
+def row_to_dict(r: tuple[Any, ...] | sqlite3.Row) -> dict[str, Any]:
+    """A result row (in :data:`SELECT_COLUMNS` order) as the shape the CLI and web print."""
+    (
+        tid,
+        text,
+        author_id,
+        created_at,
+        lang,
+        review_status,
+        note,
+        is_ours,
+        has_link,
+        replies_to_ours,
+        quotes_ours,
+        retweets,
+        replies,
+        likes,
+        quotes,
+        impressions,
+        username,
+        name,
+    ) = tuple(r)
+    return {
+        "id": str(tid),
+        "text": text,
+        "author_id": str(author_id) if author_id is not None else None,
+        "author_username": username,
+        "author_name": name,
+        "created_at": from_db(created_at).isoformat(),
+        "lang": lang,
+        "review_status": review_status,
+        "note": note,
+        "is_ours": bool(is_ours),
+        "has_link": bool(has_link),
+        "replies_to_ours": bool(replies_to_ours),
+        "quotes_ours": bool(quotes_ours),
+        "url": url_for(username, tid),
+        "metrics": {
+            "retweet_count": retweets,
+            "reply_count": replies,
+            "like_count": likes,
+            "quote_count": quotes,
+            "impression_count": impressions,
+        },
+    }
+
+
+def get(db: sqlite_utils.Database, tweet_id: int) -> dict[str, Any] | None:
+    """One stored post by id, or None."""
+    rows = db.execute(
+        f"SELECT {SELECT_COLUMNS} FROM mentions m LEFT JOIN authors a ON a.id = m.author_id "
+        "WHERE m.id = ?",
+        [tweet_id],
+    ).fetchall()
+    return row_to_dict(rows[0]) if rows else None

@@ -1,0 +1,287 @@
+"""Collecting the hashtag conversation from X's recent search, without wasting a request.
+
+One run asks for posts newer than the newest one stored (``since_id``), 100 a request, and
+follows ``next_token`` until X sends none. X pages newest to oldest, so until the last page is
+stored the collection has a gap between the newest post and the older backlog: each page is
+stored together with the cursor (``collect_runs.next_token``) in one transaction, and a run
+that stops early (rate limit, 5xx after retries, ``max_requests``, a crash) leaves that cursor
+behind. The next run first finishes that backlog with the same ``since_id`` and token, then
+asks for what is new. Nothing is fetched twice and nothing is skipped.
+
+A 429 ends the run with status ``rate-limited`` and the reset time; until that time, a run
+sends nothing and answers ``waiting`` (so the daemon waits for the reset instead of spinning).
+5xx and lost answers are retried a few times with growing pauses (searching is safe to repeat).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from campaign import __version__
+from campaign.clock import from_db, now, to_db
+from campaign.mentions.store import ACCOUNT_ID_KEY, Writer, load_ours, refresh_ours
+from campaign.models import CampaignSettings
+from campaign.store import get_state, immediate, set_state
+from scheduler.xerrors import NoAnswer, RateLimited, ServerError
+
+RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)
+PAGE_SIZE = 100
+
+# progress(requests made, posts fetched)
+Progress = Callable[[int, int], None]
+
+
+class SearchClient(Protocol):
+    """What collecting needs of :class:`scheduler.xclient.XClient`."""
+
+    base_url: str
+
+    def search_recent(
+        self,
+        query: str,
+        *,
+        since_id: str | None = None,
+        next_token: str | None = None,
+        max_results: int = 100,
+    ) -> Any: ...
+
+
+@dataclass
+class CollectResult:
+    """What a run did. ``status``: done, rate-limited, waiting, budget, interrupted."""
+
+    status: str = "done"
+    requests: int = 0
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    runs: int = 0
+    error: str | None = None
+    rate_reset_at: datetime | None = None
+
+
+def _pending(db: sqlite_utils.Database, query: str) -> dict[str, Any] | None:
+    """The latest run for ``query`` if it stopped with a backlog still to page."""
+    cur = db.execute(
+        "SELECT id, status, since_id, newest_id, next_token, rate_reset_at FROM collect_runs "
+        "WHERE query = ? ORDER BY id DESC LIMIT 1",
+        [query],
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    cols = [c[0] for c in cur.description]
+    return dict(zip(cols, row, strict=True))
+
+
+def _newest_stored(db: sqlite_utils.Database) -> str | None:
+    row = db.execute("SELECT max(id) FROM mentions WHERE source = 'search'").fetchone()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def collect_once(
+    db: sqlite_utils.Database,
+    client: SearchClient,
+    settings: CampaignSettings,
+    *,
+    progress: Progress | None = None,
+    max_requests: int | None = None,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    stop: threading.Event | None = None,
+) -> CollectResult:
+    """Fetch what is new under ``settings.search_query`` (finishing any unfinished backlog first).
+
+    ``max_requests`` caps the search requests of this call; ``retry_delays`` are the pauses
+    before each retry of a 5xx or lost answer; ``stop`` (set from another thread) ends the run
+    between pages.
+    """
+    query = settings.search_query
+    result = CollectResult()
+    last = _pending(db, query)
+    if last and last["status"] in ("rate-limited", "waiting") and last["rate_reset_at"]:
+        reset = from_db(last["rate_reset_at"])
+        if reset > now():
+            result.status = "waiting"
+            result.rate_reset_at = reset
+            return result
+    _remember_account(db, client)
+    writer = Writer(db, source="search", ours=load_ours(db))
+    resume = last if last and last["status"] != "done" and last["next_token"] else None
+    while True:
+        if resume is not None:
+            since_id, token, newest = resume["since_id"], resume["next_token"], resume["newest_id"]
+            resumed_from: int | None = int(resume["id"])
+        else:
+            since_id, token, newest, resumed_from = _newest_stored(db), None, None, None
+        status = _one_pass(
+            db,
+            client,
+            writer,
+            query,
+            result,
+            since_id=since_id,
+            token=token,
+            newest=newest,
+            resumed_from=resumed_from,
+            progress=progress,
+            max_requests=max_requests,
+            retry_delays=retry_delays,
+            stop=stop,
+        )
+        result.status = status
+        # A finished backlog leaves newer posts behind it: fetch them in the same call.
+        if status != "done" or resume is None:
+            break
+        if max_requests is not None and result.requests >= max_requests:
+            result.status = "budget"
+            break
+        resume = None
+    if result.new:
+        with immediate(db):
+            refresh_ours(db, writer.ours)
+    return result
+
+
+def _one_pass(
+    db: sqlite_utils.Database,
+    client: SearchClient,
+    writer: Writer,
+    query: str,
+    result: CollectResult,
+    *,
+    since_id: str | None,
+    token: str | None,
+    newest: str | None,
+    resumed_from: int | None,
+    progress: Progress | None,
+    max_requests: int | None,
+    retry_delays: Sequence[float],
+    stop: threading.Event | None,
+) -> str:
+    """Page from ``token`` (or the start) until X has no more; one ``collect_runs`` row."""
+    run_id = db.execute(
+        "INSERT INTO collect_runs (started_at, query, since_id, newest_id, next_token, "
+        "resumed_from, status, api_base_url, tool_version) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+        [
+            to_db(now()),
+            query,
+            since_id,
+            newest,
+            token,
+            resumed_from,
+            getattr(client, "base_url", None),
+            __version__,
+        ],
+    ).lastrowid
+    result.runs += 1
+    requests = fetched = new = updated = 0
+    status, error, reset_at = "done", None, None
+    while True:
+        if max_requests is not None and result.requests >= max_requests:
+            status = "budget"
+            break
+        if stop is not None and stop.is_set():
+            status = "interrupted"
+            error = "stopped"
+            break
+        try:
+            page = _search(client, query, since_id, token, retry_delays, result, stop)
+        except RateLimited as e:
+            status, error, reset_at = "rate-limited", str(e), e.reset_at
+            break
+        except (ServerError, NoAnswer) as e:
+            status, error = "interrupted", str(e)
+            break
+        except BaseException as e:
+            _finish(db, run_id, "failed", str(e), None)
+            raise
+        requests += 1
+        stamp = to_db(now())
+        with immediate(db):
+            w = writer.write(page.tweets, page.users.values(), page.included_tweets, stamp=stamp)
+            token = page.next_token
+            if newest is None:
+                newest = page.newest_id
+            fetched += len(page.tweets)
+            new += w.new
+            updated += w.updated
+            db.execute(
+                "UPDATE collect_runs SET requests = ?, fetched = ?, new = ?, updated = ?, "
+                "next_token = ?, newest_id = ? WHERE id = ?",
+                [requests, fetched, new, updated, token, newest, run_id],
+            )
+        result.fetched += len(page.tweets)
+        result.new += w.new
+        result.updated += w.updated
+        if progress:
+            progress(result.requests, result.fetched)
+        if not token:
+            break
+    if reset_at is not None:
+        result.rate_reset_at = reset_at
+    result.error = error
+    _finish(db, run_id, status, error, reset_at)
+    return status
+
+
+def _finish(
+    db: sqlite_utils.Database, run_id: int | None, status: str, error: str | None, reset: Any
+) -> None:
+    db.execute(
+        "UPDATE collect_runs SET status = ?, error = ?, rate_reset_at = ?, finished_at = ? "
+        "WHERE id = ?",
+        [status, error, to_db(reset) if reset else None, to_db(now()), run_id],
+    )
+
+
+def _search(
+    client: SearchClient,
+    query: str,
+    since_id: str | None,
+    token: str | None,
+    retry_delays: Sequence[float],
+    result: CollectResult,
+    stop: threading.Event | None,
+) -> Any:
+    """One page, retrying 5xx and lost answers after each of ``retry_delays``."""
+    attempt = 0
+    while True:
+        result.requests += 1
+        try:
+            return client.search_recent(
+                query, since_id=since_id, next_token=token, max_results=PAGE_SIZE
+            )
+        except (ServerError, NoAnswer):
+            if attempt >= len(retry_delays):
+                raise
+            delay = retry_delays[attempt]
+            attempt += 1
+            if stop is not None:
+                if stop.wait(delay):
+                    raise
+            else:
+                time.sleep(delay)
+
+
+def _remember_account(db: sqlite_utils.Database, client: Any) -> None:
+    """Record the account's user id (so its own posts count as ours), once, if the keys allow."""
+    if get_state(db, ACCOUNT_ID_KEY):
+        return
+    creds = getattr(client, "creds", None)
+    if creds is None or not getattr(creds, "can_post", False) or not hasattr(client, "me"):
+        return
+    from campaign.errors import CampaignError
+
+    try:
+        me = client.me()
+    except CampaignError:
+        return  # not needed for collecting; publishing reports credential problems itself
+    if str(me.get("id", "")).isdigit():
+        set_state(db, ACCOUNT_ID_KEY, str(me["id"]))
