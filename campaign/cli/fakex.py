@@ -1,0 +1,192 @@
+"""``campaign fake-x``: run the local X API simulator in the foreground."""
+
+from __future__ import annotations
+
+import contextlib
+
+import click
+
+from campaign.cli.common import UserError
+
+FAKE_HELP = """Run the local X API simulator for rehearsals and tests.
+
+A real HTTP server on this machine that answers like X's API v2: posting, deleting, the
+account's timeline, tweet lookup and recent search, with t.co links, duplicate refusal,
+rate-limit headers and authentication checks. It prints the base URL and the (fake) credentials
+to export, then runs until Ctrl-C or SIGTERM.
+
+\b
+Controls (JSON over HTTP, while it runs):
+  GET  /_sim/tweets         every stored tweet     GET /_sim/requests   request log
+  POST /_sim/faults         misbehave, e.g. {"delay": {"post": 2}}, {"error_every": 3},
+                            {"rate_limit": {"group": "post", "reset_in": 30, "count": 2}},
+                            {"drop_every": 5}, {"drop_probability": 0.2, "drop_mode": "hang"},
+                            {"accept_duplicates": true}, {"clear": true}
+  POST /_sim/conversation   {"n": 300, "seed": 1} a hashtag conversation; {"now": 20} more now
+  POST /_sim/limits         {"post": {"limit": 100, "window": 900}}
+  POST /_sim/clock          {"advance_seconds": 3600}
+  POST /_sim/reset          forget everything
+"""
+
+
+@click.command("fake-x", help=FAKE_HELP)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8030,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on."
+)
+@click.option(
+    "--conversation",
+    "conversation",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    show_default=True,
+    help="Start with a generated hashtag conversation of N posts (e.g. 300).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed for t.co links, the conversation and random faults.",
+)
+@click.option(
+    "--hashtag",
+    default="PolicingInConflict",
+    show_default=True,
+    help="The hashtag of the generated conversation.",
+)
+@click.option(
+    "--username",
+    default="PolicingConflict",
+    show_default=True,
+    help="The simulated account's @username.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.IntRange(0, 600_000),
+    default=0,
+    show_default=True,
+    help="Delay every API answer by N milliseconds.",
+)
+@click.option(
+    "--accept-duplicates", is_flag=True, help="Accept the same text twice (to see a blind retry)."
+)
+@click.option(
+    "--error-every",
+    type=click.IntRange(0),
+    default=0,
+    help="Answer every Nth API request with 503.",
+)
+@click.option(
+    "--drop-every",
+    type=click.IntRange(0),
+    default=0,
+    help="Create every Nth post, then drop the answer.",
+)
+@click.option(
+    "--api-key",
+    envvar="FAKE_X_API_KEY",
+    default="sim-api-key",
+    show_default=True,
+    help="API key to accept (also FAKE_X_API_KEY).",
+)
+@click.option(
+    "--api-secret",
+    envvar="FAKE_X_API_SECRET",
+    default="sim-api-secret",
+    show_default=True,
+    help="API secret to print (also FAKE_X_API_SECRET).",
+)
+@click.option(
+    "--access-token",
+    envvar="FAKE_X_ACCESS_TOKEN",
+    default="sim-access-token",
+    show_default=True,
+    help="Access token to accept (also FAKE_X_ACCESS_TOKEN).",
+)
+@click.option(
+    "--access-token-secret",
+    envvar="FAKE_X_ACCESS_TOKEN_SECRET",
+    default="sim-access-token-secret",
+    show_default=True,
+    help="Access token secret to print (also FAKE_X_ACCESS_TOKEN_SECRET).",
+)
+@click.option(
+    "--bearer-token",
+    envvar="FAKE_X_BEARER_TOKEN",
+    default="sim-bearer-token",
+    show_default=True,
+    help="App bearer token to accept (also FAKE_X_BEARER_TOKEN).",
+)
+def fake_x(
+    port: int,
+    host: str,
+    conversation: int,
+    seed: int,
+    hashtag: str,
+    username: str,
+    latency_ms: int,
+    accept_duplicates: bool,
+    error_every: int,
+    drop_every: int,
+    api_key: str,
+    api_secret: str,
+    access_token: str,
+    access_token_secret: str,
+    bearer_token: str,
+) -> None:
+    import signal
+    import sys
+
+    from scheduler.simulator import Credentials, SimClient, SimState, SimulatorServer, is_loopback
+    from scheduler.simulator.conversation import generate
+
+    if not is_loopback(host):
+        raise UserError(
+            f"the simulator only listens on this machine; --host {host} is not a loopback "
+            "address: use 127.0.0.1"
+        )
+    creds = Credentials(
+        api_key=api_key,
+        api_secret=api_secret,
+        access_token=access_token,
+        access_token_secret=access_token_secret,
+        bearer_token=bearer_token,
+    )
+    state = SimState(
+        credentials=creds,
+        username=username,
+        seed=seed,
+        accept_duplicates=accept_duplicates,
+        latency=latency_ms / 1000,
+    )
+    state.faults.update({"error_every": error_every, "drop_every": drop_every}, state.now())
+    if conversation:
+        generate(state, n=conversation, seed=seed, hashtag=hashtag)
+    try:
+        server = SimulatorServer(state, host=host, port=port)
+    except OSError as e:
+        raise UserError(
+            f"cannot listen on {host}:{port} ({e.strerror or e}): pick another --port, or 0 "
+            "for any free one"
+        ) from e
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Fake X API listening on {server.base_url}")
+    click.echo("These credentials are fake; export them to point the campaign tool here:")
+    for key, value in SimClient(server.base_url, creds).env.items():
+        click.echo(f"export {key}={value}")
+    click.echo(f"Account @{username}; {conversation} generated posts. Ctrl-C to stop.")
+    sys.stdout.flush()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    click.echo("Fake X API stopped.")

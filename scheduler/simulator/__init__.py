@@ -1,0 +1,81 @@
+"""A local X API v2 simulator: a real HTTP server on 127.0.0.1 that answers like X, for tests,
+``make demo`` and staff rehearsals (``campaign fake-x``).
+
+X endpoints (JSON and status codes as X sends them; ``x-rate-limit-limit``,
+``x-rate-limit-remaining`` and ``x-rate-limit-reset`` on every answer):
+
+- ``POST /2/tweets`` (user context): ``text``, ``reply.in_reply_to_tweet_id``,
+  ``media.media_ids``, ``quote_tweet_id``. Links become ``https://t.co/<10 chars>``; the same
+  text twice from one account is refused with 403 duplicate content; over 280 weighted
+  characters is refused with 403.
+- ``DELETE /2/tweets/:id`` and ``GET /2/users/me`` (user context).
+- ``GET /2/users/:id/tweets``, ``GET /2/tweets/:id``, ``GET /2/tweets?ids=``,
+  ``GET /2/tweets/search/recent`` (app bearer or user context). Search covers the last 7 days of
+  the simulator's clock; see :mod:`scheduler.simulator.query` for the operators.
+
+Authentication: user context is an ``Authorization: OAuth …`` header whose ``oauth_consumer_key``
+and ``oauth_token`` are the configured API key and access token (signatures are not checked), or
+``Bearer <user bearer token>``; the app is ``Bearer <bearer token>``. Anything else is 401; the
+app token on a user-context endpoint is 403 "Unsupported Authentication".
+Default credentials (clearly fake; see :class:`~scheduler.simulator.state.Credentials`):
+``sim-api-key``, ``sim-api-secret``, ``sim-access-token``, ``sim-access-token-secret``,
+``sim-bearer-token``, ``sim-user-bearer-token``. The account is @PolicingConflict, id
+``1600000000000000001``.
+
+Endpoint groups, for rate limits, delays and errors: ``post``, ``delete``, ``me``,
+``timeline``, ``lookup``, ``search``. Default windows: post 100 / 15 min per user,
+delete 50, me 75, timeline 900, lookup 900, search 450 / 15 min (per app, or per user for a user
+token).
+
+Control API (no authentication; JSON in and out):
+
+- ``GET /_sim/health``: ``{"ok": true, "account": {...}}``.
+- ``GET /_sim/tweets[?source=api|generated&author_id=ID]``: every stored tweet, oldest first,
+  with every field plus ``submitted_text``, ``media_ids``, ``source`` and ``deleted``.
+- ``GET /_sim/users``: every account.
+- ``GET /_sim/requests`` / ``DELETE /_sim/requests``: the log of answered API requests
+  (``at``, ``method``, ``path``, ``group``, ``status``, ``auth``), or clear it.
+- ``POST /_sim/faults``: set misbehaviour; the keys given replace their current value
+  (``GET`` shows all, ``DELETE`` clears all):
+
+  - ``"delay": S`` or ``{"post": S, "*": S}``: answer S seconds late (the action, e.g. the new
+    tweet, happens at once; the answer waits).
+  - ``"delay_before": ...``: the same, but wait before acting on the request.
+  - ``"latency": S``: a base delay on every API answer.
+  - ``"rate_limit": {"group": "post", "reset_in": N, "count": K}``: 429 with
+    ``x-rate-limit-reset`` N seconds ahead, for the next K requests of that group (``"*"`` for
+    all), or until the reset when ``count`` is null or missing. A list sets several.
+  - ``"error_every": N``: every Nth answer is a 5xx; ``"error_next": K``: the next K are;
+    ``"error_status"`` (default 503); ``"error_groups": ["post", ...]`` (default all).
+  - ``"drop_every": N`` / ``"drop_probability": p`` (with ``"drop_seed"``): the tweet IS
+    created, then the answer is lost: ``"drop_mode": "close"`` (default) closes the connection
+    without a response, ``"hang"`` answers only after ``"hang_seconds"`` (default 30).
+  - ``"accept_duplicates": true``: accept the same text twice (so a blind retry shows).
+  - ``"clear": true``: clear everything first.
+
+- ``GET/POST /_sim/limits``: ``{"post": {"limit": 100, "window": 900}, ...}``.
+- ``GET/POST /_sim/clock``: ``{"now": ISO}``, ``{"offset_seconds": S}`` or
+  ``{"advance_seconds": S}`` move the simulator's clock (created_at, search's 7 days, rate
+  windows).
+- ``POST /_sim/conversation``: ``{"n": 300, "seed": 1, "days": 3, "hashtag":
+  "PolicingInConflict"}`` generates a conversation (see :mod:`scheduler.simulator.conversation`)
+  including 4 of the account's own posts (``source`` "generated"); ``{"now": M}`` adds M more
+  posts made now. Answers ``{"created": N, "ids": [...]}``.
+- ``POST /_sim/reset``: forget all tweets, faults, windows, the log and the clock offset.
+
+:class:`~scheduler.simulator.client.SimClient` wraps the control API in Python.
+"""
+
+from scheduler.simulator.client import SimClient
+from scheduler.simulator.server import SimulatorServer, create_app, is_loopback
+from scheduler.simulator.state import ACCOUNT_ID, Credentials, SimState
+
+__all__ = [
+    "ACCOUNT_ID",
+    "Credentials",
+    "SimClient",
+    "SimState",
+    "SimulatorServer",
+    "create_app",
+    "is_loopback",
+]

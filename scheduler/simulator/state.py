@@ -1,0 +1,401 @@
+"""The simulator's memory: accounts, tweets, rate-limit windows, faults and its clock, all
+behind one lock. Nothing here speaks HTTP."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from campaign import clock
+from scheduler.simulator import links
+from scheduler.simulator.faults import Faults
+
+# X's ids are "snowflakes": milliseconds since this epoch, shifted left 22 bits.
+TWITTER_EPOCH_MS = 1288834974657
+
+# Endpoint groups with their default windows: (requests, seconds). Posting is counted per
+# user, search per app (or per user with a user token), as X does.
+DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    "post": (100, 900),
+    "delete": (50, 900),
+    "me": (75, 900),
+    "timeline": (900, 900),
+    "lookup": (900, 900),
+    "search": (450, 900),
+}
+
+
+@dataclass
+class Credentials:
+    """The keys the simulator accepts. Clearly fake defaults, known to the test fixture."""
+
+    api_key: str = "sim-api-key"
+    api_secret: str = "sim-api-secret"  # noqa: S105 (fake, guards nothing)
+    access_token: str = "sim-access-token"  # noqa: S105 (fake, guards nothing)
+    access_token_secret: str = "sim-access-token-secret"  # noqa: S105 (fake, guards nothing)
+    bearer_token: str = "sim-bearer-token"  # noqa: S105 (fake, guards nothing)
+    user_bearer_token: str = "sim-user-bearer-token"  # noqa: S105 (fake, guards nothing)
+
+
+@dataclass
+class User:
+    """An account on the simulated X."""
+
+    id: str
+    username: str
+    name: str
+    followers_count: int = 0
+    following_count: int = 0
+    tweet_count: int = 0
+    listed_count: int = 0
+    description: str = ""
+    created_at: datetime = field(default_factory=lambda: datetime(2015, 3, 1, tzinfo=clock.UTC))
+    verified: bool = False
+
+    def to_json(self, fields: set[str]) -> dict[str, Any]:
+        """X's user object with the default fields plus those asked for in ``user.fields``."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "username": self.username}
+        if "public_metrics" in fields:
+            out["public_metrics"] = {
+                "followers_count": self.followers_count,
+                "following_count": self.following_count,
+                "tweet_count": self.tweet_count,
+                "listed_count": self.listed_count,
+            }
+        if "created_at" in fields:
+            out["created_at"] = iso(self.created_at)
+        if "description" in fields:
+            out["description"] = self.description
+        if "verified" in fields:
+            out["verified"] = self.verified
+        if "protected" in fields:
+            out["protected"] = False
+        if "profile_image_url" in fields:
+            out["profile_image_url"] = (
+                f"https://pbs.twimg.com/profile_images/{self.id}/avatar_normal.png"
+            )
+        return out
+
+
+@dataclass
+class Tweet:
+    """A post on the simulated X. ``source`` is ``api`` for posts made through the API and
+    ``generated`` for the conversation generator's."""
+
+    id: str
+    text: str
+    author_id: str
+    created_at: datetime
+    submitted_text: str = ""
+    conversation_id: str = ""
+    in_reply_to_user_id: str | None = None
+    referenced_tweets: list[dict[str, str]] = field(default_factory=list)
+    lang: str = "en"
+    entities: dict[str, Any] = field(default_factory=dict)
+    media_ids: list[str] = field(default_factory=list)
+    like_count: int = 0
+    retweet_count: int = 0
+    reply_count: int = 0
+    quote_count: int = 0
+    impression_count: int = 0
+    source: str = "api"
+    deleted: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def num(self) -> int:
+        return int(self.id)
+
+    def is_type(self, kind: str) -> bool:
+        """Whether it references another tweet as ``retweeted``, ``replied_to`` or ``quoted``."""
+        return any(r["type"] == kind for r in self.referenced_tweets)
+
+    def to_json(self, fields: set[str]) -> dict[str, Any]:
+        """X's tweet object with the default fields plus those asked for in ``tweet.fields``."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "text": self.text,
+            "edit_history_tweet_ids": [self.id],
+        }
+        if "created_at" in fields:
+            out["created_at"] = iso(self.created_at)
+        if "author_id" in fields:
+            out["author_id"] = self.author_id
+        if "conversation_id" in fields:
+            out["conversation_id"] = self.conversation_id or self.id
+        if "lang" in fields:
+            out["lang"] = self.lang
+        if "public_metrics" in fields:
+            out["public_metrics"] = {
+                "retweet_count": self.retweet_count,
+                "reply_count": self.reply_count,
+                "like_count": self.like_count,
+                "quote_count": self.quote_count,
+                "bookmark_count": 0,
+                "impression_count": self.impression_count,
+            }
+        if "entities" in fields and self.entities:
+            out["entities"] = self.entities
+        if "referenced_tweets" in fields and self.referenced_tweets:
+            out["referenced_tweets"] = self.referenced_tweets
+        if "in_reply_to_user_id" in fields and self.in_reply_to_user_id:
+            out["in_reply_to_user_id"] = self.in_reply_to_user_id
+        if "attachments" in fields and self.media_ids:
+            out["attachments"] = {"media_keys": [f"3_{m}" for m in self.media_ids]}
+        if "possibly_sensitive" in fields:
+            out["possibly_sensitive"] = False
+        if "reply_settings" in fields:
+            out["reply_settings"] = "everyone"
+        if "edit_controls" in fields:
+            out["edit_controls"] = {
+                "edits_remaining": 5,
+                "is_edit_eligible": not self.referenced_tweets,
+                "editable_until": iso(self.created_at + timedelta(hours=1)),
+            }
+        return out
+
+    def to_control_json(self) -> dict[str, Any]:
+        """Everything the simulator knows about the tweet, for ``GET /_sim/tweets``."""
+        out = self.to_json(ALL_TWEET_FIELDS)
+        out["submitted_text"] = self.submitted_text
+        out["media_ids"] = list(self.media_ids)
+        out["source"] = self.source
+        out["deleted"] = self.deleted
+        return out
+
+
+ALL_TWEET_FIELDS = {
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "lang",
+    "public_metrics",
+    "entities",
+    "referenced_tweets",
+    "in_reply_to_user_id",
+    "attachments",
+}
+
+
+def iso(dt: datetime) -> str:
+    """X's time format: ``2026-12-06T14:00:00.000Z``."""
+    return (
+        dt.astimezone(clock.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    )
+
+
+def snowflake(dt: datetime) -> int:
+    """The smallest snowflake id for a tweet made at ``dt``."""
+    ms = int(dt.timestamp() * 1000)
+    return (ms - TWITTER_EPOCH_MS) << 22
+
+
+def snowflake_time(tweet_id: int) -> datetime:
+    """When the tweet with this snowflake id was made."""
+    ms = (tweet_id >> 22) + TWITTER_EPOCH_MS
+    return datetime.fromtimestamp(ms / 1000, tz=clock.UTC)
+
+
+@dataclass
+class Window:
+    """One rate-limit window: how many requests since ``start``."""
+
+    start: datetime
+    used: int = 0
+
+
+@dataclass
+class RequestRecord:
+    """One answered API request, for ``GET /_sim/requests``."""
+
+    at: datetime
+    method: str
+    path: str
+    group: str
+    status: int
+    auth: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": iso(self.at),
+            "method": self.method,
+            "path": self.path,
+            "group": self.group,
+            "status": self.status,
+            "auth": self.auth,
+        }
+
+
+ACCOUNT_ID = "1600000000000000001"
+WORKER = 37  # the "machine" bits of every simulated snowflake
+
+
+class SimState:
+    """All the simulator holds. Use :attr:`lock` around any read or write of its fields."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials | None = None,
+        username: str = "PolicingConflict",
+        name: str = "Policing in Conflict",
+        seed: int = 1,
+        accept_duplicates: bool = False,
+        latency: float = 0.0,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.credentials = credentials or Credentials()
+        self.account = User(
+            id=ACCOUNT_ID, username=username, name=name, followers_count=1250, following_count=310
+        )
+        self.seed = seed
+        self.accept_duplicates = accept_duplicates
+        self.latency = latency
+        self.stopping = threading.Event()
+        self._initial = (accept_duplicates, latency)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to an empty X: no tweets but the account, no faults, fresh windows, real time."""
+        with self.lock:
+            self.users: dict[str, User] = {self.account.id: self.account}
+            self.account.tweet_count = 0
+            self.tweets: dict[str, Tweet] = {}
+            self.order: list[int] = []  # tweet ids, ascending
+            self.windows: dict[tuple[str, str], Window] = {}
+            self.limits: dict[str, tuple[int, int]] = dict(DEFAULT_LIMITS)
+            self.faults = Faults(seed=self.seed)
+            self.clock_offset = timedelta(0)
+            self.requests: list[RequestRecord] = []
+            self.accept_duplicates, self.latency = self._initial
+            self.rng = random.Random(self.seed)
+            self.conversation_rng = random.Random(self.seed)
+            self.conversation_authors: list[User] = []
+
+    # -- time and ids ------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The simulator's clock: real time (``campaign.clock.now``) plus a settable offset."""
+        return clock.now() + self.clock_offset
+
+    def new_id(self, created_at: datetime) -> str:
+        """A fresh snowflake id for a tweet made at ``created_at``."""
+        candidate = snowflake(created_at) + (WORKER << 12)
+        if self.order and candidate <= self.order[-1]:
+            newest = snowflake_time(self.order[-1])
+            if created_at >= newest:
+                # Made now, in the same millisecond as the newest: ids keep creation order.
+                candidate = self.order[-1] + 1
+        while str(candidate) in self.tweets:
+            candidate += 1
+        return str(candidate)
+
+    # -- users and tweets --------------------------------------------------------------------
+
+    def add_user(self, user: User) -> None:
+        with self.lock:
+            self.users[user.id] = user
+
+    def user_ids_by_name(self) -> dict[str, str]:
+        return {u.username.lower(): u.id for u in self.users.values()}
+
+    def store(self, tweet: Tweet) -> None:
+        """Keep ``tweet`` and index its id in order."""
+        import bisect
+
+        with self.lock:
+            self.tweets[tweet.id] = tweet
+            bisect.insort(self.order, tweet.num)
+            author = self.users.get(tweet.author_id)
+            if author is not None:
+                author.tweet_count += 1
+
+    def make_tweet(
+        self,
+        author: User,
+        text: str,
+        *,
+        created_at: datetime | None = None,
+        reply_to: Tweet | None = None,
+        quote_of: Tweet | None = None,
+        retweet_of: Tweet | None = None,
+        media_ids: list[str] | None = None,
+        lang: str = "en",
+        source: str = "api",
+    ) -> Tweet:
+        """Create and store a tweet the way X would: links to t.co, entities, conversation."""
+        with self.lock:
+            when = created_at or self.now()
+            rewritten, urls = links.shorten(text, self.rng)
+            tweet = Tweet(
+                id=self.new_id(when),
+                text=rewritten,
+                submitted_text=text,
+                author_id=author.id,
+                created_at=when,
+                lang=lang,
+                media_ids=list(media_ids or []),
+                source=source,
+            )
+            tweet.entities = links.entities(rewritten, urls, self.user_ids_by_name())
+            tweet.conversation_id = tweet.id
+            if reply_to is not None:
+                tweet.referenced_tweets.append({"type": "replied_to", "id": reply_to.id})
+                tweet.in_reply_to_user_id = reply_to.author_id
+                tweet.conversation_id = reply_to.conversation_id or reply_to.id
+                reply_to.reply_count += 1
+            if quote_of is not None:
+                tweet.referenced_tweets.append({"type": "quoted", "id": quote_of.id})
+                quote_of.quote_count += 1
+            if retweet_of is not None:
+                tweet.referenced_tweets.append({"type": "retweeted", "id": retweet_of.id})
+                retweet_of.retweet_count += 1
+            self.store(tweet)
+            return tweet
+
+    def live_tweets_desc(self) -> list[Tweet]:
+        """Tweets not deleted, newest first."""
+        with self.lock:
+            out = []
+            for num in reversed(self.order):
+                t = self.tweets[str(num)]
+                if not t.deleted:
+                    out.append(t)
+            return out
+
+    def is_duplicate(self, author_id: str, text: str) -> bool:
+        """Whether the author already has a live tweet with exactly this text."""
+        with self.lock:
+            return any(
+                t.author_id == author_id and not t.deleted and t.submitted_text == text
+                for t in self.tweets.values()
+            )
+
+    # -- rate limits ------------------------------------------------------------------------
+
+    def window(self, group: str, key: str) -> tuple[int, int, datetime]:
+        """``(limit, remaining, reset time)`` of the window for ``group`` and caller ``key``,
+        without using it."""
+        with self.lock:
+            limit, seconds = self.limits[group]
+            now = self.now()
+            w = self.windows.get((group, key))
+            if w is None or now >= w.start + timedelta(seconds=seconds):
+                w = Window(start=now)
+                self.windows[(group, key)] = w
+            return limit, max(0, limit - w.used), w.start + timedelta(seconds=seconds)
+
+    def use(self, group: str, key: str) -> None:
+        """Count one request against the window for ``group`` and ``key``."""
+        with self.lock:
+            self.window(group, key)
+            self.windows[(group, key)].used += 1
+
+    def record(self, rec: RequestRecord) -> None:
+        with self.lock:
+            self.requests.append(rec)
+            if len(self.requests) > 100_000:
+                del self.requests[:10_000]
