@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -56,16 +55,14 @@ def settings_for(db: sqlite_utils.Database) -> CampaignSettings:
 
 
 def event_domains(meta: Metadata | None) -> tuple[str, ...]:
-    """The host names of the event's own links (page, registration, online), for tracking."""
+    """The event's own sites (page, registration, online link), whose links get tracking."""
+    from posts.rules import domain_of
+
     if meta is None:
         return ()
     ev = meta.event
-    hosts: list[str] = []
-    for url in (ev.url, ev.registration_url, ev.online_url):
-        host = (urlsplit(url).hostname or "") if url else ""
-        if host and host not in hosts:
-            hosts.append(host)
-    return tuple(hosts)
+    urls = (ev.url, ev.registration_url, ev.online_url)
+    return tuple(sorted({d for d in (domain_of(u) for u in urls if u) if d}))
 
 
 def is_past(post: Post, at: datetime | None = None) -> bool:
