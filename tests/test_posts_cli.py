@@ -247,6 +247,15 @@ def test_a_cancelled_text_can_be_used_again(run: Run, db: sqlite_utils.Database)
             "--day only works with --all: `campaign posts approve --all --day DAY`",
         ),
         (
+            ("posts", "add", "--text", "  ", "--at", "2026-12-06T14:00Z"),
+            "the post has no text: write what it should say",
+        ),
+        (
+            ("posts", "add", "--text", f"{TAG} twice {TAG}", "--at", "2026-12-06T14:00Z"),
+            f"the hashtag {TAG} appears 2 times in this post: keep it once (the tool adds it "
+            "when it is missing)",
+        ),
+        (
             ("posts", "edit", "1"),
             "nothing to change in post 1: give a new text (--text) or time (--at)",
         ),

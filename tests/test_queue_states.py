@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaign.clock import to_db
-from campaign.errors import NotFoundError, TransitionError
+from campaign.errors import NotFoundError, RuleError, TransitionError
 from campaign.store import open_db
 from posts import editing, queue
 
@@ -255,3 +256,27 @@ def test_random_move_sequences_keep_the_invariants(
         "SELECT count(*) FROM posts WHERE status = 'published' AND tweet_id IS NULL"
     ).fetchone()[0]
     assert 0 == published
+
+
+def test_two_people_adding_the_same_text_at_once(db_path: Path) -> None:
+    """The duplicate check and the insert share one transaction: only one of two racers wins."""
+    open_db(db_path)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def racer(name: str) -> None:
+        db = open_db(db_path)
+        barrier.wait()
+        try:
+            editing.add(db, "Only once, please", WHEN, actor=f"cli:{name}")
+            outcomes.append("added")
+        except RuleError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=racer, args=(n,)) for n in ("ann", "bob")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert ["added", "refused"] == sorted(outcomes)
+    assert 1 == open_db(db_path)["posts"].count
