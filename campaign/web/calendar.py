@@ -1,0 +1,124 @@
+"""The calendar: every post by day in the campaign's zone, a week or a month at a time, with
+approval of one draft or of a whole day's drafts in place."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from campaign.clock import from_db, local, now, to_db, zone
+from campaign.errors import CampaignError
+from campaign.web.db import actor, get_db, rows, zone_name
+
+bp = Blueprint("calendar", __name__)
+
+# The bare query of the page (also quoted in docs/benchmarks.md).
+SQL = (
+    "SELECT id, status, kind, text, scheduled_at FROM posts "
+    "WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id"
+)
+
+
+@dataclass
+class Day:
+    """One day cell: its date, whether it is in the month shown, and its posts."""
+
+    day: date
+    in_range: bool
+    today: bool
+    posts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def drafts(self) -> int:
+        return sum(1 for p in self.posts if p["status"] == "draft")
+
+
+def _parse_day(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise CampaignError(f"cannot read the date {text!r}: write it as YYYY-MM-DD") from e
+
+
+def _range(view: str, anchor: date) -> tuple[date, date, date, date]:
+    """(first day shown, day after the last shown, previous anchor, next anchor)."""
+    if view == "month":
+        first = anchor.replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        prev = (first - timedelta(days=1)).replace(day=1)
+        start = first - timedelta(days=first.weekday())
+        end = nxt + timedelta(days=(7 - nxt.weekday()) % 7)
+        return start, end, prev, nxt
+    start = anchor - timedelta(days=anchor.weekday())
+    return start, start + timedelta(days=7), start - timedelta(days=7), start + timedelta(days=7)
+
+
+@bp.get("/calendar")
+def calendar() -> str:
+    view = request.args.get("view", "week")
+    if view not in ("week", "month"):
+        view = "week"
+    tz = zone(zone_name())
+    today = local(now(), tz).date()
+    anchor = _parse_day(request.args.get("date"), today)
+    start, end, prev, nxt = _range(view, anchor)
+
+    def utc(d: date) -> str:
+        return to_db(datetime.combine(d, time(0), tzinfo=tz))
+
+    days = {
+        start + timedelta(days=i): Day(
+            day=start + timedelta(days=i),
+            in_range=(view == "week" or (start + timedelta(days=i)).month == anchor.month),
+            today=(start + timedelta(days=i)) == today,
+        )
+        for i in range((end - start).days)
+    }
+    by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows(SQL, [utc(start), utc(end)]):
+        by_day[local(from_db(row["scheduled_at"]), tz).date()].append(row)
+    for d, posts in by_day.items():
+        if d in days:
+            days[d].posts = posts
+    weeks = [list(days.values())[i : i + 7] for i in range(0, len(days), 7)]
+    title = (
+        anchor.strftime("%B %Y")
+        if view == "month"
+        else f"Week of {start.strftime('%d %B %Y').lstrip('0')}"
+    )
+    return render_template(
+        "calendar.html",
+        view=view,
+        weeks=weeks,
+        title=title,
+        anchor=anchor,
+        prev=prev,
+        next=nxt,
+        today=today,
+    )
+
+
+@bp.post("/calendar/approve-day")
+def approve_day() -> Response:
+    """Approve every draft of one day (in the campaign's zone)."""
+    from posts.editing import approve_drafts
+
+    day = _parse_day(request.form.get("day"), local(now(), zone_name()).date())
+    approved = approve_drafts(get_db(), actor=actor(), day=day)
+    count = len(approved) if isinstance(approved, list | tuple) else approved
+    flash(f"Approved {count} draft(s) for {day.isoformat()}.", "ok")
+    return _back()
+
+
+def _back() -> Response:
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("calendar.calendar")
+    return redirect(target)

@@ -1,0 +1,59 @@
+"""Per-request access to the campaign: one database connection per request (a sqlite3
+connection cannot cross waitress's threads), the campaign's time zone, and who is acting."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Any
+
+import sqlite_utils
+from flask import current_app, g, request
+
+from campaign.store import open_db
+
+
+def get_db() -> sqlite_utils.Database:
+    """This request's connection, opened on first use and closed when the request ends."""
+    if "db" not in g:
+        g.db = open_db(current_app.config["CAMPAIGN_DB"], migrate=False)
+    db: sqlite_utils.Database = g.db
+    return db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close this request's connection, if it opened one."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+def zone_name() -> str:
+    """The campaign's time zone (``UTC`` until metadata is loaded)."""
+    if "zone" not in g:
+        row = get_db().execute("SELECT timezone FROM campaign WHERE id = 1").fetchone()
+        g.zone = row[0] if row else "UTC"
+    name: str = g.zone
+    return name
+
+
+def actor() -> str:
+    """Who is acting, for the audit trail: ``web:<name>``, the HTTP login name when the console
+    has a password, else ``CAMPAIGN_USER`` or the account running it."""
+    auth = request.authorization
+    user = auth.username if auth is not None and auth.username else None
+    if not user:
+        user = os.environ.get("CAMPAIGN_USER")
+    if not user:
+        try:
+            user = getpass.getuser()
+        except OSError:
+            user = "unknown"
+    return f"web:{user}"
+
+
+def rows(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """The rows of one query as dicts."""
+    cur = get_db().execute(sql, list(params))
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

@@ -1,0 +1,105 @@
+"""The inbox: the collected conversation newest first, the CLI's safe search and filters, and
+review marks (one or many at once, by checkbox or keyboard) with notes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from campaign.errors import CampaignError
+from campaign.web.db import actor, get_db
+
+bp = Blueprint("inbox", __name__)
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("q", "status", "author", "lang", "has_link", "replies")
+
+
+def _flag(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+def _args() -> dict[str, str]:
+    return {k: request.args.get(k, "").strip() for k in FILTER_KEYS}
+
+
+@bp.get("/inbox")
+def inbox() -> str:
+    from campaign.mentions.review import STATUSES, counts_by_status
+    from campaign.mentions.search import MentionFilter, search
+
+    args = _args()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    f = MentionFilter(
+        text=args["q"] or None,
+        status=args["status"] or None,
+        author=args["author"] or None,
+        lang=args["lang"] or None,
+        has_link=_flag(args["has_link"]),
+        replies_to_ours=_flag(args["replies"]),
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    error: str | None = None
+    try:
+        found = search(get_db(), f)
+    except CampaignError as e:
+        found, error = [], str(e)
+    query = {k: v for k, v in args.items() if v}
+    return render_template(
+        "inbox.html",
+        mentions=found[:PAGE_SIZE],
+        more=len(found) > PAGE_SIZE,
+        page=page,
+        args=args,
+        query=query,
+        here=url_for("inbox.inbox", page=page, **query),  # type: ignore[arg-type]
+        statuses=STATUSES,
+        counts=counts_by_status(get_db()),
+        error=error,
+    )
+
+
+@bp.post("/inbox/mark")
+def mark() -> Response:
+    """Set the review status (and optionally a note) of the ticked posts."""
+    from campaign.mentions.review import mark as mark_ids
+
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    status = request.form.get("status", "")
+    note = request.form.get("note")
+    if not ids:
+        flash("Tick at least one post first (or move to one with j/k and press x).", "info")
+    else:
+        changed = mark_ids(
+            get_db(), ids, status, actor=actor(), note=note.strip() if note else None
+        )
+        flash(f"Marked {changed} post(s) {status}.", "ok")
+    return _back(url_for("inbox.inbox"))
+
+
+@bp.get("/inbox/<int:mention_id>")
+def detail(mention_id: int) -> str:
+    from campaign.mentions.review import STATUSES, history
+    from campaign.mentions.search import get
+
+    mention = get(get_db(), mention_id)
+    if mention is None:
+        abort(404, description=f"no collected post with id {mention_id}")
+    return render_template(
+        "mention.html",
+        m=mention,
+        statuses=STATUSES,
+        history=history(get_db(), mention_id),
+        back=_safe(request.args.get("back", "")) or url_for("inbox.inbox"),
+    )
+
+
+def _safe(target: str) -> str | None:
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _back(default: str) -> Response:
+    return redirect(_safe(request.form.get("next") or "") or default)

@@ -1,0 +1,297 @@
+"""The queue and the composer: the list of posts with filters, a post's page (text, live
+weighted length, preview as it will go out, where it came from, audit trail) and every change a
+person makes to a post: add, edit, reschedule, approve, cancel, back to draft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from campaign.clock import local, now, parse_when, to_db, zone
+from campaign.errors import CampaignError
+from campaign.web.db import actor, get_db, rows, zone_name
+
+bp = Blueprint("queue", __name__)
+
+PAGE_SIZE = 50
+# The bare query of the list page (also quoted in docs/benchmarks.md); filters add WHERE terms.
+SQL = (
+    "SELECT id, status, kind, text, weighted_length, scheduled_at, last_error FROM posts "
+    "{where} ORDER BY scheduled_at, id LIMIT ? OFFSET ?"
+)
+KINDS_SQL = "SELECT DISTINCT kind FROM posts ORDER BY kind"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the composer shows for a text: X's count of it as sent, and the text as sent."""
+
+    typed_length: int
+    weighted_length: int
+    limit: int
+    valid: bool
+    text: str | None
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "typed_length": self.typed_length,
+            "weighted_length": self.weighted_length,
+            "limit": self.limit,
+            "valid": self.valid,
+            "preview": self.text,
+            "error": self.error,
+        }
+
+
+def preview(text: str, exclude: int | None = None) -> Preview:
+    """``text`` through the same rules the CLI applies (``posts.rules.prepare``), counted by the
+    same function (``posts.length.check``): the text as it will go out, or why it is refused."""
+    from posts import editing, length, rules
+
+    db = get_db()
+    meta = editing.stored_metadata(db)
+    settings = editing.settings_for(db)
+    domains = settings.tracked_domains or editing.event_domains(meta)
+    typed = length.check(text)
+    try:
+        as_sent = rules.ensure_hashtag(
+            rules.add_tracking(text.strip(), settings.tracking, domains), settings.hashtag
+        )
+    except CampaignError:
+        as_sent = text.strip()
+    counted = length.check(as_sent) if text.strip() else typed
+    others = [
+        r["text"]
+        for r in rows(
+            "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
+        )
+    ]
+    try:
+        prepared = rules.prepare(text, settings, others=others, event_url_domains=domains)
+    except CampaignError as e:
+        return Preview(
+            typed.weighted_length, counted.weighted_length, length.LIMIT, False, None, str(e)
+        )
+    return Preview(
+        typed.weighted_length, prepared.weighted_length, length.LIMIT, True, prepared.text, None
+    )
+
+
+@bp.post("/api/length")
+def api_length() -> Response:
+    """The composer's live counter: JSON from :func:`preview` (POSTed so long texts fit)."""
+    text = request.form.get("text", "")
+    exclude = request.form.get("post_id", type=int)
+    return jsonify(preview(text, exclude).to_json())
+
+
+def _filters() -> tuple[dict[str, str], str, list[Any]]:
+    from posts.queue import STATUSES
+
+    args = {k: request.args.get(k, "").strip() for k in ("status", "kind", "q", "from", "to")}
+    terms: list[str] = []
+    params: list[Any] = []
+    if args["status"]:
+        if args["status"] not in STATUSES:
+            raise CampaignError(f"unknown status {args['status']!r}: pick one from the list")
+        terms.append("status = ?")
+        params.append(args["status"])
+    if args["kind"]:
+        terms.append("kind = ?")
+        params.append(args["kind"])
+    if args["q"]:
+        terms.append("instr(lower(text), lower(?)) > 0")
+        params.append(args["q"])
+    for key, op in (("from", ">="), ("to", "<")):
+        if args[key]:
+            terms.append(f"scheduled_at {op} ?")
+            params.append(to_db(parse_when(args[key] + "T00:00", zone_name())))
+    where = ("WHERE " + " AND ".join(terms)) if terms else ""
+    return args, where, params
+
+
+@bp.get("/queue")
+def queue_list() -> str:
+    from posts.queue import STATUSES
+
+    args, where, params = _filters()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found = rows(SQL.format(where=where), [*params, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
+    counts = dict(get_db().execute("SELECT status, count(*) FROM posts GROUP BY status").fetchall())
+    return render_template(
+        "queue.html",
+        posts=found[:PAGE_SIZE],
+        more=len(found) > PAGE_SIZE,
+        page=page,
+        args=args,
+        statuses=STATUSES,
+        kinds=[r["kind"] for r in rows(KINDS_SQL)],
+        counts=counts,
+    )
+
+
+def _origin(post: Any) -> dict[str, Any]:
+    """Where a post came from: its template, planner key, and the speaker or publication row."""
+    found: list[dict[str, Any]] = []
+    key = post.source_key or ""
+    parts = [p for p in key.replace("/", ":").split(":") if p]
+    for table, label in (("speakers", "Speaker"), ("publications", "Publication")):
+        for part in parts:
+            for row in rows(f"SELECT * FROM {table} WHERE key = ?", [part]):
+                row["_label"] = label
+                found.append(row)
+    event = rows("SELECT name, hashtag, timezone, source_file, loaded_at FROM campaign")
+    return {"records": found, "campaign": event[0] if event else None}
+
+
+def _post_page(
+    post_id: int,
+    *,
+    text: str | None = None,
+    at: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    from posts import queue
+    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE
+
+    db = get_db()
+    post = queue.get(db, post_id)
+    shown_text = post.text if text is None else text
+    return (
+        render_template(
+            "post.html",
+            post=post,
+            text=shown_text,
+            at=at,
+            error=error,
+            preview=preview(shown_text, exclude=post.id),
+            history=queue.history(db, post.id),
+            origin=_origin(post),
+            editable=post.status in EDITABLE,
+            approvable=post.status in APPROVABLE,
+            cancellable=post.status in CANCELLABLE,
+            can_redraft=post.status in ("approved", "cancelled", "failed", "missed"),
+        ),
+        status,
+    )
+
+
+@bp.get("/posts/<int:post_id>")
+def post_page(post_id: int) -> tuple[str, int]:
+    return _post_page(post_id)
+
+
+def _when(field: str) -> datetime | None:
+    raw = request.form.get(field, "").strip()
+    if not raw:
+        return None
+    return parse_when(raw, zone_name())
+
+
+@bp.post("/posts/<int:post_id>/edit")
+def post_edit(post_id: int) -> Response | tuple[str, int]:
+    """Save a new text and/or time; a refusal shows the page again with the text kept."""
+    from posts import editing, queue
+
+    db = get_db()
+    post = queue.get(db, post_id)
+    text = request.form.get("text")
+    try:
+        at = _when("at")
+        new_text = text if text is not None and text.strip() != post.text.strip() else None
+        new_at = at if at is not None and at != post.scheduled_at else None
+        if new_text is None and new_at is None:
+            flash("Nothing changed.", "info")
+            return redirect(url_for("queue.post_page", post_id=post_id))
+        editing.edit(db, post_id, actor=actor(), text=new_text, at=new_at)
+    except CampaignError as e:
+        return _post_page(post_id, text=text, at=request.form.get("at"), error=str(e), status=422)
+    flash("Saved.", "ok")
+    return redirect(url_for("queue.post_page", post_id=post_id))
+
+
+@bp.post("/posts/<int:post_id>/<action>")
+def post_action(post_id: int, action: str) -> Response:
+    """Approve, cancel or send back to draft one post, then go back where the person was."""
+    from posts import editing, queue
+
+    db = get_db()
+    if action == "approve":
+        editing.approve(db, [post_id], actor=actor())
+        message = f"Post {post_id} approved: it will go out when due."
+    elif action == "cancel":
+        editing.cancel(db, [post_id], actor=actor())
+        message = f"Post {post_id} cancelled: it will not go out."
+    elif action == "draft":
+        queue.move(db, post_id, "draft", actor(), "back to draft by hand")
+        message = f"Post {post_id} is a draft again."
+    else:
+        abort(404)
+    flash(message, "ok")
+    return _back(url_for("queue.post_page", post_id=post_id))
+
+
+@bp.post("/queue/bulk")
+def bulk() -> Response:
+    """Approve or cancel the ticked posts of the list."""
+    from posts import editing
+
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if not ids:
+        flash("Tick at least one post first.", "info")
+        return _back(url_for("queue.queue_list"))
+    action = request.form.get("action")
+    if action == "approve":
+        changed = editing.approve(get_db(), ids, actor=actor())
+        flash(f"Approved {len(changed)} post(s).", "ok")
+    elif action == "cancel":
+        changed = editing.cancel(get_db(), ids, actor=actor())
+        flash(f"Cancelled {len(changed)} post(s).", "ok")
+    else:
+        abort(400, description="choose approve or cancel")
+    return _back(url_for("queue.queue_list"))
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+def compose() -> Response | tuple[str, int]:
+    """Write a new post by hand."""
+    from posts import editing
+
+    tz = zone(zone_name())
+    default_at = local(now(), tz).replace(second=0, microsecond=0)
+    if request.method == "GET":
+        return render_template(
+            "compose.html",
+            text="",
+            at=default_at.strftime("%Y-%m-%dT%H:%M"),
+            error=None,
+            preview=preview(""),
+        ), 200
+    text = request.form.get("text", "")
+    at_raw = request.form.get("at", "")
+    try:
+        at = _when("at")
+        if at is None:
+            raise CampaignError("give the post a date and time")
+        post = editing.add(
+            get_db(), text, at, actor=actor(), approve=request.form.get("approve") == "1"
+        )
+    except CampaignError as e:
+        return render_template(
+            "compose.html", text=text, at=at_raw, error=str(e), preview=preview(text)
+        ), 422
+    flash(f"Post {post.id} added as {post.status}.", "ok")
+    return redirect(url_for("queue.post_page", post_id=post.id))
+
+
+def _back(default: str) -> Response:
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = default
+    return redirect(target)
