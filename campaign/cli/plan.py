@@ -9,6 +9,75 @@ import click
 
 from campaign.cli.common import CliContext, pass_ctx
 
+
+@click.command()
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="A folder of your own templates (<kind>.j2 overrides a default, <kind>-<name>.j2 adds a variant).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change without writing anything.")
+@pass_ctx
+def plan(obj: CliContext, templates_dir: str | None, dry_run: bool) -> None:
+    """Generate draft posts from the loaded campaign, or refresh them after a change.
+
+    Safe to run again: it updates drafts whose source changed and never touches posts that are
+    approved, published, cancelled or edited by hand.
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from campaign.clock import now, show
+    from campaign.metadata import require
+    from posts.planner import refresh
+
+    db = obj.db()
+    md = require(db)
+    folder = templates_dir or getattr(md.campaign, "templates_dir", None)
+    planned, result = refresh(
+        db, md, templates_dir=folder, actor=f"planner ({obj.actor})", dry_run=dry_run
+    )
+    tz = md.campaign.timezone
+    labels = {"skipped_protected": "kept"}
+    table = Table(
+        title=f"{md.campaign.name} {md.campaign.hashtag} (times in {tz})",
+        box=box.SIMPLE_HEAD,
+        expand=True,
+    )
+    table.add_column("When", no_wrap=True, min_width=22)
+    table.add_column("Kind", no_wrap=True, min_width=12)
+    table.add_column("Len", justify="right", no_wrap=True, min_width=3)
+    table.add_column("Plan", no_wrap=True, min_width=9)
+    table.add_column("Text", no_wrap=True, overflow="ellipsis", ratio=1)
+    past = 0
+    current = now()
+    for p in planned:
+        outcome = result.outcomes.get(p.source_key, "")
+        when = show(p.scheduled_at, tz)
+        if p.scheduled_at < current:
+            past += 1
+            when += " *"
+        first = p.text.splitlines()[0]
+        table.add_row(when, p.kind, str(p.weighted_length), labels.get(outcome, outcome), first)
+    Console().print(table)
+    counts = (
+        f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}, "
+        f"kept {result.skipped_protected} (approved, published, cancelled or edited by hand)"
+    )
+    if dry_run:
+        click.echo(f"Dry run, nothing written. It would be: {counts}.")
+    else:
+        click.echo(f"Drafts {counts}.")
+    if past:
+        click.echo(
+            f"* {past} of these times have already passed: change them with "
+            "`campaign posts edit ID --at WHEN` or cancel them (an approved late post is marked missed)."
+        )
+
+
 # `campaign plan` (owned by the planner's author) goes above this line.
 
 
@@ -27,7 +96,11 @@ from campaign.cli.common import CliContext, pass_ctx
 )
 @pass_ctx
 def calendar(obj: CliContext, ics_file: str | None, days: int | None) -> None:
-    """Show the schedule by day, or export it as iCalendar (one event per post)."""
+    """Show the schedule, or export it as iCalendar.
+
+    Without --ics: the posts that are not cancelled, grouped by day in the campaign's time zone.
+    With --ics FILE: one 5-minute event per post, which calendar programs update on re-import.
+    """
     from campaign.clock import local, show
     from posts import calendar as cal
     from posts.editing import settings_for

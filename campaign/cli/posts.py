@@ -45,7 +45,14 @@ def _warn_if_past(post: Any, tz: str, overdue_minutes: int) -> None:
         )
 
 
-@click.group()
+class _InOrder(click.Group):
+    """A group that lists its commands in the order they are defined, not alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=_InOrder)
 def posts() -> None:
     """List, add, edit, approve and cancel posts.
 
@@ -201,7 +208,12 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
 @click.option("--at", "when", metavar="WHEN", help="The new time (ISO 8601).")
 @pass_ctx
 def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> None:
-    """Change the text or time of a post; the planner never overwrites it afterwards."""
+    """Change the text or the time of a post.
+
+    A new text is checked again (hashtag, tracking, length, duplicates). The post keeps its
+    status (an approved post stays approved) and `campaign plan` never overwrites it afterwards.
+    Posts being published or already published cannot be edited.
+    """
     from campaign.clock import show
     from posts import editing, queue
 
@@ -243,7 +255,11 @@ def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> N
 )
 @pass_ctx
 def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: datetime | None) -> None:
-    """Approve posts so the daemon publishes them on time: give IDs, or --all drafts."""
+    """Approve posts by id, or every draft with --all.
+
+    The daemon publishes approved posts when they are due. Approving a post whose time has
+    passed warns you: the daemon sends it at once, or marks it missed if it is too late.
+    """
     from campaign.clock import show
     from campaign.errors import CampaignError
     from posts import editing
