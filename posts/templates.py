@@ -1,0 +1,243 @@
+"""Post templates: where they come from, the sandboxed Jinja2 environment, and its filters.
+
+Each kind of post (:data:`KINDS`) has a default template ``posts/templates/<kind>.j2``. A user
+folder overrides a default by using the same file name, and adds variants as
+``<kind>-<anything>.j2``: the planner takes a kind's variants in turn (sorted by file name), so
+posts of one kind do not all read alike. Staff write templates, so they run sandboxed, with
+undefined names as errors; any template error becomes a :class:`TemplateError` naming the file
+and the line.
+
+What a template sees is built in :mod:`posts.render`; the filters are:
+
+- ``handle_or_name``: ``@handle`` for a speaker with an X handle, else the name;
+- ``datefmt(style)``: a time in the campaign's zone, ``style`` one of ``day`` (Sunday, December 6),
+  ``short`` (Dec. 6), ``date`` (December 6, 2026), ``time`` (10 a.m. EST), ``weekday`` (Sunday);
+- ``join_and(limit)``: ``A, B and C``, or ``A, B and 3 more`` past ``limit`` names;
+- ``shorten(limit)``: marks a piece of text (a summary) to be trimmed, on a word, to whatever
+  weighted length the rest of the post leaves (at most ``limit`` when given).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from campaign.errors import TemplateError
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
+
+KINDS = ("announcement", "reminder", "spotlight", "starting", "recap", "publication")
+DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
+SUFFIX = ".j2"
+
+# ``shorten`` wraps its text in these (ASCII separators never appear in a post); the renderer
+# trims the piece once it knows how much room the rest of the post leaves.
+SHORTEN_START = "\x1e"
+SHORTEN_MID = "\x1f"
+SHORTEN_RE = re.compile("\x1e(\\d*)\x1f(.*?)\x1e", re.DOTALL)
+
+
+def _template_kind(name: str) -> str | None:
+    stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else None
+    if stem is None:
+        return None
+    kind = stem.split("-", 1)[0]
+    return kind if kind in KINDS else None
+
+
+def _folders(templates_dir: str | os.PathLike[str] | None) -> list[Path]:
+    folders = []
+    if templates_dir is not None:
+        user = Path(templates_dir)
+        if not user.is_dir():
+            raise TemplateError(
+                f"the templates folder {user} does not exist: create it, or leave the option out "
+                "to use the built-in templates"
+            )
+        folders.append(user.resolve())
+    folders.append(DEFAULTS_DIR)
+    return folders
+
+
+def variants(kind: str, templates_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """The template file names for ``kind``, defaults and the user's together, sorted by name."""
+    if kind not in KINDS:
+        raise TemplateError(f"unknown kind of post {kind!r}: use one of {', '.join(KINDS)}")
+    names: set[str] = set()
+    for folder in _folders(templates_dir):
+        for path in folder.glob(f"{kind}*{SUFFIX}"):
+            if _template_kind(path.name) == kind and (
+                path.name == kind + SUFFIX or path.name.startswith(kind + "-")
+            ):
+                names.add(path.name)
+    if not names:
+        raise TemplateError(
+            f"no template for {kind} posts: add {kind}{SUFFIX} to the templates folder"
+        )
+    return sorted(names, key=lambda n: (n != kind + SUFFIX, n))
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def handle_or_name(person: Any) -> str:
+    """``@handle`` when the person has an X handle, else their name."""
+    handle = getattr(person, "handle", None)
+    name = getattr(person, "name", None)
+    if isinstance(person, Mapping):
+        handle, name = person.get("handle"), person.get("name")
+    if handle:
+        return "@" + str(handle).lstrip("@")
+    return str(name if name is not None else person)
+
+
+def join_and(items: Iterable[Any], limit: int | None = None) -> str:
+    """``A``, ``A and B``, ``A, B and C``; past ``limit`` items, ``A, B and 3 more``."""
+    words = [str(i) for i in items if i]
+    if limit is not None and len(words) > limit:
+        shown = words[:limit]
+        return f"{', '.join(shown)} and {len(words) - limit} more"
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _hour(dt: datetime) -> str:
+    hour = dt.hour % 12 or 12
+    suffix = "a.m." if dt.hour < 12 else "p.m."
+    if dt.hour == 12 and dt.minute == 0:
+        return "noon"
+    return f"{hour}:{dt.minute:02d} {suffix}" if dt.minute else f"{hour} {suffix}"
+
+
+def format_when(value: datetime | date, style: str, tz: str) -> str:
+    """``value`` written for a post in the zone ``tz`` (see the module doc for the styles)."""
+    if isinstance(value, datetime):
+        from campaign.clock import local
+
+        value = local(value, tz)
+    month_short = {5: "May", 6: "June", 7: "July", 9: "Sept."}
+    if style == "day":
+        return f"{value:%A}, {value:%B} {value.day}"
+    if style == "weekday":
+        return f"{value:%A}"
+    if style == "short":
+        short = month_short.get(value.month, f"{value:%b}.")
+        return f"{short} {value.day}"
+    if style == "date":
+        return f"{value:%B} {value.day}, {value.year}"
+    if style == "time":
+        if not isinstance(value, datetime):
+            raise TemplateError("datefmt('time') needs a date with a time of day")
+        return f"{_hour(value)} {value:%Z}".strip()
+    raise TemplateError(
+        f"unknown date style {style!r} in a template: use day, weekday, short, date or time"
+    )
+
+
+def _shorten(text: Any, limit: int | None = None) -> str:
+    if not text:
+        return ""
+    flat = " ".join(str(text).split())
+    return f"{SHORTEN_START}{limit if limit is not None else ''}{SHORTEN_MID}{flat}{SHORTEN_START}"
+
+
+# --- the environment -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
+    from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+    from jinja2.runtime import Context
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader([str(f) for f in folders]),
+        undefined=StrictUndefined,
+        autoescape=False,  # plain text for X, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,  # one process renders one plan: compile each template once
+        cache_size=400,
+    )
+
+    @pass_context
+    def datefmt(ctx: Context, value: datetime | date | None, style: str = "day") -> str:
+        if value is None:
+            return ""
+        campaign = ctx.get("campaign")
+        tz = getattr(campaign, "timezone", None) or "UTC"
+        return format_when(value, style, tz)
+
+    env.filters.update(
+        handle_or_name=handle_or_name,
+        datefmt=datefmt,
+        join_and=join_and,
+        shorten=_shorten,
+    )
+    return env
+
+
+def environment(templates_dir: str | os.PathLike[str] | None = None) -> SandboxedEnvironment:
+    """The sandboxed environment for ``templates_dir`` (the user's folder first, then the defaults)."""
+    return _environment(tuple(_folders(templates_dir)))
+
+
+def _where(e: BaseException, fallback: str) -> tuple[str, int | None]:
+    """The template file and line an error comes from (Jinja2 puts template frames in tracebacks)."""
+    lineno = getattr(e, "lineno", None)
+    filename = getattr(e, "filename", None) or getattr(e, "name", None)
+    if filename and lineno:
+        return str(filename), int(lineno)
+    for frame in reversed(traceback.extract_tb(e.__traceback__)):
+        if frame.filename.endswith(SUFFIX):
+            return frame.filename, frame.lineno
+    return fallback, lineno
+
+
+def template_error(e: BaseException, name: str) -> TemplateError:
+    """A :class:`TemplateError` for ``e`` raised by the template ``name``, naming file and line."""
+    filename, lineno = _where(e, name)
+    where = f"{filename}, line {lineno}" if lineno else filename
+    message = getattr(e, "message", None) or str(e)
+    if type(e).__name__ == "UndefinedError":
+        hint = "check the spelling, or guard an optional fact with {% if … %}"
+    elif type(e).__name__ == "TemplateSyntaxError":
+        hint = "fix the template syntax"
+    elif type(e).__name__ == "SecurityError":
+        hint = "templates may only read the post's facts"
+    else:
+        hint = "fix the template"
+    return TemplateError(f"template {where}: {message} ({hint})")
+
+
+def load(name: str, templates_dir: str | os.PathLike[str] | None = None) -> Template:
+    """The compiled template ``name`` (e.g. ``spotlight.j2``), or a :class:`TemplateError`."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateNotFound
+
+    env = environment(templates_dir)
+    try:
+        return env.get_template(name)
+    except TemplateNotFound as e:
+        raise TemplateError(f"no template named {name} in {templates_dir or DEFAULTS_DIR}") from e
+    except JinjaError as e:
+        raise template_error(e, name) from e
+
+
+def source(name: str, templates_dir: str | os.PathLike[str] | None = None) -> str:
+    """The text of the template ``name`` as it will be used (the user's copy if there is one)."""
+    for folder in _folders(templates_dir):
+        path = folder / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise TemplateError(f"no template named {name} in {templates_dir or DEFAULTS_DIR}")
