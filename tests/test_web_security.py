@@ -15,11 +15,12 @@ import time_machine
 from click.testing import Result
 
 from campaign.web import create_app
-from campaign.web.security import password_for
+from campaign.web.security import PasswordRequiredError, password_for
 from posts import queue
 from tests.web_helpers import HOSTILE, Browserish, add_mentions, add_post, load_campaign
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+EVERY_ADDRESS = "0.0.0.0"  # noqa: S104 - what the tests ask the console to refuse
 SECRETS = {
     "X_API_KEY": "apikey-SECRET-1111",
     "X_API_SECRET": "apisecret-SECRET-2222",
@@ -193,9 +194,9 @@ def test_loopback_needs_no_password_but_other_addresses_do() -> None:
     """Binding beyond this machine without CAMPAIGN_WEB_PASSWORD is refused with the fix."""
     assert None is password_for("127.0.0.1", {})
     assert None is password_for("localhost", {})
-    assert "pw" == password_for("0.0.0.0", {"CAMPAIGN_WEB_PASSWORD": "pw"})
-    with pytest.raises(Exception, match="CAMPAIGN_WEB_PASSWORD") as refused:
-        password_for("0.0.0.0", {})
+    assert "pw" == password_for(EVERY_ADDRESS, {"CAMPAIGN_WEB_PASSWORD": "pw"})
+    with pytest.raises(PasswordRequiredError, match="CAMPAIGN_WEB_PASSWORD") as refused:
+        password_for(EVERY_ADDRESS, {})
     assert "set a password" in str(refused.value)
 
 
@@ -203,7 +204,7 @@ def test_cli_refuses_to_listen_on_all_addresses_without_a_password(
     run: Callable[..., Result],
 ) -> None:
     """`campaign web --host 0.0.0.0` without a password exits 2 with a one-line message."""
-    result = run("web", "--host", "0.0.0.0", "--port", "0")
+    result = run("web", "--host", EVERY_ADDRESS, "--port", "0")
     assert 2 == result.exit_code
     assert result.output.startswith("Error: listening on 0.0.0.0")
     assert "CAMPAIGN_WEB_PASSWORD" in result.output
