@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
+import time_machine
 import tweepy
 
-from tests.fixtures.simulator import FakeX, FakeXProcess
-
-USER_HEADERS_NOTE = "tweepy signs user-context requests with OAuth 1.0a"
+from scheduler.simulator import SimState
+from scheduler.simulator.conversation import generate
+from scheduler.simulator.state import User
+from tests.fixtures.simulator import FakeX, FakeXProcess, start_fake_x_process
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -182,3 +185,429 @@ def test_process_fixture_serves_and_takes_controls(fake_x_process: FakeXProcess)
     assert ["twice", "twice"] == [t["text"] for t in fake_x_process.tweets()]
     fake_x_process.stop()
     assert 0 == fake_x_process.process.returncode
+
+
+# -- search -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus(fake_x: FakeX) -> dict[str, str]:
+    """A small conversation with known authors: label -> tweet id."""
+    state = fake_x.state
+    assert state is not None
+    alice = User(id="11", username="alice", name="Alice")
+    bob = User(id="12", username="bob", name="Bob")
+    carol = User(id="13", username="carol", name="Carol")
+    for u in (alice, bob, carol):
+        state.add_user(u)
+    a = state.make_tweet(alice, "Panel on policing today #PolicingInConflict")
+    b = state.make_tweet(
+        bob, "Great panel, well worth it https://example.org #PolicingInConflict #RuleOfLaw"
+    )
+    c = state.make_tweet(bob, f"RT @alice: {a.text}", retweet_of=a)
+    d = state.make_tweet(
+        carol, "@alice agree, community policing matters #PolicingInConflict", reply_to=a
+    )
+    e = state.make_tweet(carol, "nothing to see here")
+    f = state.make_tweet(alice, "See this 'community policing' idea", quote_of=b)
+    return {"a": a.id, "b": b.id, "c": c.id, "d": d.id, "e": e.id, "f": f.id}
+
+
+def search(fake_x: FakeX, **params: Any) -> requests.Response:
+    return requests.get(
+        fake_x.base_url + "/2/tweets/search/recent",
+        params=params,
+        headers=bearer("sim-bearer-token"),
+        timeout=5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("#PolicingInConflict", "abcd"),
+        ("#policinginconflict -is:retweet", "abd"),
+        ("#POLICINGINCONFLICT is:reply", "d"),
+        ("from:bob", "bc"),
+        ("from:bob -is:retweet", "b"),
+        ("panel", "abc"),
+        ('"community policing"', "df"),
+        ("#RuleOfLaw OR from:carol", "bde"),
+        ("(from:alice OR from:carol) #PolicingInConflict", "ad"),
+        ("from:alice OR from:carol #PolicingInConflict", "adf"),
+        ("policing -#PolicingInConflict", "f"),
+        ("@alice", "cd"),
+        ("policing is:quote", "f"),
+        ("-(from:alice OR from:bob) policing", "d"),
+    ],
+)
+def test_search_operators_select_like_x(
+    fake_x: FakeX, corpus: dict[str, str], query: str, expected: str
+) -> None:
+    """Hashtags (any case), words, phrases, from:, is:, @, OR, groups and negation select as X does."""
+    answer = search(fake_x, query=query, max_results=100).json()
+    by_id = {v: k for k, v in corpus.items()}
+    assert expected == "".join(sorted(by_id[t["id"]] for t in answer.get("data", [])))
+
+
+def test_hashtag_search_does_not_match_longer_tags_or_plain_words(fake_x: FakeX) -> None:
+    """#PolicingInConflict matches the tag in any case, not #PolicingInConflicts or the bare word."""
+    client = fake_x.client()
+    texts = [
+        "one #PolicingInConflict",
+        "two #policinginconflict",
+        "three #POLICINGINCONFLICT",
+        "four #PolicingInConflicts",
+        "five PolicingInConflict",
+        "six #PolicingInConflict2026",
+    ]
+    for text in texts:
+        client.create_tweet(text=text)
+    found = client.search_recent_tweets("#PolicingInConflict", max_results=10)
+    assert texts[:3] == [t.text for t in sorted(found.data, key=lambda t: t.id)]
+
+
+@pytest.mark.parametrize(
+    "query", ["(panel", "panel)", "", "foo:bar panel", "-is:retweet", "panel OR", '"open']
+)
+def test_malformed_queries_are_400(fake_x: FakeX, query: str) -> None:
+    """Queries X would refuse get a 400 Invalid Request naming the query parameter."""
+    answer = search(fake_x, query=query)
+    assert 400 == answer.status_code
+    assert "Invalid Request" == answer.json()["title"]
+    assert ["query"] == list(answer.json()["errors"][0]["parameters"])
+
+
+@pytest.mark.parametrize(("value", "status"), [(9, 400), (10, 200), (100, 200), (101, 400)])
+def test_search_max_results_must_be_10_to_100(fake_x: FakeX, value: int, status: int) -> None:
+    """max_results outside 10–100 is X's 400, with the message tweepy shows."""
+    answer = search(fake_x, query="panel", max_results=value)
+    assert status == answer.status_code
+    if status == 400:
+        assert (
+            f"The `max_results` query parameter value [{value}] is not between 10 and 100"
+            == answer.json()["errors"][0]["message"]
+        )
+
+
+def test_search_pages_through_a_conversation_with_next_token(fake_x: FakeX) -> None:
+    """Paging with next_token returns every tagged post of the last 7 days once, newest first."""
+    fake_x.add_conversation(300, seed=3)
+    expected = [
+        t["id"]
+        for t in fake_x.tweets()
+        if any(h["tag"].lower() == "policinginconflict" for h in t["entities"].get("hashtags", []))
+    ]
+    client = fake_x.client()
+    seen: list[str] = []
+    pages = 0
+    for response in tweepy.Paginator(
+        client.search_recent_tweets, "#PolicingInConflict", max_results=100
+    ):
+        pages += 1
+        seen.extend(str(t.id) for t in response.data or [])
+    assert sorted(expected, key=int, reverse=True) == seen
+    assert (len(expected) + 99) // 100 == pages
+
+
+def test_since_id_returns_only_posts_added_after(fake_x: FakeX) -> None:
+    """After add_now, a search with since_id of the newest seen post returns exactly the new ones."""
+    fake_x.add_conversation(100, seed=4)
+    newest = search(fake_x, query="#PolicingInConflict", max_results=10).json()["meta"]["newest_id"]
+    added = fake_x.add_now(5)
+    answer = search(fake_x, query="#PolicingInConflict", since_id=newest, max_results=100).json()
+    assert sorted(added, key=int, reverse=True) == [t["id"] for t in answer["data"]]
+    assert {"newest_id": added[-1], "oldest_id": added[0], "result_count": 5} == answer["meta"]
+
+
+def test_search_sees_only_the_last_seven_days(fake_x: FakeX) -> None:
+    """Posts older than 7 days by the simulator's clock are not found; an older start_time is 400."""
+    fake_x.client().create_tweet(text="old news #PolicingInConflict")
+    fake_x.clock(advance_seconds=8 * 86400)
+    assert {"meta": {"result_count": 0}} == search(fake_x, query="#PolicingInConflict").json()
+    answer = search(fake_x, query="#PolicingInConflict", start_time="2001-01-01T00:00:00Z")
+    assert 400 == answer.status_code
+
+
+def test_search_expansions_and_fields(fake_x: FakeX, corpus: dict[str, str]) -> None:
+    """expansions fill includes.users and includes.tweets; tweet.fields and user.fields are honoured."""
+    answer = search(
+        fake_x,
+        query="from:carol OR from:bob",
+        max_results=10,
+        expansions="author_id,referenced_tweets.id",
+        **{
+            "tweet.fields": "created_at,lang,conversation_id,public_metrics,entities,referenced_tweets,in_reply_to_user_id,author_id",
+            "user.fields": "public_metrics",
+        },
+    ).json()
+    reply = next(t for t in answer["data"] if t["id"] == corpus["d"])
+    assert corpus["a"] == reply["conversation_id"]
+    assert "11" == reply["in_reply_to_user_id"]
+    assert [{"type": "replied_to", "id": corpus["a"]}] == reply["referenced_tweets"]
+    assert ["alice"] == [m["username"] for m in reply["entities"]["mentions"]]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", reply["created_at"])
+    assert {"retweet_count", "reply_count", "like_count", "quote_count"} <= set(
+        reply["public_metrics"]
+    )
+    assert {"12", "13"} == {u["id"] for u in answer["includes"]["users"]}
+    assert all("followers_count" in u["public_metrics"] for u in answer["includes"]["users"])
+    assert {corpus["a"]} == {t["id"] for t in answer["includes"]["tweets"]}
+
+
+def test_default_fields_only_when_none_asked(fake_x: FakeX, corpus: dict[str, str]) -> None:
+    """Without tweet.fields a tweet has only id, text and edit_history_tweet_ids, as on X."""
+    answer = search(fake_x, query="from:alice").json()
+    assert [{"edit_history_tweet_ids", "id", "text"}] * 2 == [set(t) for t in answer["data"]]
+
+
+# -- other endpoints ----------------------------------------------------------------------------
+
+
+def test_reply_joins_the_conversation_and_missing_parent_is_403(fake_x: FakeX) -> None:
+    """A reply carries the parent's conversation; replying to an unknown tweet is X's 403."""
+    client = fake_x.client()
+    parent = client.create_tweet(text="first").data["id"]
+    child = client.create_tweet(text="second", in_reply_to_tweet_id=parent).data["id"]
+    got = client.get_tweet(child, tweet_fields=["conversation_id", "referenced_tweets"])
+    assert (parent, [("replied_to", int(parent))]) == (
+        str(got.data.conversation_id),
+        [(r.type, r.id) for r in got.data.referenced_tweets],
+    )
+    with pytest.raises(tweepy.Forbidden):
+        client.create_tweet(text="orphan", in_reply_to_tweet_id="123")
+
+
+def test_lookup_of_missing_tweet_is_200_with_errors(fake_x: FakeX) -> None:
+    """GET /2/tweets/:id for an unknown id answers 200 with a Not Found Error, like X."""
+    answer = fake_x.client().get_tweet("42", user_auth=True)
+    assert (None, "Not Found Error") == (answer.data, answer.errors[0]["title"])
+
+
+def test_delete_removes_from_timeline_and_frees_the_text(fake_x: FakeX) -> None:
+    """A deleted tweet leaves the timeline and the same text may be posted again."""
+    client = fake_x.client()
+    tweet_id = client.create_tweet(text="oops").data["id"]
+    assert {"deleted": True} == client.delete_tweet(tweet_id).data
+    assert None is client.get_users_tweets(fake_x.user_id, user_auth=True).data
+    client.create_tweet(text="oops")
+    assert [True, False] == [t["deleted"] for t in fake_x.tweets()]
+
+
+def test_too_long_text_is_refused(fake_x: FakeX) -> None:
+    """A text over 280 weighted characters is refused with 403 and nothing is stored."""
+    answer = post(fake_x, "x" * 281)
+    assert 403 == answer.status_code
+    assert answer.json()["detail"].startswith("Your Tweet text is too long.")
+    assert 201 == post(fake_x, "界" * 140).status_code
+    assert 403 == post(fake_x, "界" * 141).status_code
+
+
+def test_media_ids_are_kept(fake_x: FakeX) -> None:
+    """media.media_ids are accepted and shown as attachments."""
+    tweet_id = fake_x.client().create_tweet(text="with picture", media_ids=["555"]).data["id"]
+    got = fake_x.client().get_tweet(tweet_id, tweet_fields=["attachments"], user_auth=True)
+    assert {"media_keys": ["3_555"]} == got.data.attachments
+
+
+def test_search_window_is_per_app_and_per_user(fake_x: FakeX) -> None:
+    """The app's search window is separate from the user's: one exhausted leaves the other."""
+    fake_x.limits(search={"limit": 1, "window": 900})
+    assert [200, 429] == [search(fake_x, query="x").status_code for _ in range(2)]
+    as_user = requests.get(
+        fake_x.base_url + "/2/tweets/search/recent",
+        params={"query": "x"},
+        headers=user_bearer(),
+        timeout=5,
+    )
+    assert 200 == as_user.status_code
+
+
+def test_forced_429_until_reset_then_answers(fake_x: FakeX) -> None:
+    """A rate_limit fault without count holds every request until its reset time passes."""
+    fake_x.faults(rate_limit={"group": "post", "reset_in": 60})
+    assert [429, 429] == [post(fake_x, f"try {i}").status_code for i in range(2)]
+    fake_x.clock(advance_seconds=61)
+    assert 201 == post(fake_x, "after reset").status_code
+
+
+# -- faults -------------------------------------------------------------------------------------
+
+
+def test_every_third_answer_is_503(fake_x: FakeX) -> None:
+    """error_every=3 makes answers 3 and 6 a 503 (tweepy's TwitterServerError); none is stored."""
+    fake_x.faults(error_every=3)
+    statuses = [post(fake_x, f"n{i}").status_code for i in range(6)]
+    assert [201, 201, 503, 201, 201, 503] == statuses
+    assert ["n0", "n1", "n3", "n4"] == [t["text"] for t in fake_x.tweets()]
+    fake_x.faults(error_next=1)
+    with pytest.raises(tweepy.TwitterServerError):
+        fake_x.client().get_me()
+
+
+def test_error_groups_limit_errors_to_some_endpoints(fake_x: FakeX) -> None:
+    """error_next with error_groups=["search"] fails searches and leaves posting alone."""
+    fake_x.faults(error_next=2, error_groups=["search"])
+    assert 201 == post(fake_x, "fine").status_code
+    assert [503, 503, 200] == [search(fake_x, query="x").status_code for _ in range(3)]
+
+
+def test_delay_holds_the_answer_not_the_action(fake_x: FakeX) -> None:
+    """With a delay on posting, a client that gives up early still finds the tweet made."""
+    fake_x.faults(delay={"post": 1.0})
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(
+            fake_x.base_url + "/2/tweets",
+            json={"text": "slow"},
+            headers=user_bearer(),
+            timeout=0.3,
+        )
+    assert ["slow"] == [t["text"] for t in fake_x.tweets()]
+
+
+def test_hang_mode_answers_after_the_client_gave_up(fake_x: FakeX) -> None:
+    """drop_mode "hang" creates the tweet and answers only after hang_seconds."""
+    fake_x.faults(drop_every=1, drop_mode="hang", hang_seconds=1.0)
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(
+            fake_x.base_url + "/2/tweets",
+            json={"text": "hung"},
+            headers=user_bearer(),
+            timeout=0.3,
+        )
+    assert ["hung"] == [t["text"] for t in fake_x.tweets()]
+
+
+def test_drop_probability_is_repeatable_with_a_seed(fake_x: FakeX) -> None:
+    """The same drop_seed drops the same posts; every post is created either way."""
+
+    def run() -> list[bool]:
+        fake_x.reset()
+        fake_x.faults(drop_probability=0.3, drop_seed=7)
+        dropped = []
+        for i in range(12):
+            try:
+                post(fake_x, f"p{i}")
+                dropped.append(False)
+            except requests.ConnectionError:
+                dropped.append(True)
+        assert 12 == len(fake_x.tweets())
+        return dropped
+
+    first = run()
+    assert first == run()
+    assert any(first) and not all(first)
+
+
+def test_unknown_fault_is_refused(fake_x: FakeX) -> None:
+    """A fault the simulator does not know is a 400 naming it, and nothing changes."""
+    answer = requests.post(fake_x.base_url + "/_sim/faults", json={"explode": 1}, timeout=5)
+    assert (400, {"error": "unknown fault 'explode'"}) == (answer.status_code, answer.json())
+
+
+def test_request_log_and_reset(fake_x: FakeX) -> None:
+    """/_sim/requests lists answered calls; reset forgets tweets, faults and the log."""
+    fake_x.faults(accept_duplicates=True)
+    post(fake_x, "logged")
+    search(fake_x, query="logged")
+    log = fake_x.requests()
+    assert [("POST", "post", 201, "oauth2-user"), ("GET", "search", 200, "app")] == [
+        (r["method"], r["group"], r["status"], r["auth"]) for r in log
+    ]
+    fake_x.reset()
+    assert ([], [], False) == (
+        fake_x.tweets(),
+        fake_x.requests(),
+        fake_x.faults()["accept_duplicates"],
+    )
+
+
+# -- the conversation generator -----------------------------------------------------------------
+
+
+def test_conversation_is_deterministic_for_a_seed() -> None:
+    """The same seed at the same clock gives the same authors, texts and ids; another seed differs."""
+
+    def make(seed: int) -> list[tuple[str, str, str]]:
+        state = SimState(seed=seed)
+        return [(t.id, t.author_id, t.text) for t in generate(state, 120, seed=seed)]
+
+    with time_machine.travel(datetime(2026, 12, 6, 12, 0, tzinfo=UTC), tick=False):
+        assert make(5) == make(5)
+        assert make(5) != make(6)
+
+
+def test_conversation_has_real_world_variety() -> None:
+    """A generated conversation mixes scripts, emoji, links, mentions, tag cases and post kinds."""
+    state = SimState()
+    made = generate(state, 300, seed=1)
+    texts = "\n".join(t.text for t in made)
+    authors = {t.author_id for t in made} - {state.account.id}
+    assert 40 <= len(authors) <= 80
+    assert 300 == len(made)
+    for needle in ("\u200d", "https://t.co/", "\n", "@", "é", "ي", "д", "の", "क"):
+        assert needle in texts, needle
+    tags = {h["tag"] for t in made for h in t.entities.get("hashtags", [])}
+    assert {"PolicingInConflict", "policinginconflict", "POLICINGINCONFLICT"} <= tags
+    assert len(tags) > 6
+    kinds = {r["type"] for t in made for r in t.referenced_tweets}
+    assert {"replied_to", "quoted", "retweeted"} == kinds
+    assert any(t.text.startswith("RT @") for t in made if t.is_type("retweeted"))
+    own = {t.id for t in made if t.author_id == state.account.id}
+    assert any(r["id"] in own for t in made for r in t.referenced_tweets)
+    untagged = [
+        t
+        for t in made
+        if not any(h["tag"].lower() == "policinginconflict" for h in t.entities.get("hashtags", []))
+    ]
+    assert 5 <= len(untagged) <= 60
+    followers = [u.followers_count for u in state.users.values()]
+    assert max(followers) > 50 * min(followers) + 50
+
+
+def test_added_posts_are_newer_than_everything(fake_x: FakeX) -> None:
+    """add_now makes posts whose ids are above every stored id and whose time is now."""
+    fake_x.add_conversation(60, seed=2)
+    before = max(int(t["id"]) for t in fake_x.tweets())
+    added = fake_x.add_now(7)
+    assert 7 == len(added)
+    assert all(int(i) > before for i in added)
+
+
+# -- the command --------------------------------------------------------------------------------
+
+
+def test_fake_x_help_documents_the_controls(run: Any) -> None:
+    """`campaign fake-x --help` names the control API and the fault switches."""
+    result = run("fake-x", "--help")
+    for needle in (
+        "/_sim/faults",
+        "/_sim/conversation",
+        "drop_every",
+        "--accept-duplicates",
+        "--latency-ms",
+    ):
+        assert needle in result.output
+
+
+def test_fake_x_refuses_a_non_loopback_host(run: Any) -> None:
+    """A non-loopback --host is refused with exit code 2 and a message saying to use 127.0.0.1."""
+    result = run("fake-x", "--host", "192.0.2.10")
+    assert 2 == result.exit_code
+    assert "use 127.0.0.1" in result.output
+
+
+@pytest.mark.slow
+def test_process_with_conversation_and_latency(tmp_path: Any) -> None:
+    """`campaign fake-x --conversation 40 --latency-ms 200` serves the conversation, slowly."""
+    handle = start_fake_x_process(
+        None, "--conversation", "40", "--latency-ms", "200", log_dir=tmp_path
+    )
+    try:
+        started = time.monotonic()
+        found = handle.client().search_recent_tweets("#PolicingInConflict", max_results=100)
+        assert time.monotonic() - started >= 0.2
+        assert 30 <= len(found.data) < 40
+    finally:
+        handle.stop()
+    assert 0 == handle.process.returncode

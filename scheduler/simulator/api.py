@@ -7,7 +7,7 @@ import binascii
 import contextlib
 import re
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -227,15 +227,17 @@ def expand(state: SimState, tweets: list[Tweet]) -> dict[str, Any]:
 
 
 def page(
-    state: SimState, tweets: Iterable[Tweet], max_results: int, token_name: str
+    state: SimState,
+    select: Callable[[int | None], Iterable[Tweet]],
+    max_results: int,
+    token_name: str,
 ) -> dict[str, Any]:
-    """A page of ``tweets`` (already filtered, newest first) with ``meta`` and ``includes``."""
-    boundary = decode_token(token_name)
+    """A page of answers with ``meta`` and ``includes``. ``select(below)`` gives the matching
+    tweets newest first with ids under ``below`` (from ``until_id`` and the paging token)."""
+    bounds = [b for b in (decode_token(token_name), id_param("until_id")) if b is not None]
     chosen: list[Tweet] = []
     more = False
-    for t in tweets:
-        if boundary is not None and t.num >= boundary:
-            continue
+    for t in window_filter(select(min(bounds) if bounds else None)):
         if len(chosen) == max_results:
             more = True
             break
@@ -255,19 +257,17 @@ def page(
     return body
 
 
-def window_filter(tweets: Iterable[Tweet]) -> Iterable[Tweet]:
-    """Apply ``since_id``, ``until_id``, ``start_time`` and ``end_time``."""
+def window_filter(tweets: Iterable[Tweet]) -> Iterator[Tweet]:
+    """Apply ``since_id``, ``start_time`` and ``end_time`` to tweets given newest first (ids and
+    times run together, so the walk stops at the first one too old)."""
     since_id = id_param("since_id")
-    until_id = id_param("until_id")
     start = time_param("start_time")
     end = time_param("end_time")
     for t in tweets:
         if since_id is not None and t.num <= since_id:
-            continue
-        if until_id is not None and t.num >= until_id:
-            continue
+            return
         if start is not None and t.created_at < start:
-            continue
+            return
         if end is not None and t.created_at >= end:
             continue
         yield t
@@ -362,7 +362,7 @@ def register(
                 return {"data": {"deleted": False}, "errors": [not_found("tweet", tweet_id)]}, 200
             if tweet.author_id != caller.user.id:
                 raise problem(403, "Forbidden", "You are not allowed to delete this Tweet.")
-            tweet.deleted = True
+            state.delete(tweet)
         return {"data": {"deleted": True}}, 200
 
     @app.get("/2/users/me")
@@ -379,12 +379,16 @@ def register(
         with state.lock:
             if user_id not in state.users:
                 return {"errors": [not_found("user", user_id)]}, 200
-            mine = (t for t in state.live_tweets_desc() if t.author_id == user_id)
-            if "retweets" in exclude:
-                mine = (t for t in mine if not t.is_type("retweeted"))
-            if "replies" in exclude:
-                mine = (t for t in mine if not t.is_type("replied_to"))
-            return page(state, window_filter(mine), max_results, "pagination_token"), 200
+
+            def select(below: int | None) -> Iterator[Tweet]:
+                for t in state.newest_first(user_id, below):
+                    if "retweets" in exclude and t.is_type("retweeted"):
+                        continue
+                    if "replies" in exclude and t.is_type("replied_to"):
+                        continue
+                    yield t
+
+            return page(state, select, max_results, "pagination_token"), 200
 
     @app.get("/2/tweets/<tweet_id>")
     @wrap("lookup", False)
@@ -447,17 +451,16 @@ def register(
                     f"Invalid 'start_time':'{raw}'. 'start_time' must be on or after {oldest.strftime('%Y-%m-%dT%H:%MZ')}",
                 )
             users = state.users
-            found = (
-                t
-                for t in state.live_tweets_desc()
-                if t.created_at >= oldest and t.created_at <= now and matches(t, users)
-            )
-            return page(
-                state,
-                window_filter(found),
-                max_results,
-                "next_token" if "next_token" in request.args else "pagination_token",
-            ), 200
+
+            def select(below: int | None) -> Iterator[Tweet]:
+                for t in state.newest_first(None, below):
+                    if t.created_at < oldest:
+                        return
+                    if t.created_at <= now and matches(t, users):
+                        yield t
+
+            token = "next_token" if "next_token" in request.args else "pagination_token"
+            return page(state, select, max_results, token), 200
 
 
 def drop_connection() -> None:
@@ -469,8 +472,11 @@ def drop_connection() -> None:
 
 
 def make_response(body: dict[str, Any], status: int) -> Response:
+    """A JSON answer; errors in X's problem shape go out as ``application/problem+json``."""
     resp = jsonify(body)
     resp.status_code = status
+    if status >= 400 and "title" in body:
+        resp.mimetype = "application/problem+json"
     return resp
 
 

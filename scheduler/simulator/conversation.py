@@ -9,6 +9,7 @@ posts without the hashtag, which a search for it must not return.
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 
@@ -125,6 +126,26 @@ REPLIES = [
     ("ru", "Спасибо, очень полезно."),
     ("ja", "ありがとうございます！"),
 ]
+OPENERS = [
+    "",
+    "",
+    "",
+    "Just now: ",
+    "Worth reading ↓ ",
+    "Live: ",
+    "Replay ▶️ ",
+    "1/ ",
+    "ICYMI: ",
+    "«Important» — ",
+]
+NEAR_MISSES = [
+    "#PolicingInConflicts",
+    "#PolicingInConflict2026",
+    "#Policing #InConflict",
+    "policing in conflict",
+    "PolicingInConflict",
+    "#Policing_In_Conflict",
+]
 OWN_POSTS = [
     "Join us for the panel on policing in conflict-affected settings, live on 6 December.",
     "Our new publication on police reform after conflict is out now: https://www.example.org/pub",
@@ -181,13 +202,18 @@ def _authors(state: SimState, rng: random.Random) -> list[User]:
     return authors
 
 
-def _text(rng: random.Random, authors: list[User], tag: str, with_tag: bool) -> tuple[str, str]:
+def _text(
+    rng: random.Random, authors: list[User], account: User, tag: str, with_tag: bool
+) -> tuple[str, str]:
     lang, sentence = rng.choice(SENTENCES)
-    parts = [sentence]
+    parts = [rng.choice(OPENERS) + sentence]
     if rng.random() < 0.35:
         parts.append(rng.choice(DOMAINS))
     if rng.random() < 0.2:
-        parts.append("cc @" + rng.choice(authors).username)
+        who = account if rng.random() < 0.3 else rng.choice(authors)
+        parts.append("cc @" + who.username)
+    if not with_tag and rng.random() < 0.5:
+        parts.append(rng.choice(NEAR_MISSES))
     if rng.random() < 0.4:
         parts.append("".join(rng.choice(EMOJI) for _ in range(rng.randint(1, 3))))
     tags = []
@@ -204,10 +230,10 @@ def _text(rng: random.Random, authors: list[User], tag: str, with_tag: bool) -> 
     return lang, sep.join(parts)
 
 
-def _own_posts(state: SimState, tag: str, start_offset: float) -> list[Tweet]:
+def _own_posts(state: SimState, tag: str, start_offset: float, count: int) -> list[Tweet]:
     made = []
-    for i, text in enumerate(OWN_POSTS):
-        when = state.now() - timedelta(seconds=start_offset * (len(OWN_POSTS) - i) / len(OWN_POSTS))
+    for i, text in enumerate(OWN_POSTS[:count]):
+        when = state.now() - timedelta(seconds=start_offset * (count - i) / count)
         made.append(
             state.make_tweet(state.account, f"{text} #{tag}", created_at=when, source="generated")
         )
@@ -221,16 +247,17 @@ def generate(
     days: float = 3,
     hashtag: str = "PolicingInConflict",
 ) -> list[Tweet]:
-    """Add ``n`` generated posts spread over the last ``days`` (plus a few of the account's own,
-    which others reply to), from 40–80 new authors. Same seed, same conversation."""
+    """Add ``n`` generated posts spread over the last ``days``, from 40–80 new authors; one in
+    twenty (up to 4) are the account's own, which others reply to. Same seed, same
+    conversation (and, with the clock frozen, the same ids)."""
     if n < 0 or days <= 0:
         raise ValueError("n must be 0 or more and days more than 0")
     rng = random.Random(seed)
     with state.lock:
         authors = _authors(state, rng)
         span = days * 86400
-        own = _own_posts(state, hashtag, span * 0.9)
-        offsets = sorted((rng.uniform(60, span) for _ in range(n)), reverse=True)
+        own = _own_posts(state, hashtag, span * 0.9, min(len(OWN_POSTS), n // 20))
+        offsets = sorted((rng.uniform(60, span) for _ in range(n - len(own))), reverse=True)
         pool: list[Tweet] = list(own)
         made: list[Tweet] = list(own)
         for offset in offsets:
@@ -248,7 +275,8 @@ def add_now(state: SimState, m: int, hashtag: str = "PolicingInConflict") -> lis
     with state.lock:
         authors = state.conversation_authors or _authors(state, state.conversation_rng)
         state.conversation_authors = authors
-        pool = [t for t in state.live_tweets_desc()[:200] if t.source == "generated"]
+        recent = itertools.islice(state.newest_first(), 500)
+        pool = [t for t in recent if t.source == "generated"][:200]
         return [
             _one(state, state.conversation_rng, authors, pool, hashtag, None, with_tag=True)
             for _ in range(m)
@@ -270,9 +298,12 @@ def _one(
     author = rng.choice(authors)
     kind = rng.random() if pool else 0.0
     tagged = with_tag if with_tag is not None else rng.random() > 0.08
-    lang, text = _text(rng, authors, hashtag, tagged)
+    lang, text = _text(rng, authors, state.account, hashtag, tagged)
     if kind > 0.9:
         original = rng.choice(pool)
+        for ref in original.referenced_tweets:
+            if ref["type"] == "retweeted" and ref["id"] in state.tweets:
+                original = state.tweets[ref["id"]]
         src = state.users[original.author_id]
         rt_text = f"RT @{src.username}: {original.text}"
         return state.make_tweet(

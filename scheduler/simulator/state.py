@@ -3,8 +3,10 @@ behind one lock. Nothing here speaks HTTP."""
 
 from __future__ import annotations
 
+import bisect
 import random
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -160,6 +162,9 @@ class Tweet:
     def to_control_json(self) -> dict[str, Any]:
         """Everything the simulator knows about the tweet, for ``GET /_sim/tweets``."""
         out = self.to_json(ALL_TWEET_FIELDS)
+        out.setdefault("entities", {})
+        out.setdefault("referenced_tweets", [])
+        out.setdefault("in_reply_to_user_id", None)
         out["submitted_text"] = self.submitted_text
         out["media_ids"] = list(self.media_ids)
         out["source"] = self.source
@@ -265,6 +270,8 @@ class SimState:
             self.account.tweet_count = 0
             self.tweets: dict[str, Tweet] = {}
             self.order: list[int] = []  # tweet ids, ascending
+            self.by_author: dict[str, list[int]] = {}  # the same, per author
+            self.texts: dict[tuple[str, str], int] = {}  # live tweets per (author, text)
             self.windows: dict[tuple[str, str], Window] = {}
             self.limits: dict[str, tuple[int, int]] = dict(DEFAULT_LIMITS)
             self.faults = Faults(seed=self.seed)
@@ -304,11 +311,12 @@ class SimState:
 
     def store(self, tweet: Tweet) -> None:
         """Keep ``tweet`` and index its id in order."""
-        import bisect
-
         with self.lock:
             self.tweets[tweet.id] = tweet
             bisect.insort(self.order, tweet.num)
+            bisect.insort(self.by_author.setdefault(tweet.author_id, []), tweet.num)
+            key = (tweet.author_id, tweet.submitted_text)
+            self.texts[key] = self.texts.get(key, 0) + 1
             author = self.users.get(tweet.author_id)
             if author is not None:
                 author.tweet_count += 1
@@ -356,23 +364,29 @@ class SimState:
             self.store(tweet)
             return tweet
 
-    def live_tweets_desc(self) -> list[Tweet]:
-        """Tweets not deleted, newest first."""
-        with self.lock:
-            out = []
-            for num in reversed(self.order):
-                t = self.tweets[str(num)]
-                if not t.deleted:
-                    out.append(t)
-            return out
+    def newest_first(
+        self, author_id: str | None = None, below: int | None = None
+    ) -> Iterator[Tweet]:
+        """Live (not deleted) tweets, newest first, of one author or all, with ids under
+        ``below``. Call with the lock held."""
+        ids = self.order if author_id is None else self.by_author.get(author_id, [])
+        end = bisect.bisect_left(ids, below) if below is not None else len(ids)
+        for i in range(end - 1, -1, -1):
+            tweet = self.tweets[str(ids[i])]
+            if not tweet.deleted:
+                yield tweet
 
     def is_duplicate(self, author_id: str, text: str) -> bool:
         """Whether the author already has a live tweet with exactly this text."""
         with self.lock:
-            return any(
-                t.author_id == author_id and not t.deleted and t.submitted_text == text
-                for t in self.tweets.values()
-            )
+            return self.texts.get((author_id, text), 0) > 0
+
+    def delete(self, tweet: Tweet) -> None:
+        """Mark ``tweet`` deleted: gone from timelines, search and duplicate checks."""
+        with self.lock:
+            if not tweet.deleted:
+                tweet.deleted = True
+                self.texts[(tweet.author_id, tweet.submitted_text)] -= 1
 
     # -- rate limits ------------------------------------------------------------------------
 
