@@ -236,3 +236,33 @@ def move(
             "with `campaign posts show`"
         )
     return get(db, post_id)
+
+
+def claim(
+    db: sqlite_utils.Database,
+    post_id: int,
+    claimed_by: str,
+    actor: str,
+    *,
+    guard: tuple[str, Iterable[Any]] | None = None,
+) -> datetime | None:
+    """The publishing claim: ``approved → publishing`` with ``claimed_at``, ``claimed_by`` and
+    ``attempts + 1``, committed to disk (``synchronous=FULL``) before it returns.
+
+    ``guard`` is a ``(sql, params)`` query that must return a row inside the same transaction
+    (the publisher's lease) or nothing is claimed. Returns the claim time, or ``None`` if the
+    post was no longer ``approved`` or the guard failed.
+    """
+    stamp = now()
+    with immediate(db, durable=True):
+        if guard is not None and db.execute(guard[0], list(guard[1])).fetchone() is None:
+            return None
+        cur = db.execute(
+            "UPDATE posts SET status = 'publishing', claimed_at = ?, claimed_by = ?, "
+            "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'approved'",
+            [to_db(stamp), claimed_by, to_db(stamp), post_id],
+        )
+        if cur.rowcount != 1:
+            return None
+        audit(db, post_id, actor, "approved", "publishing", f"claimed by {claimed_by}", at=stamp)
+    return stamp

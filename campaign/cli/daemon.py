@@ -1,0 +1,312 @@
+"""``campaign daemon``, ``publish`` and ``status``: publishing the queue and watching it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from campaign.cli.common import CliContext, UserError, pass_ctx, print_json
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _logging(verbose: bool) -> None:
+    """Timestamped lines on stderr (journald keeps them); library chatter kept down."""
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT
+    )
+    # APScheduler logs every run of the one-second watch job; tweepy logs request headers
+    # (the bearer token) at DEBUG: neither belongs in the daemon's log.
+    for name in ("apscheduler", "tweepy", "urllib3", "requests_oauthlib", "oauthlib"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _publishing_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by ``daemon`` and ``publish``."""
+    options = [
+        click.option(
+            "--credentials",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="A file of KEY=VALUE lines with the X_* credentials (else the environment).",
+        ),
+        click.option(
+            "--overdue-limit",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="MIN",
+            help="A post later than this many minutes is marked missed, not sent "
+            "(default: the campaign's overdue_limit_minutes, 120).",
+        ),
+        click.option(
+            "--daily-cap",
+            type=click.IntRange(min=1),
+            default=None,
+            help="At most this many posts in any 24 hours (default: the campaign's daily_cap).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=10.0,
+            show_default=True,
+            envvar="CAMPAIGN_X_TIMEOUT",
+            help="Seconds to wait for X's answer to each call (also CAMPAIGN_X_TIMEOUT).",
+        ),
+        click.option(
+            "--settle",
+            type=click.FloatRange(min=0),
+            default=2.0,
+            show_default=True,
+            envvar="CAMPAIGN_SETTLE",
+            help="Extra seconds after a call's timeout before checking the timeline for it.",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            envvar="CAMPAIGN_RETRIES",
+            help="How many times a post is tried again after X server errors (5xx).",
+        ),
+        click.option(
+            "--backoff",
+            type=click.FloatRange(min=0),
+            default=1.0,
+            show_default=True,
+            envvar="CAMPAIGN_BACKOFF",
+            hidden=True,
+            help="First pause after a server error, doubled each time (tests shorten it).",
+        ),
+        click.option("-v", "--verbose", is_flag=True, help="Log more detail."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _config(
+    overdue_limit: int | None,
+    daily_cap: int | None,
+    timeout: float,
+    settle: float,
+    retries: int,
+    backoff: float,
+) -> Any:
+    from scheduler.publish import PublishConfig
+
+    return PublishConfig(
+        x_timeout=timeout,
+        settle=settle,
+        retries=retries,
+        backoff=backoff,
+        overdue_limit_minutes=overdue_limit,
+        daily_cap=daily_cap,
+    )
+
+
+@click.command()
+@_publishing_options
+@click.option(
+    "--collect/--no-collect",
+    default=None,
+    help="Collect the conversation every collect_every_minutes (default: on when the "
+    "credentials allow search).",
+)
+@click.option(
+    "--lease-ttl",
+    type=click.FloatRange(min=0.5),
+    default=15.0,
+    show_default=True,
+    envvar="CAMPAIGN_LEASE_TTL",
+    help="Seconds without a heartbeat after which a stand-by daemon takes over.",
+)
+@pass_ctx
+def daemon(
+    obj: CliContext,
+    credentials: str | None,
+    overdue_limit: int | None,
+    daily_cap: int | None,
+    timeout: float,
+    settle: float,
+    retries: int,
+    backoff: float,
+    verbose: bool,
+    collect: bool | None,
+    lease_ttl: float,
+) -> None:
+    """Publish approved posts when they are due, and collect the conversation, until stopped.
+
+    Needs X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (and
+    X_BEARER_TOKEN to collect) in the environment or in --credentials FILE. One daemon
+    publishes per database; a second one stands by and takes over if the first dies.
+    SIGTERM or Ctrl-C finishes the post in flight and exits. See docs/daemon.md.
+    """
+    _logging(verbose)
+    from scheduler.daemon import Daemon, DaemonConfig
+    from scheduler.publisher import create
+    from scheduler.xclient import Credentials, XClient
+
+    publisher = create("x", credentials_file=credentials, timeout=timeout)
+    creds = Credentials.from_env(file=credentials)
+    if collect is None:
+        collect = creds.can_search
+    if collect and not creds.can_search:
+        raise UserError(
+            "--collect needs X_BEARER_TOKEN (or the posting keys) to search X: set it, "
+            "or use --no-collect"
+        )
+
+    def search() -> XClient:
+        return XClient(creds, timeout=timeout)
+
+    config = DaemonConfig(
+        publish=_config(overdue_limit, daily_cap, timeout, settle, retries, backoff),
+        lease_ttl=lease_ttl,
+        collect=bool(collect),
+    )
+    obj.db()  # create or migrate the database before the jobs start
+    code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()
+    sys.exit(code)
+
+
+@click.command()
+@_publishing_options
+@click.option("--resume", is_flag=True, help="Clear a stop caused by refused credentials first.")
+@click.option("--json", "as_json", is_flag=True, help="Print what happened as JSON.")
+@pass_ctx
+def publish(
+    obj: CliContext,
+    credentials: str | None,
+    overdue_limit: int | None,
+    daily_cap: int | None,
+    timeout: float,
+    settle: float,
+    retries: int,
+    backoff: float,
+    verbose: bool,
+    resume: bool,
+    as_json: bool,
+) -> None:
+    """Publish the approved posts that are due now, then exit (for cron).
+
+    Same guarantees as the daemon: each post at most once, unclear outcomes checked against
+    the account's timeline. Refuses to run while a daemon holds the publishing lease.
+    """
+    _logging(verbose)
+    from scheduler.publish import publish_now
+    from scheduler.publisher import create
+
+    publisher = create("x", credentials_file=credentials, timeout=timeout)
+    run = publish_now(
+        obj.db(),
+        publisher,
+        config=_config(overdue_limit, daily_cap, timeout, settle, retries, backoff),
+        resume_first=resume,
+    )
+    if as_json:
+        print_json(
+            {
+                "outcomes": [o.to_json() for o in run.outcomes],
+                "publishing_stopped": run.stopped,
+                "waiting": run.waiting,
+                "unsettled": run.unsettled,
+            }
+        )
+    else:
+        for o in run.outcomes:
+            if o.status == "published":
+                click.echo(f"post {o.post_id}: published as {o.tweet_id}")
+            else:
+                click.echo(f"post {o.post_id}: {o.status}: {o.detail}")
+        if not run.outcomes:
+            click.echo("Nothing was due.")
+        if run.waiting:
+            click.echo(f"Waiting until {run.waiting['until']}: {run.waiting['reason']}")
+        if run.unsettled:
+            ids = ", ".join(str(i) for i in run.unsettled)
+            click.echo(f"Not settled yet (run again to check them): {ids}")
+    if run.stopped:
+        raise UserError(
+            f"publishing is stopped: {run.stopped['reason']}. Fix the credentials, then run "
+            "`campaign publish --resume`"
+        )
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the snapshot as JSON.")
+@pass_ctx
+def status(obj: CliContext, as_json: bool) -> None:
+    """The daemon's heartbeat and lease, the next post, counts, last errors, stops and holds."""
+    from scheduler.status import snapshot
+
+    snap = snapshot(obj.db())
+    if as_json:
+        print_json(snap)
+        return
+    _show(snap, obj)
+
+
+def _show(snap: dict[str, Any], obj: CliContext) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from campaign.clock import show
+    from scheduler.publish import campaign_settings
+
+    tz = campaign_settings(obj.db()).timezone
+    console = Console(highlight=False)
+    d = snap["daemon"]
+    if d is None:
+        console.print("Daemon: [bold]not running[/] (no publishing lease held)")
+    elif d["alive"]:
+        console.print(
+            f"Daemon: [green]running[/] — {d['holder']} (pid {d['pid']} on {d['host']}), "
+            f"last heartbeat {show(d['heartbeat_at'], tz)}"
+        )
+    else:
+        console.print(
+            f"Daemon: [red]not heard from since {show(d['heartbeat_at'], tz)}[/] "
+            f"({d['holder']}, lease expired {show(d['expires_at'], tz)})"
+        )
+    if snap["publishing_stopped"]:
+        s = snap["publishing_stopped"]
+        console.print(
+            f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {s['reason']}\n"
+            "  Fix the credentials, then run `campaign publish --resume` or restart the daemon."
+        )
+    if snap["waiting"]:
+        w = snap["waiting"]
+        console.print(f"[yellow]Waiting[/] until {show(w['until'], tz)}: {w['reason']}")
+    n = snap["next_due"]
+    if n:
+        first = n["text"].splitlines()[0] if n["text"] else ""
+        console.print(f"Next post: #{n['id']} at {show(n['scheduled_at'], tz)} — {first[:70]}")
+    else:
+        console.print("Next post: none approved")
+    counts = Table(show_header=True, header_style="bold", box=None)
+    for key in snap["counts"]:
+        counts.add_column(key, justify="right")
+    counts.add_row(*(str(v) for v in snap["counts"].values()))
+    console.print(counts)
+    cap = snap["daily_cap"]
+    console.print(f"Daily cap: {cap['published_last_24h']} of {cap['cap']} in the last 24 hours")
+    for h in snap["held_by_daily_cap"]:
+        console.print(f"  post {h['id']} held by daily cap until {show(h['until'], tz)}")
+    for w in snap["waiting_for_parent"]:
+        console.print(f"  post {w['id']} {w['why']}")
+    if snap["last_errors"]:
+        console.print("Last errors (newest first):")
+        for e in snap["last_errors"]:
+            console.print(
+                f"  {show(e['at'], tz)} post {e['post_id']} → {e['to']}: {e['message'] or ''}"
+            )
+    c = snap["last_collection"]
+    if c:
+        console.print(f"Last collection: {c}")
+    if snap["collect_last_error"]:
+        ce = snap["collect_last_error"]
+        console.print(f"[red]Collect failed[/] {show(ce['at'], tz)}: {ce['message']}")

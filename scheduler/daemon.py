@@ -1,0 +1,323 @@
+"""``campaign daemon``: publish due posts on time and collect the conversation, until stopped.
+
+One process, APScheduler 3.x ``BackgroundScheduler`` with jobs in memory only (no job store, no
+pickling); the SQLite queue is the only truth. Jobs:
+
+- ``wake``: a one-off ``DateTrigger`` job at the next moment a round has something to do (the
+  earliest due post, a claim to reconcile, the end of a rate-limit wait). After each round it is
+  put back at the next such moment: the daemon sleeps until then, it does not poll.
+- ``watch`` (every second): ``PRAGMA data_version`` on the publishing connection changes when
+  another process commits (staff adding, editing, approving or cancelling posts): the wake-up is
+  then recomputed, so a change is noticed within about a second.
+- ``heartbeat`` (every ``ttl / 3``): renew the publishing lease, or, standing by, take it once
+  it has expired.
+- ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_once`; its
+  failures are logged and never stop publishing.
+
+``misfire_grace_time=None`` (run however late) and ``coalesce=True`` on every job: APScheduler's
+default grace of 1 s would silently drop a late one-off job. SIGTERM/SIGINT: the post in flight
+is finished, the lease released, exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+import sqlite_utils
+
+from campaign.clock import now, to_db
+from campaign.store import open_db, set_state
+from scheduler import lease
+from scheduler.publish import (
+    PublishConfig,
+    Publishing,
+    campaign_settings,
+    resume,
+    stopped,
+)
+from scheduler.publisher import Publisher
+from scheduler.xerrors import AuthFailed, XError
+
+log = logging.getLogger("scheduler.daemon")
+
+PUBLISH_EXECUTOR = "publish"
+LEASE_EXECUTOR = "lease"
+COLLECT_EXECUTOR = "collect"
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    """How the daemon runs; defaults for real use, tests shorten the times."""
+
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    lease_ttl: float = lease.DEFAULT_TTL
+    watch_interval: float = 1.0
+    collect: bool = False
+    collect_every_minutes: float | None = None  # None: the campaign's setting
+
+
+class Daemon:
+    """The publishing (and collecting) daemon over the database at ``db_path``."""
+
+    def __init__(
+        self,
+        db_path: str,
+        publisher: Publisher,
+        config: DaemonConfig | None = None,
+        *,
+        search_client: Callable[[], Any] | None = None,
+    ) -> None:
+        self.db_path = db_path
+        self.publisher = publisher
+        self.config = config or DaemonConfig()
+        self.search_client = search_client
+        self.holder = lease.new_holder("daemon")
+        self.stop_event = threading.Event()
+        self.active = False  # holds the lease
+        self._local = threading.local()
+        self._data_version: int | None = None
+        self._wake_at: datetime | None = None
+        self._lock = threading.Lock()
+        self.scheduler: Any = None
+
+    # -- per-thread state ------------------------------------------------------------------
+
+    def db(self) -> sqlite_utils.Database:
+        """This thread's own connection (a sqlite3 connection cannot cross threads)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = open_db(self.db_path)
+            self._local.db = db
+        return db
+
+    def publishing(self) -> Publishing:
+        run = getattr(self._local, "publishing", None)
+        if run is None:
+            run = Publishing(self.db(), self.publisher, self.holder, self.config.publish)
+            self._local.publishing = run
+        return run
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Check the account, try the lease, and start the jobs (returns at once)."""
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        db = self.db()
+        was = stopped(db)
+        if was is not None:
+            resume(db)
+            log.warning(
+                "publishing had been stopped (%s); restarting clears it", was.get("reason", "")
+            )
+        self._check_account(db)
+        defaults = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
+        self.scheduler = BackgroundScheduler(
+            executors={
+                PUBLISH_EXECUTOR: ThreadPoolExecutor(1),
+                LEASE_EXECUTOR: ThreadPoolExecutor(1),
+                COLLECT_EXECUTOR: ThreadPoolExecutor(1),
+            },
+            job_defaults=defaults,
+            timezone="UTC",
+        )
+        ttl = self.config.lease_ttl
+        self.scheduler.add_job(
+            self._heartbeat,
+            "interval",
+            seconds=max(0.2, ttl / 3),
+            id="heartbeat",
+            executor=LEASE_EXECUTOR,
+            next_run_time=now(),
+        )
+        self.scheduler.add_job(
+            self._watch,
+            "interval",
+            seconds=self.config.watch_interval,
+            id="watch",
+            executor=PUBLISH_EXECUTOR,
+        )
+        if self.config.collect and self.search_client is not None:
+            minutes = (
+                self.config.collect_every_minutes or campaign_settings(db).collect_every_minutes
+            )
+            self.scheduler.add_job(
+                self._collect,
+                "interval",
+                seconds=max(1.0, minutes * 60),
+                id="collect",
+                executor=COLLECT_EXECUTOR,
+                next_run_time=now() + timedelta(seconds=1),
+            )
+            log.info("collecting every %s minutes", minutes)
+        self.scheduler.start()
+        log.info("daemon started as %s (lease ttl %.1f s)", self.holder, ttl)
+
+    def _check_account(self, db: sqlite_utils.Database) -> None:
+        account = getattr(self.publisher, "account", None)
+        if account is None:
+            return
+        try:
+            me = account()
+            log.info("publishing as @%s on %s", me.get("username"), self.publisher.name)
+        except AuthFailed as e:
+            Publishing(db, self.publisher, self.holder, self.config.publish)._stop(str(e))
+        except XError as e:
+            log.warning("could not check the account yet: %s", e)
+
+    def request_stop(self, *_: Any) -> None:
+        """Ask the daemon to stop after the post in flight (signal handler)."""
+        self.stop_event.set()
+
+    def run(self) -> int:
+        """Run until SIGTERM/SIGINT; exit code 0."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            self.shutdown()
+        return 0
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info(
+            "%s received: finishing the post in flight, then stopping", signal.Signals(signum).name
+        )
+        self.stop_event.set()
+
+    def shutdown(self) -> None:
+        """Stop the jobs (waiting for the one in flight) and release the lease."""
+        self.stop_event.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        db = open_db(self.db_path)
+        if lease.release(db, self.holder):
+            log.info("lease released")
+        db.close()
+        log.info("daemon stopped")
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def _heartbeat(self) -> None:
+        if self.stop_event.is_set():
+            return
+        db = self.db()
+        ttl = self.config.lease_ttl
+        if self.active:
+            if not lease.renew(db, self.holder, ttl=ttl):
+                self.active = False
+                log.warning("lost the publishing lease: standing by")
+            return
+        if lease.acquire(db, self.holder, ttl=ttl):
+            self.active = True
+            log.info("took the publishing lease")
+            self._schedule_wake(now())
+        else:
+            info = lease.current(db)
+            if info is not None and getattr(self, "_reported", None) != info.holder:
+                self._reported = info.holder
+                log.info(
+                    "standing by: %s (pid %s on %s) holds the publishing lease until %s",
+                    info.holder,
+                    info.pid,
+                    info.host,
+                    to_db(info.expires_at),
+                )
+
+    def _watch(self) -> None:
+        """Notice other processes' changes within a second and move the wake-up."""
+        if self.stop_event.is_set() or not self.active:
+            return
+        version = self.db().execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self._reschedule(did_something=True)
+
+    def _round(self) -> None:
+        if self.stop_event.is_set() or not self.active:
+            return
+        run = self.publishing()
+        outcomes = run.run_due(should_stop=self.stop_event.is_set)
+        if run.lease_lost:
+            run.lease_lost = False
+            self.active = False
+            return
+        self._data_version = self.db().execute("PRAGMA data_version").fetchone()[0]
+        self._reschedule(did_something=bool(outcomes))
+
+    def _reschedule(self, *, did_something: bool) -> None:
+        if self.stop_event.is_set() or not self.active:
+            return
+        nxt = self.publishing().next_action_at()
+        current = now()
+        if nxt is not None and nxt <= current and not did_something:
+            nxt = current + timedelta(seconds=1)  # nothing could be done: do not spin
+        self._schedule_wake(nxt)
+
+    def _schedule_wake(self, at: datetime | None) -> None:
+        with self._lock:
+            if at == self._wake_at and self.scheduler.get_job("wake") is not None:
+                return
+            self._wake_at = at
+            if at is None:
+                if self.scheduler.get_job("wake") is not None:
+                    self.scheduler.remove_job("wake")
+                return
+            self.scheduler.add_job(
+                self._round,
+                "date",
+                run_date=at,
+                id="wake",
+                executor=PUBLISH_EXECUTOR,
+                replace_existing=True,
+            )
+
+    def _collect(self) -> None:
+        if self.stop_event.is_set() or self.search_client is None:
+            return
+        try:
+            from scheduler.collect import collect_once
+        except ImportError:
+            return
+        db = self.db()
+        client = getattr(self._local, "search", None)
+        if client is None:
+            client = self.search_client()
+            self._local.search = client
+        try:
+            result = collect_once(db, client, campaign_settings(db), stop=self.stop_event)
+            log.info("collected: %s", _describe(result))
+            set_state(db, "collect_last_error", None)
+        except Exception as e:  # noqa: BLE001 - a collect failure must never stop publishing
+            log.error("collect failed: %s", e)
+            set_state(
+                db,
+                "collect_last_error",
+                json.dumps({"at": to_db(now()), "message": str(e)}),
+            )
+
+
+def _describe(result: Any) -> str:
+    fields = ("status", "requests", "fetched", "new", "updated")
+    return ", ".join(f"{f}={getattr(result, f)}" for f in fields if hasattr(result, f))
+
+
+def env_float(name: str, default: float) -> float:
+    """A number from the environment (test and tuning knobs), or ``default``."""
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default

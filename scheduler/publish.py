@@ -1,0 +1,581 @@
+"""Publishing due posts: at most once, then reconcile (DESIGN.md), for the daemon and for
+``campaign publish`` alike.
+
+For each due post, in time order:
+
+1. claim it (``approved → publishing``, durable, inside the transaction that checks that we
+   still hold the publishing lease) before any network call;
+2. call the publisher, with the client's timeout;
+3. an answer: ``published`` with the id, or ``failed`` with X's words;
+4. no answer (timeout, dropped connection, crash): ``unknown``. Nothing more is sent until the
+   post is reconciled against the account's timeline, and not before the claim's call timeout
+   plus a settling margin has passed (a request can still land after we gave up on it). Found:
+   ``published`` with that id. Absent: back to ``approved`` and sent again;
+5. ``403 duplicate content``: reconciled at once; absent, ``failed``. ``429``: the post goes back
+   to ``approved`` and nothing is sent before X's reset time. ``5xx``: treated as ambiguous —
+   a gateway error can hide a post that was made — so the post is reconciled after a backoff of
+   1, 2, 4 s (+ jitter) and only then sent again, at most ``retries`` times, then ``failed``.
+   ``401`` or an authentication ``403``: publishing stops (state ``publishing_stopped``) until
+   a person runs ``campaign publish --resume`` or restarts the daemon.
+
+Any trouble stops the round, so posts keep their order. A post later than the overdue limit
+becomes ``missed`` instead of going out; a reply waits for its parent to be published; at most
+``daily_cap`` posts go out in any 24 hours. Everything is decided from the database, so a new
+process picks up exactly where a killed one stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from campaign.clock import from_db, now, to_db
+from campaign.errors import CampaignError, LeaseHeldError
+from campaign.models import CampaignSettings
+from campaign.store import get_state, set_state
+from posts import queue
+from posts.queue import Post
+from scheduler import lease
+from scheduler.publisher import Publisher
+from scheduler.reconcile import DEFAULT_SLACK, first_claim, match_posts, taken_ids
+from scheduler.xerrors import (
+    AuthFailed,
+    DuplicateContent,
+    NoAnswer,
+    RateLimited,
+    Refused,
+    ServerError,
+    XError,
+)
+
+log = logging.getLogger("scheduler.publish")
+
+STOPPED_KEY = "publishing_stopped"  # {"reason", "at"}: set on an auth failure
+WAIT_KEY = "publishing_wait"  # {"until", "reason"}: nothing is sent before "until"
+
+DUPLICATE = "duplicate content: "
+SERVER = "server error: "
+NO_ANSWER = "no answer: "
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """How publishing behaves; defaults are for real use, tests shorten the times."""
+
+    x_timeout: float = 10.0  # the client's timeout on each call
+    settle: float = 2.0  # extra wait after a claim's timeout before reconciling it
+    retries: int = 3  # further tries after a 5xx
+    backoff: float = 1.0  # first 5xx backoff (then doubled), plus up to half of it as jitter
+    overdue_limit_minutes: int | None = None  # None: the campaign's setting
+    daily_cap: int | None = None  # None: the campaign's setting
+    slack: timedelta = DEFAULT_SLACK  # clock difference with X tolerated by reconcile
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one post in a round."""
+
+    post_id: int
+    status: str
+    tweet_id: str | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "post_id": self.post_id,
+            "status": self.status,
+            "tweet_id": self.tweet_id,
+            "detail": self.detail,
+        }
+
+
+def campaign_settings(db: sqlite_utils.Database) -> CampaignSettings:
+    """The loaded campaign's settings, or the defaults when none is loaded."""
+    from campaign.metadata import stored
+
+    md = stored(db)
+    return md.campaign if md is not None else CampaignSettings(name="campaign")
+
+
+def published_since(db: sqlite_utils.Database, since: datetime) -> int:
+    """How many posts went out after ``since``."""
+    row = db.execute(
+        "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?",
+        [to_db(since)],
+    ).fetchone()
+    return int(row[0])
+
+
+def cap_until(db: sqlite_utils.Database, cap: int, at: datetime | None = None) -> datetime | None:
+    """When the daily cap lets the next post out, if it is full at ``at`` (else None)."""
+    at = at or now()
+    since = at - timedelta(hours=24)
+    count = published_since(db, since)
+    if count < cap:
+        return None
+    row = db.execute(
+        "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ? "
+        "ORDER BY published_at LIMIT 1 OFFSET ?",
+        [to_db(since), count - cap],
+    ).fetchone()
+    return from_db(row[0]) + timedelta(hours=24) if row else None
+
+
+def _posts(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[Post]:
+    cur = db.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [Post.from_row(dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
+
+
+def due_posts(db: sqlite_utils.Database, at: datetime, limit: int = 500) -> list[Post]:
+    """Approved posts due at ``at``, in the order they go out."""
+    return _posts(
+        db,
+        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at <= ? "
+        "ORDER BY scheduled_at, id LIMIT ?",
+        [to_db(at), limit],
+    )
+
+
+def pending_posts(db: sqlite_utils.Database) -> list[Post]:
+    """Posts whose fate is not known yet: claimed (``publishing``) or ``unknown``."""
+    return _posts(
+        db,
+        "SELECT * FROM posts WHERE status IN ('publishing', 'unknown') ORDER BY claimed_at, id",
+        [],
+    )
+
+
+def parent_state(db: sqlite_utils.Database, post: Post) -> tuple[str | None, str | None]:
+    """``(parent status, parent tweet id)`` for a reply; ``(None, None)`` for a lone post."""
+    if post.reply_to_post_id is None:
+        return None, None
+    row = db.execute(
+        "SELECT status, tweet_id FROM posts WHERE id = ?", [post.reply_to_post_id]
+    ).fetchone()
+    return (row[0], row[1]) if row else ("deleted", None)
+
+
+def _json_state(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
+    raw = get_state(db, key)
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def stopped(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """``{"reason", "at"}`` when publishing is stopped, else None."""
+    return _json_state(db, STOPPED_KEY)
+
+
+def resume(db: sqlite_utils.Database) -> bool:
+    """Clear a stop; True if publishing was stopped."""
+    was = stopped(db) is not None
+    set_state(db, STOPPED_KEY, None)
+    return was
+
+
+def waiting(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """``{"until", "reason"}`` while publishing waits (rate limit, backoff), else None."""
+    w = _json_state(db, WAIT_KEY)
+    if w is None:
+        return None
+    try:
+        if from_db(str(w["until"])) <= now():
+            return None
+    except (KeyError, ValueError):
+        return None
+    return w
+
+
+@dataclass
+class Publishing:
+    """One publisher's rounds over one database connection (one thread)."""
+
+    db: sqlite_utils.Database
+    publisher: Publisher
+    holder: str
+    config: PublishConfig = field(default_factory=PublishConfig)
+    lease_name: str = lease.PUBLISHER
+    lease_lost: bool = False
+    retry_at: dict[int, datetime] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> str:
+        return self.holder
+
+    # -- limits and waits --------------------------------------------------------------------
+
+    def settings(self) -> CampaignSettings:
+        return campaign_settings(self.db)
+
+    def limits(self) -> tuple[int, int]:
+        """``(overdue limit in minutes, daily cap)`` from the config, else the campaign."""
+        s = self.settings()
+        overdue = self.config.overdue_limit_minutes
+        cap = self.config.daily_cap
+        return (
+            s.overdue_limit_minutes if overdue is None else overdue,
+            s.daily_cap if cap is None else cap,
+        )
+
+    def blocked_until(self) -> datetime | None:
+        w = waiting(self.db)
+        return from_db(str(w["until"])) if w else None
+
+    def _wait(self, until: datetime, reason: str) -> None:
+        current = self.blocked_until()
+        if current is not None and current >= until:
+            return
+        set_state(self.db, WAIT_KEY, json.dumps({"until": to_db(until), "reason": reason}))
+        log.warning("publishing waits until %s: %s", to_db(until), reason)
+
+    def _stop(self, reason: str) -> None:
+        set_state(self.db, STOPPED_KEY, json.dumps({"reason": reason, "at": to_db(now())}))
+        log.error(
+            "publishing STOPPED: %s. Fix the credentials, then run `campaign publish --resume` "
+            "or restart the daemon",
+            reason,
+        )
+
+    def _backoff(self, n: int) -> timedelta:
+        base = self.config.backoff * (2 ** max(0, n - 1))
+        return timedelta(seconds=base + random.uniform(0, base / 2))
+
+    def _ready_at(self, post: Post) -> datetime:
+        if post.id in self.retry_at:
+            return self.retry_at[post.id]
+        claimed = post.claimed_at or post.updated_at
+        return claimed + timedelta(seconds=self.config.x_timeout + self.config.settle)
+
+    def _server_errors(self, post_id: int) -> int:
+        """5xx answers for this post since a person last approved it."""
+        n = 0
+        for from_status, to_status, detail in self.db.execute(
+            "SELECT from_status, to_status, detail FROM post_audit WHERE post_id = ? "
+            "ORDER BY id DESC",
+            [post_id],
+        ):
+            if to_status == "approved" and from_status not in ("publishing", "unknown"):
+                break
+            if to_status == "unknown" and (detail or "").startswith(SERVER):
+                n += 1
+        return n
+
+    def _holds_lease(self) -> bool:
+        info = lease.current(self.db, self.lease_name)
+        return info is not None and info.holder == self.holder and info.alive
+
+    # -- a round -----------------------------------------------------------------------------
+
+    def run_due(
+        self, *, until: datetime | None = None, should_stop: Callable[[], bool] = lambda: False
+    ) -> list[Outcome]:
+        """Settle what can be settled, mark what is too late, and send what is due.
+
+        ``until``: send only posts due by then (``campaign publish``: the moment it started).
+        """
+        out: list[Outcome] = []
+        if stopped(self.db) or self.blocked_until() is not None:
+            return out
+        out += self.reconcile_pending()
+        if stopped(self.db) or self.blocked_until() is not None:
+            return out
+        out += self.mark_overdue()
+        while not should_stop() and not self.lease_lost:
+            if stopped(self.db) or self.blocked_until() is not None:
+                break
+            post, reply_to = self._next_sendable(until)
+            if post is None:
+                break
+            _, cap = self.limits()
+            if cap_until(self.db, cap) is not None:
+                break  # held by the daily cap: status says until when
+            outcome = self.publish_one(post, reply_to)
+            if outcome is None:
+                if not self._holds_lease():
+                    self.lease_lost = True
+                    log.warning("lost the publishing lease: standing by")
+                continue
+            out.append(outcome)
+        return out
+
+    def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:
+        at = now() if until is None else min(now(), until)
+        for post in due_posts(self.db, at):
+            status, tweet_id = parent_state(self.db, post)
+            if post.reply_to_post_id is None:
+                return post, None
+            if status == "published" and tweet_id:
+                return post, tweet_id
+        return None, None
+
+    def mark_overdue(self) -> list[Outcome]:
+        """Approved posts later than the overdue limit become ``missed`` (lateness in the audit)."""
+        limit, _ = self.limits()
+        cutoff = now() - timedelta(minutes=limit)
+        out: list[Outcome] = []
+        late = _posts(
+            self.db,
+            "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? ORDER BY scheduled_at",
+            [to_db(cutoff)],
+        )
+        for post in late:
+            minutes = (now() - post.scheduled_at).total_seconds() / 60
+            detail = (
+                f"{minutes:.0f} minutes late, over the overdue limit of {limit} minutes: not sent. "
+                "Reschedule and approve it again to send it"
+            )
+            if queue.transition(self.db, post.id, "approved", "missed", self.actor, detail):
+                log.warning("post %s missed: %s", post.id, detail)
+                out.append(Outcome(post.id, "missed", None, detail))
+        return out
+
+    def publish_one(self, post: Post, reply_to: str | None) -> Outcome | None:
+        """Claim, send and record one post. None if it could not be claimed."""
+        claimed_at = queue.claim(
+            self.db,
+            post.id,
+            self.holder,
+            self.actor,
+            guard=lease.guard(self.holder, self.lease_name),
+        )
+        if claimed_at is None:
+            return None
+        try:
+            tweet_id = self.publisher.publish(post.text, reply_to)
+        except RateLimited as e:
+            self._wait(e.reset_at, f"rate limited by {self.publisher.name}")
+            return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+        except AuthFailed as e:
+            self._stop(str(e))
+            return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+        except DuplicateContent as e:
+            self.retry_at[post.id] = now()
+            return self._move(post.id, "publishing", "unknown", DUPLICATE + str(e))
+        except ServerError as e:
+            n = self._server_errors(post.id) + 1
+            when = now() + self._backoff(n)
+            self.retry_at[post.id] = when
+            self._wait(when, f"{self.publisher.name} server error {e.status}: retrying")
+            return self._move(post.id, "publishing", "unknown", f"{SERVER}{e}")
+        except NoAnswer as e:
+            if not e.maybe_sent:
+                self._wait(now() + self._backoff(1), str(e))
+                return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+            when = claimed_at + timedelta(seconds=self.config.x_timeout + self.config.settle)
+            self.retry_at[post.id] = max(when, now())
+            self._wait(self.retry_at[post.id], f"{e}: checking the timeline before sending again")
+            return self._move(post.id, "publishing", "unknown", f"{NO_ANSWER}{e}")
+        except (Refused, XError) as e:
+            return self._move(post.id, "publishing", "failed", str(e))
+        except CampaignError as e:
+            # The backend cannot work at all (e.g. credentials missing): not sent.
+            self._stop(str(e))
+            return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+        stamp = now()
+        if not queue.transition(
+            self.db,
+            post.id,
+            "publishing",
+            "published",
+            self.actor,
+            f"{self.publisher.name} id {tweet_id}",
+            tweet_id=tweet_id,
+            published_at=stamp,
+            last_error=None,
+        ):
+            log.error("post %s was sent as %s but had been moved meanwhile", post.id, tweet_id)
+        late = (stamp - post.scheduled_at).total_seconds()
+        log.info("published post %s as %s (%.3f s after its time)", post.id, tweet_id, late)
+        return Outcome(post.id, "published", tweet_id, f"{late:.3f} s after its time")
+
+    def _move(self, post_id: int, frm: str, to: str, detail: str) -> Outcome:
+        fields: dict[str, Any] = {"last_error": detail}
+        queue.transition(self.db, post_id, frm, to, self.actor, detail, **fields)
+        if to != "approved" or not detail.startswith("not sent"):
+            log.warning("post %s: %s → %s: %s", post_id, frm, to, detail)
+        else:
+            log.warning("post %s not sent, will try again: %s", post_id, detail)
+        return Outcome(post_id, to, None, detail)
+
+    # -- reconcile ---------------------------------------------------------------------------
+
+    def reconcile_pending(self) -> list[Outcome]:
+        """Settle every claimed or unknown post whose time to be checked has come."""
+        current = now()
+        ready = [p for p in pending_posts(self.db) if self._ready_at(p) <= current]
+        if not ready:
+            return []
+        starts = [first_claim(self.db, p.id) or p.claimed_at or p.updated_at for p in ready]
+        since = min(starts) - self.config.slack
+        try:
+            timeline = self.publisher.recent_own_posts(since)
+        except RateLimited as e:
+            self._wait(e.reset_at, f"rate limited by {self.publisher.name} (reading the timeline)")
+            return []
+        except AuthFailed as e:
+            self._stop(str(e))
+            return []
+        except (XError, CampaignError) as e:
+            n = max(self._server_errors(p.id) for p in ready) + 1
+            when = now() + self._backoff(n)
+            for p in ready:
+                self.retry_at[p.id] = when
+            self._wait(when, f"cannot read the timeline to check unsettled posts: {e}")
+            return []
+        parents = {}
+        for p in ready:
+            if p.reply_to_post_id is not None:
+                parents[p.id] = parent_state(self.db, p)[1]
+        out: list[Outcome] = []
+        for m in match_posts(ready, timeline, taken=taken_ids(self.db), parents=parents):
+            post = next(p for p in ready if p.id == m.post_id)
+            self.retry_at.pop(post.id, None)
+            if m.tweet_id is not None:
+                detail = f"found on the timeline as {m.tweet_id} by reconcile"
+                if m.also:
+                    detail += f" (also matching: {', '.join(m.also)})"
+                if queue.transition(
+                    self.db,
+                    post.id,
+                    post.status,
+                    "published",
+                    self.actor,
+                    detail,
+                    tweet_id=m.tweet_id,
+                    published_at=m.created_at or now(),
+                    last_error=None,
+                ):
+                    log.info("post %s: %s", post.id, detail)
+                    out.append(Outcome(post.id, "published", m.tweet_id, detail))
+                continue
+            reason = post.last_error or ""
+            if reason.startswith(DUPLICATE):
+                detail = (
+                    f"X refused it as duplicate content and it is not on the account's timeline "
+                    f"since {to_db(since)}: change the text and approve it again"
+                )
+                out.append(self._move(post.id, post.status, "failed", detail))
+            elif reason.startswith(SERVER) and self._server_errors(post.id) > self.config.retries:
+                detail = (
+                    f"X had server errors on {self._server_errors(post.id)} tries and the post "
+                    "is not on the timeline: approve it again to retry"
+                )
+                out.append(self._move(post.id, post.status, "failed", detail))
+            else:
+                detail = "not on the account's timeline: not sent, will send again"
+                out.append(self._move(post.id, post.status, "approved", detail))
+        return out
+
+    # -- when to wake ------------------------------------------------------------------------
+
+    def next_action_at(self, *, until: datetime | None = None) -> datetime | None:
+        """When a round next has something to do (None: nothing queued, or stopped)."""
+        if stopped(self.db):
+            return None
+        candidates = [self._ready_at(p) for p in pending_posts(self.db)]
+        sql = "SELECT * FROM posts WHERE status = 'approved'"
+        params: list[Any] = []
+        if until is not None:
+            sql += " AND scheduled_at <= ?"
+            params.append(to_db(until))
+        sql += " ORDER BY scheduled_at, id LIMIT 200"
+        first: datetime | None = None
+        for post in _posts(self.db, sql, params):
+            status, tweet_id = parent_state(self.db, post)
+            # A reply whose parent is not out yet goes in the round that sends the parent.
+            if post.reply_to_post_id is None or (status == "published" and tweet_id):
+                first = post.scheduled_at
+                break
+        if first is not None:
+            _, cap = self.limits()
+            held = cap_until(self.db, cap, max(first, now()))
+            candidates.append(max(first, held) if held else first)
+        if not candidates:
+            return None
+        at = min(candidates)
+        blocked = self.blocked_until()
+        return max(at, blocked) if blocked else at
+
+
+# -- campaign publish ---------------------------------------------------------------------
+
+
+@dataclass
+class PublishRun:
+    """What ``campaign publish`` did."""
+
+    outcomes: list[Outcome]
+    stopped: dict[str, Any] | None
+    waiting: dict[str, Any] | None
+    unsettled: list[int]
+
+
+def publish_now(
+    db: sqlite_utils.Database,
+    publisher: Publisher,
+    *,
+    config: PublishConfig | None = None,
+    resume_first: bool = False,
+    max_wait: float | None = None,
+    lease_ttl: float = 60.0,
+) -> PublishRun:
+    """Publish what is due now, then return (for cron). Takes the lease for the run.
+
+    Waits (at most ``max_wait`` seconds at a time; default the call timeout plus settling plus
+    the longest backoff) for posts that must be reconciled before it can finish.
+    """
+    cfg = config or PublishConfig()
+    holder = lease.new_holder("publish")
+    if not lease.acquire(db, holder, ttl=lease_ttl):
+        info = lease.current(db)
+        who = f"{info.holder} (pid {info.pid} on {info.host})" if info else "another process"
+        raise LeaseHeldError(
+            f"{who} holds the publishing lease, so it is the one publishing: stop it first, or "
+            "let it do the work (`campaign status` shows it)"
+        )
+    if resume_first and resume(db):
+        log.info("publishing resumed")
+    started = now()
+    wait_cap = (
+        max_wait
+        if max_wait is not None
+        else cfg.x_timeout + cfg.settle + cfg.backoff * (2**cfg.retries) * 1.5
+    )
+    run = Publishing(db, publisher, holder, cfg)
+    outcomes: list[Outcome] = []
+    try:
+        while True:
+            lease.renew(db, holder, ttl=lease_ttl)
+            new = run.run_due(until=started)
+            outcomes += new
+            if stopped(db) or run.lease_lost:
+                break
+            nxt = run.next_action_at(until=started)
+            if nxt is None:
+                break
+            delay = (nxt - now()).total_seconds()
+            if delay > wait_cap or (delay <= 0 and not new):
+                break
+            time.sleep(max(0.0, delay) + 0.01)
+    finally:
+        lease.release(db, holder)
+    return PublishRun(
+        outcomes=outcomes,
+        stopped=stopped(db),
+        waiting=waiting(db),
+        unsettled=[p.id for p in pending_posts(db)],
+    )

@@ -1,0 +1,138 @@
+"""What ``campaign status`` shows: one snapshot of the publisher, read from the database only.
+
+:func:`snapshot` is exactly what ``campaign status --json`` prints.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from campaign.clock import now, to_db
+from campaign.migrations import POST_STATUSES
+from campaign.store import get_state
+from scheduler import lease
+from scheduler.publish import (
+    campaign_settings,
+    cap_until,
+    due_posts,
+    parent_state,
+    published_since,
+    stopped,
+    waiting,
+)
+
+LAST_ERRORS = 10
+
+
+def _counts(db: sqlite_utils.Database) -> dict[str, int]:
+    counts = dict.fromkeys(POST_STATUSES, 0)
+    for status, n in db.execute("SELECT status, count(*) FROM posts GROUP BY status"):
+        counts[status] = n
+    return counts
+
+
+def _next_due(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    row = db.execute(
+        "SELECT id, scheduled_at, text, reply_to_post_id FROM posts WHERE status = 'approved' "
+        "ORDER BY scheduled_at, id LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "scheduled_at": row[1], "text": row[2], "reply_to": row[3]}
+
+
+def _last_errors(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT post_id, at, from_status, to_status, detail FROM post_audit "
+        "WHERE to_status IN ('failed', 'unknown', 'missed') "
+        "OR (from_status IN ('publishing', 'unknown') AND to_status = 'approved') "
+        "ORDER BY id DESC LIMIT ?",
+        [LAST_ERRORS],
+    ).fetchall()
+    return [{"post_id": r[0], "at": r[1], "from": r[2], "to": r[3], "message": r[4]} for r in rows]
+
+
+def _last_collection(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """The newest row of the collector's ``collect_runs`` table, if it exists."""
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collect_runs'"
+    ).fetchone()
+    if not exists:
+        return None
+    cur = db.execute("SELECT * FROM collect_runs ORDER BY rowid DESC LIMIT 1")
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cur.description], row, strict=True))
+
+
+def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
+    """The publisher's state: lease and heartbeat, next post, counts, errors, stops and holds."""
+    current = now()
+    settings = campaign_settings(db)
+    info = lease.current(db)
+    daemon = info.to_json() if info is not None else None
+
+    held_until = cap_until(db, settings.daily_cap, current)
+    held: list[dict[str, Any]] = []
+    waiting_for_parent: list[dict[str, Any]] = []
+    for post in due_posts(db, current, limit=200):
+        parent_status, parent_tweet = parent_state(db, post)
+        if post.reply_to_post_id is not None and not (
+            parent_status == "published" and parent_tweet
+        ):
+            waiting_for_parent.append(
+                {
+                    "id": post.id,
+                    "parent_id": post.reply_to_post_id,
+                    "parent_status": parent_status,
+                    "why": f"waits for post {post.reply_to_post_id} ({parent_status}) to be "
+                    "published first",
+                }
+            )
+        elif held_until is not None:
+            held.append(
+                {
+                    "id": post.id,
+                    "scheduled_at": to_db(post.scheduled_at),
+                    "until": to_db(held_until),
+                    "why": f"held by daily cap until {to_db(held_until)}",
+                }
+            )
+    collect_error = _json_or_none(get_state(db, "collect_last_error"))
+    return {
+        "at": to_db(current),
+        "daemon": daemon,
+        "next_due": _next_due(db),
+        "counts": _counts(db),
+        "last_errors": _last_errors(db),
+        "publishing_stopped": stopped(db),
+        "waiting": waiting(db),
+        "daily_cap": {
+            "cap": settings.daily_cap,
+            "published_last_24h": _published_24h(db, current),
+            "held_until": to_db(held_until) if held_until else None,
+        },
+        "held_by_daily_cap": held,
+        "waiting_for_parent": waiting_for_parent,
+        "overdue_limit_minutes": settings.overdue_limit_minutes,
+        "last_collection": _last_collection(db),
+        "collect_last_error": collect_error,
+    }
+
+
+def _published_24h(db: sqlite_utils.Database, at: datetime) -> int:
+    return published_since(db, at - timedelta(hours=24))
+
+
+def _json_or_none(raw: str | None) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {"at": None, "message": raw}
