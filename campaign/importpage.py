@@ -58,12 +58,18 @@ EVENT_DATE_RE = re.compile(
     rf"\bOn\s+(?:{_WEEKDAY},?\s+)?({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?",
     re.IGNORECASE,
 )
+HOSTING_RE = re.compile(
+    r"\b(host|hosts|hosted|hosting|convene|convenes|convened|hold|holds|held|meet|meets|met|"
+    r"gather|gathers|join|joins|discuss|discussion|conversation|event|panel|webinar)\b",
+    re.IGNORECASE,
+)
 HASHTAG_USING_RE = re.compile(r"\busing\s+(#\w+)", re.IGNORECASE)
 HASHTAG_ANY_RE = re.compile(r"(?<![\w&#])(#[^\W\d]\w*)")
 CALL_TO_ACTION_RE = re.compile(r"^(continue|join|follow) the conversation\b", re.IGNORECASE)
 MODERATOR_RE = re.compile(
     r"^(?:moderator:\s*(?P<a>.+)|(?P<b>.+?),?\s*\(?\bmoderator\)?\.?)$", re.IGNORECASE
 )
+ABBREVIATIONS = {"jr.", "sr.", "inc.", "ltd.", "co.", "corp.", "esq.", "st.", "dr.", "ret."}
 HEADINGS = {"speakers", "panelists", "featuring", "speakers and panelists", "participants"}
 # After the last comma of a role line, these are not an organisation.
 NOT_ORGANISATIONS = {"jr", "sr", "ph.d", "phd", "inc", "ltd", "llc", "emeritus", "emerita", "ret"}
@@ -136,8 +142,8 @@ def _ends_sentence(line: str) -> bool:
     """True if ``line`` ends like a sentence, not like an abbreviation (``Jr.``, ``Ph.D.``)."""
     if not line.endswith((".", "!", "?")):
         return False
-    last = line.split()[-1]
-    return not ("." in last[:-1] or len(last) <= 4)
+    last = line.split()[-1].lower()
+    return not ("." in last[:-1] or last in ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last))
 
 
 def _name_like(line: str) -> bool:
@@ -145,7 +151,9 @@ def _name_like(line: str) -> bool:
         return False
     m = MODERATOR_RE.match(line)
     bare = (m.group("a") or m.group("b")) if m else line
-    return 0 < len(bare.split()) <= 8 and not _ends_sentence(bare)
+    words = bare.split()
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return 0 < len(words) <= 8 and 2 * capitalised >= len(words) and not _ends_sentence(bare)
 
 
 def _role_like(line: str) -> bool:
@@ -323,7 +331,16 @@ def _next_occurrence(month: int, day: int, today: date) -> date:
 
 def _event_date(text: str, year: int | None) -> tuple[date, str]:
     today = now().date()
-    m = EVENT_DATE_RE.search(text)
+    found = list(EVENT_DATE_RE.finditer(text))
+
+    # A description can mention other dates ("On August 15, 2021, the Taliban …"): prefer the
+    # one that introduces the event itself.
+    def same_line_end(at: int) -> int:
+        end = text.find("\n", at)
+        return min(len(text) if end < 0 else end, at + 120)
+
+    hosting = [f for f in found if HOSTING_RE.search(text, f.end(), same_line_end(f.end()))]
+    m = hosting[0] if hosting else found[0] if found else None
     if m is None:
         return today + timedelta(days=DEFAULT_DAYS_AHEAD), "none"
     month, day = MONTHS[m.group(1).lower()], int(m.group(2))
@@ -392,7 +409,7 @@ def parse_page(text: str, year: int | None = None) -> ImportedPage:
         if not (CALL_TO_ACTION_RE.match(b[0]) or (len(b) == 1 and HASHTAG_USING_RE.search(b[0])))
         and not (len(b) == 1 and b[0].lower().rstrip(":") in HEADINGS)
     ]
-    event_date, year_source = _event_date(intro_text, year)
+    event_date, year_source = _event_date("\n".join(lines), year)
 
     speakers: list[Speaker] = []
     seen: set[str] = set()

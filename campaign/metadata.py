@@ -160,10 +160,19 @@ def _kind(node: yaml.Node) -> str:
 class _Section:
     """A YAML mapping already checked for unknown and repeated keys."""
 
-    def __init__(self, node: yaml.MappingNode, path: str, values: dict[str, yaml.Node]) -> None:
+    def __init__(
+        self,
+        node: yaml.MappingNode,
+        path: str,
+        values: dict[str, yaml.Node],
+        lines: dict[str, int],
+        line: int,
+    ) -> None:
         self.node = node
         self.path = path
         self.values = values
+        self.lines = lines  # the line of each key
+        self.line = line  # the line of the section's own key, where missing keys are reported
 
     def field(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
@@ -188,7 +197,7 @@ class _Reader:
     # -- structure ---------------------------------------------------------------------------
 
     def section(
-        self, node: yaml.Node, path: str, allowed: Sequence[str], what: str
+        self, node: yaml.Node, path: str, allowed: Sequence[str], what: str, at: int | None = None
     ) -> _Section | None:
         if not isinstance(node, yaml.MappingNode):
             self.error(
@@ -225,7 +234,7 @@ class _Reader:
                 continue
             values[key] = value_node
             lines[key] = _line(key_node)
-        return _Section(node, path, values)
+        return _Section(node, path, values, lines, at or _line(node))
 
     def items(self, node: yaml.Node | None, path: str) -> Iterator[tuple[int, yaml.Node]]:
         """The items of a list (1-based numbers); nothing for an absent or empty one."""
@@ -251,7 +260,7 @@ class _Reader:
                     sec.values[key], field, f"is empty: `{key}` is required, give it a value"
                 )
             parent = f"under `{sec.path}:`" if sec.path else "at the top of the file"
-            return self.error(sec.node, field, f"is missing: add `{key}: ...` {parent}")
+            return self.error(sec.line, field, f"is missing: add `{key}: ...` {parent}")
         return read(node, field)
 
     def optional(
@@ -438,8 +447,8 @@ class _Reader:
 # The document
 
 
-def _campaign(r: _Reader, node: yaml.Node) -> CampaignSettings | _Missing:
-    sec = r.section(node, "campaign", CAMPAIGN_KEYS, "the campaign's settings")
+def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missing:
+    sec = r.section(node, "campaign", CAMPAIGN_KEYS, "the campaign's settings", at)
     if sec is None:
         return MISSING
     defaults = CampaignSettings(name="-")
@@ -461,7 +470,8 @@ def _campaign(r: _Reader, node: yaml.Node) -> CampaignSettings | _Missing:
     w_end = r.optional(sec, "window_end", r.time_of_day)
     start = w_start or defaults.window_start
     end = w_end or defaults.window_end
-    if start >= end and (sec.get("window_start") or sec.get("window_end")):
+    window_ok = start < end
+    if not window_ok and (sec.get("window_start") or sec.get("window_end")):
         bad = sec.get("window_end") or sec.get("window_start")
         assert bad is not None
         r.error(
@@ -474,7 +484,13 @@ def _campaign(r: _Reader, node: yaml.Node) -> CampaignSettings | _Missing:
     tracking: dict[str, str] = {}
     tnode = sec.get("tracking")
     if tnode is not None:
-        tsec = r.section(tnode, "campaign.tracking", _AnyKeys(), "link tracking parameters")
+        tsec = r.section(
+            tnode,
+            "campaign.tracking",
+            _AnyKeys(),
+            "link tracking parameters",
+            sec.lines["tracking"],
+        )
         if tsec is not None:
             for key, vnode in tsec.values.items():
                 if not TRACKING_KEY_RE.fullmatch(key):
@@ -505,7 +521,9 @@ def _campaign(r: _Reader, node: yaml.Node) -> CampaignSettings | _Missing:
                     )
                 else:
                     domains.append(host.lower())
-    cadence = _cadence(r, sec.get("cadence"), start, end, sec.node)
+    cadence = _cadence(
+        r, sec.get("cadence"), start, end, sec.lines.get("cadence", sec.line), window_ok
+    )
     query = r.optional(sec, "query", r.text)
     every = r.optional(sec, "collect_every_minutes", lambda n, f: r.integer(n, f, 1))
     cap = r.optional(sec, "daily_cap", lambda n, f: r.integer(n, f, 1))
@@ -537,11 +555,11 @@ class _AnyKeys(tuple[str, ...]):
 
 
 def _cadence(
-    r: _Reader, node: yaml.Node | None, start: time, end: time, parent: yaml.Node
+    r: _Reader, node: yaml.Node | None, start: time, end: time, parent: int, window_ok: bool
 ) -> Cadence | _Missing:
     base = Cadence()
     if node is None:
-        if not start <= base.post_time <= end:
+        if window_ok and not start <= base.post_time <= end:
             r.error(
                 parent,
                 "campaign.cadence.post_time",
@@ -549,7 +567,7 @@ def _cadence(
                 f"{start:%H:%M}-{end:%H:%M}: add `cadence:` with a `post_time:` inside the window",
             )
         return base
-    sec = r.section(node, "campaign.cadence", CADENCE_KEYS, "the posting cadence")
+    sec = r.section(node, "campaign.cadence", CADENCE_KEYS, "the posting cadence", parent)
     if sec is None:
         return MISSING
 
@@ -599,8 +617,8 @@ def _cadence(
     pubs_every = r.optional(sec, "publications_every_days", lambda n, f: r.integer(n, f, 1, 366))
     post_time = r.optional(sec, "post_time", r.time_of_day)
     pt = post_time or base.post_time
-    if not start <= pt <= end:
-        where = sec.get("post_time") or sec.node
+    if window_ok and not start <= pt <= end:
+        where = sec.get("post_time") or sec.line
         r.error(
             where,
             sec.field("post_time"),
@@ -621,8 +639,8 @@ def _cadence(
     )
 
 
-def _event(r: _Reader, node: yaml.Node, tz: tzinfo) -> Event | _Missing:
-    sec = r.section(node, "event", EVENT_KEYS, "the event's details")
+def _event(r: _Reader, node: yaml.Node, at: int, tz: tzinfo) -> Event | _Missing:
+    sec = r.section(node, "event", EVENT_KEYS, "the event's details", at)
     if sec is None:
         return MISSING
     title = r.required(sec, "title", r.text)
@@ -746,15 +764,15 @@ def parse_text(text: str, source: str = "<text>") -> Metadata:
             "the file is empty: start from the sample, campaign/data/policing-in-conflict.yaml",
         )
         raise InvalidMetadata(source, r.problems)
-    top = r.section(root, "", TOP_KEYS, "the metadata")
+    top = r.section(root, "", TOP_KEYS, "the metadata", 1)
     if top is None:
         raise InvalidMetadata(source, r.problems)
-    settings = r.required(top, "campaign", lambda n, f: _campaign(r, n))
+    settings = r.required(top, "campaign", lambda n, f: _campaign(r, n, top.lines["campaign"]))
     try:
         tz: tzinfo = zone(settings.timezone) if isinstance(settings, CampaignSettings) else UTC
     except CampaignError:
         tz = UTC
-    event = r.required(top, "event", lambda n, f: _event(r, n, tz))
+    event = r.required(top, "event", lambda n, f: _event(r, n, top.lines["event"], tz))
     speakers = _speakers(r, top.get("speakers"))
     publications = _publications(r, top.get("publications"))
     if r.problems or isinstance(settings, _Missing) or isinstance(event, _Missing):
