@@ -1,0 +1,368 @@
+"""The planner: campaign metadata in, a schedule of draft posts out, applied safely to the queue.
+
+:func:`plan` is a pure function of the metadata, the templates and the posts already in the
+queue: it places every post of the cadence (``md.campaign.cadence``) and renders it through
+:func:`posts.rules.prepare`. :func:`apply` writes the plan: new drafts are inserted, drafts whose
+source changed are updated, and posts that are not drafts or were edited by hand are never
+touched, so running it again changes nothing.
+
+Where posts go (all wall-clock times in the campaign's zone, so 10:00 stays 10:00 across a
+daylight-saving change):
+
+- announcement ``announcement_days_before`` days before the event, reminders on each of
+  ``reminder_days_before``, one spotlight per speaker spread evenly from the first to the second
+  of ``spotlight_days_before`` (in page order), all at ``post_time``;
+- "starting now" at the event's start (less ``starting_minutes_before``): fixed, even outside the
+  posting window, because it is the event;
+- the recap ``recap_days_after`` days after, then one publication every
+  ``publications_every_days`` days from ``publications_days_after`` days after.
+
+Every other post is moved into the posting window (before it: to its start; after it: to the
+next day's start) and at least ``min_gap_minutes`` from every other post, planned or already in
+the queue, by pushing it later in the day and then to the next day's window.
+
+Posts whose time has passed when the plan is made are still planned: the plan depends only on
+the metadata, so it is the same whenever it runs (a second run changes nothing). The command
+line points them out, and the daemon marks an approved post that is too late ``missed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from campaign.clock import now, to_db, zone
+from campaign.errors import RuleError
+from campaign.models import Metadata, Publication, Speaker
+from posts.queue import Post, audit, list_posts
+from posts.render import context, render_post
+from posts.rules import domain_of, prepare
+from posts.templates import source, variants
+
+# Statuses whose time a new post must keep clear of, and whose text a new post must not repeat.
+ACTIVE = frozenset({"draft", "approved", "publishing", "published", "unknown"})
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """One post of the plan, ready for the queue."""
+
+    source_key: str  # the planner's identity for it: ``spotlight:<speaker key>``, ``reminder:7``
+    kind: str
+    template: str
+    text: str  # after rules.prepare: exactly what would be sent
+    weighted_length: int
+    scheduled_at: datetime  # aware, UTC
+    source_hash: str  # what it was made from: changes when the text or time would change
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What :func:`apply` did (or, dry, would do)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_protected: int = 0  # not a draft any more, or edited by hand: left alone
+    outcomes: dict[str, str] = field(default_factory=dict)  # source_key -> what happened
+
+
+@dataclass(frozen=True)
+class _Slot:
+    key: str
+    kind: str
+    preferred: datetime  # aware, in the campaign's zone
+    fixed: bool = False  # the "starting now" post: exactly at its time
+    item: Speaker | Publication | None = None
+    days_before: int | None = None
+    index: int = 0
+
+
+def _at(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The wall-clock time ``at`` on ``day`` in ``tz`` (a time skipped by DST moves forward)."""
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=tz)
+    # Round-trip through UTC so a non-existent time (in the spring-forward gap) becomes real.
+    return aware.astimezone(UTC).astimezone(tz)
+
+
+def _spread(first: int, last: int, count: int) -> list[int]:
+    """``count`` day offsets from ``first`` to ``last`` (days before), evenly spread, in order."""
+    if count <= 0:
+        return []
+    if count == 1:
+        return [first]
+    step = (first - last) / (count - 1)
+    return [round(first - i * step) for i in range(count)]
+
+
+def slots(md: Metadata) -> list[_Slot]:
+    """Every post of the cadence at its preferred local time, before window and gap rules."""
+    settings = md.campaign
+    cad = settings.cadence
+    tz = zone(settings.timezone)
+    start = md.event.start.astimezone(tz)
+    day0 = start.date()
+
+    def day(offset: int) -> datetime:
+        return _at(day0 + timedelta(days=offset), cad.post_time, tz)
+
+    out = [_Slot("announcement", "announcement", day(-cad.announcement_days_before))]
+    for i, n in enumerate(sorted(set(cad.reminder_days_before), reverse=True)):
+        out.append(_Slot(f"reminder:{n}", "reminder", day(-n), days_before=n, index=i))
+    first, last = cad.spotlight_days_before
+    for i, (speaker, n) in enumerate(
+        zip(md.speakers, _spread(first, last, len(md.speakers)), strict=True)
+    ):
+        out.append(_Slot(f"spotlight:{speaker.key}", "spotlight", day(-n), item=speaker, index=i))
+    # In UTC: arithmetic on two times in one ZoneInfo zone ignores a DST change between them.
+    starting = md.event.start.astimezone(UTC) - timedelta(minutes=cad.starting_minutes_before)
+    out.append(_Slot("starting", "starting", starting.astimezone(tz), fixed=True))
+    out.append(_Slot("recap", "recap", day(cad.recap_days_after)))
+    for i, pub in enumerate(md.publications):
+        offset = cad.publications_days_after + i * cad.publications_every_days
+        out.append(_Slot(f"publication:{pub.key}", "publication", day(offset), item=pub, index=i))
+    return out
+
+
+def place(
+    preferred: datetime,
+    taken: Sequence[datetime],
+    *,
+    window_start: time,
+    window_end: time,
+    gap: timedelta,
+    tz: ZoneInfo,
+) -> datetime:
+    """The first time at or after ``preferred`` inside the window and ``gap`` from all ``taken``.
+
+    The window is read on the local wall clock; gaps are measured in UTC (real elapsed time).
+    """
+    t = preferred.astimezone(tz)
+    for _ in range(10_000):  # a bound, never reached by a real campaign
+        local_t = t.time().replace(tzinfo=None)
+        if local_t < window_start:
+            t = _at(t.date(), window_start, tz)
+            continue
+        if local_t > window_end:
+            t = _at(t.date() + timedelta(days=1), window_start, tz)
+            continue
+        here = t.astimezone(UTC)
+        clash = [o.astimezone(UTC) for o in taken if abs(o.astimezone(UTC) - here) < gap]
+        if not clash:
+            return here
+        t = (max(clash) + gap).astimezone(tz)
+    raise RuleError(
+        "cannot find a free time for a post: widen the posting window or lower min_gap_minutes"
+    )
+
+
+def _hash(template_source: str, ctx: dict[str, Any], md: Metadata, at: datetime) -> str:
+    shaping = {
+        "template": template_source,
+        "context": {k: _plain(v) for k, v in sorted(ctx.items())},
+        "hashtag": md.campaign.hashtag,
+        "tracking": md.campaign.tracking,
+        "tracked_domains": md.campaign.tracked_domains,
+        "timezone": md.campaign.timezone,
+        "at": to_db(at),
+    }
+    blob = json.dumps(shaping, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def event_domains(md: Metadata) -> list[str]:
+    """The event's own sites (its page, registration and livestream links)."""
+    urls = (md.event.url, md.event.registration_url, md.event.online_url)
+    return sorted({d for d in (domain_of(u) for u in urls if u) if d})
+
+
+def _protected(post: Post) -> bool:
+    return post.status != "draft" or post.hand_edited
+
+
+def plan(
+    md: Metadata,
+    *,
+    templates_dir: str | os.PathLike[str] | None = None,
+    existing: Iterable[Post] = (),
+) -> list[PlannedPost]:
+    """The campaign's posts, placed and rendered, in time order.
+
+    ``existing`` are the posts already in the queue: posts the planner may not change keep their
+    time, and every active post's time and text are kept clear of (gap, duplicates).
+    """
+    settings = md.campaign
+    tz = zone(settings.timezone)
+    gap = timedelta(minutes=settings.min_gap_minutes)
+    keep: dict[str, datetime] = {}
+    taken: list[datetime] = []
+    texts: list[tuple[str | None, str]] = []  # (source key, text) of every post to keep apart
+    all_slots = slots(md)
+    ours = {s.key for s in all_slots}
+    for post in existing:
+        if post.status not in ACTIVE:
+            continue
+        key = post.source_key
+        if key is not None and key in ours:
+            if not _protected(post):
+                continue  # a draft of ours: the plan replaces it
+            keep[key] = post.scheduled_at
+        taken.append(post.scheduled_at.astimezone(UTC))
+        texts.append((key, post.text))
+
+    times: dict[str, datetime] = dict(keep)
+    for s in sorted(all_slots, key=lambda s: (not s.fixed, s.preferred.astimezone(UTC), s.key)):
+        if s.key in times:
+            continue
+        if s.fixed:
+            # "starting now" is the event: it goes at its time, even outside the posting window.
+            at = s.preferred.astimezone(UTC)
+        else:
+            at = place(
+                s.preferred,
+                taken,
+                window_start=settings.window_start,
+                window_end=settings.window_end,
+                gap=gap,
+                tz=tz,
+            )
+        times[s.key] = at
+        taken.append(at)
+
+    domains = event_domains(md)
+    per_kind: dict[str, list[str]] = {}
+    out: list[PlannedPost] = []
+    for s in sorted(all_slots, key=lambda s: (times[s.key], s.key)):
+        names = per_kind.setdefault(s.kind, variants(s.kind, templates_dir))
+        name = names[s.index % len(names)]
+        ctx = context(md, s.kind, item=s.item, days_before=s.days_before, index=s.index)
+        text = render_post(s.kind, ctx, settings, templates_dir, template=name)
+        # A kept post of the same key is this post's earlier self, not a duplicate.
+        others = [t for k, t in texts if k != s.key]
+        try:
+            prepared = prepare(text, settings, others=others, event_url_domains=domains)
+        except RuleError as e:
+            raise RuleError(f"the {s.kind} post ({s.key}, template {name}) is refused: {e}") from e
+        texts.append((s.key, prepared.text))
+        at = times[s.key].astimezone(UTC)
+        out.append(
+            PlannedPost(
+                source_key=s.key,
+                kind=s.kind,
+                template=name,
+                text=prepared.text,
+                weighted_length=prepared.weighted_length,
+                scheduled_at=at,
+                source_hash=_hash(source(name, templates_dir), ctx, md, at),
+            )
+        )
+    return out
+
+
+def apply(
+    db: sqlite_utils.Database,
+    planned: Iterable[PlannedPost],
+    actor: str = "planner",
+    *,
+    dry_run: bool = False,
+) -> PlanResult:
+    """Write ``planned`` to the queue: insert new drafts, update changed drafts, touch nothing else.
+
+    With ``dry_run`` nothing is written; the counts say what would happen.
+    """
+    from campaign.store import immediate
+
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped_protected": 0}
+    outcomes: dict[str, str] = {}
+    stamp = to_db(now())
+
+    def run() -> None:
+        current = {p.source_key: p for p in list_posts(db) if p.source_key}
+        for p in planned:
+            have = current.get(p.source_key)
+            if have is None:
+                outcome = "created"
+                if not dry_run:
+                    cur = db.execute(
+                        "INSERT INTO posts (source_key, kind, template, source_hash, text, "
+                        "weighted_length, scheduled_at, status, hand_edited, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', 0, ?, ?)",
+                        [
+                            p.source_key,
+                            p.kind,
+                            p.template,
+                            p.source_hash,
+                            p.text,
+                            p.weighted_length,
+                            to_db(p.scheduled_at),
+                            stamp,
+                            stamp,
+                        ],
+                    )
+                    assert cur.lastrowid is not None
+                    audit(db, cur.lastrowid, actor, None, "draft", f"planned from {p.template}")
+            elif _protected(have):
+                outcome = "skipped_protected"
+            elif have.source_hash == p.source_hash:
+                outcome = "unchanged"
+            else:
+                outcome = "updated"
+                if not dry_run:
+                    cur = db.execute(
+                        "UPDATE posts SET kind = ?, template = ?, source_hash = ?, text = ?, "
+                        "weighted_length = ?, scheduled_at = ?, updated_at = ? "
+                        "WHERE id = ? AND status = 'draft' AND hand_edited = 0",
+                        [
+                            p.kind,
+                            p.template,
+                            p.source_hash,
+                            p.text,
+                            p.weighted_length,
+                            to_db(p.scheduled_at),
+                            stamp,
+                            have.id,
+                        ],
+                    )
+                    if cur.rowcount == 1:
+                        audit(db, have.id, actor, "draft", "draft", "replanned")
+                    else:  # approved or edited since we looked: leave it
+                        outcome = "skipped_protected"
+            counts[outcome] += 1
+            outcomes[p.source_key] = outcome
+
+    if dry_run:
+        run()
+    else:
+        with immediate(db):
+            run()
+    return PlanResult(**counts, outcomes=outcomes)
+
+
+def refresh(
+    db: sqlite_utils.Database,
+    md: Metadata,
+    *,
+    templates_dir: str | os.PathLike[str] | None = None,
+    actor: str = "planner",
+    dry_run: bool = False,
+) -> tuple[list[PlannedPost], PlanResult]:
+    """Plan ``md`` around what the queue already holds and apply it: what ``campaign plan`` does."""
+    planned = plan(md, templates_dir=templates_dir, existing=list_posts(db))
+    return planned, apply(db, planned, actor, dry_run=dry_run)
