@@ -28,11 +28,11 @@ def _settings(obj: CliContext) -> Any:
     return settings_for(obj.db())
 
 
-def filter_options(func: F) -> F:
+def filter_options(func: F, status_option: str = "--status") -> F:
     """The search and filter options shared by list, mark and export."""
     options = [
         click.option("--search", "-q", "text", metavar="WORDS", help="Words, #hashtags or @handles the post contains (all of them)."),
-        click.option("--status", metavar="STATUS", help="Review status: new, reviewed, flagged, needs-reply, ignored."),
+        click.option(status_option, "status", metavar="STATUS", help="Only posts in this review status: new, reviewed, flagged, needs-reply, ignored."),
         click.option("--author", metavar="USER", help="Author's username (with or without @) or user id."),
         click.option("--lang", metavar="CODE", help="Language code X detected, e.g. en, fr, ar."),
         click.option("--since", metavar="WHEN", help="Posted at or after this time (ISO 8601; campaign zone if no offset)."),
@@ -191,7 +191,9 @@ def _collect_progress(quiet: bool) -> tuple[Callable[[int, int], None] | None, C
 
 @click.group()
 def mentions() -> None:
-    """Search, review and export the collected conversation.
+    """Search, review and export the conversation.
+
+    Everything collected with `campaign collect` or imported from twarc2.
 
     Searches match whole words, #hashtags and @handles (all the words you type, in any order);
     anything you type is searched as text, never as a command.
@@ -274,7 +276,7 @@ def show_mention(obj: CliContext, mention_id: int) -> None:
     help="new, reviewed, flagged, needs-reply or ignored.",
 )
 @click.option("--note", default=None, help="A note kept with the post (replaces the old one).")
-@filter_options
+@lambda f: filter_options(f, status_option="--from-status")
 @click.option("--yes", is_flag=True, help="Mark everything the search matches without asking.")
 @pass_ctx
 def mark_mentions(
@@ -289,7 +291,10 @@ def mark_mentions(
     """Set the review status (and note) of posts: by ID, or everything a search matches.
 
     campaign mentions mark 1866… 1867… --status reviewed
-    campaign mentions mark --search "#police spam" --status ignored --yes
+    campaign mentions mark --search "#police spam" --from-status new --status ignored --yes
+
+    The search form takes the filters of `campaign mentions list` (--from-status filters by
+    the current status) and asks for --yes before marking more than one post.
     """
     from campaign.mentions.review import check_status, mark
     from campaign.mentions.search import count
@@ -313,7 +318,7 @@ def mark_mentions(
     if n == 0:
         click.echo("No posts match: nothing marked.")
         return
-    if not yes:
+    if n > 1 and not yes:
         if not sys.stdin.isatty():
             raise UserError(f"{n} posts match: add --yes to mark them all {status}")
         click.confirm(f"Mark {n} posts {status}?", abort=True)
@@ -464,8 +469,13 @@ def report(
     html_path: str | None,
     as_json: bool,
 ) -> None:
-    """Summarise the conversation: volume per hour and day, top authors, hashtags, links,
-    answers to our posts and review progress; optionally as a PNG chart and an HTML page."""
+    """Summarise the conversation: text, PNG and HTML.
+
+    Volume per hour and per day (in the campaign's time zone), top authors, hashtags used
+    alongside the campaign's, most shared links and domains, replies and quotes of our posts,
+    and review progress, printed as tables; with --png/--html/--output-dir also a chart of
+    volume over time (our posts marked) and a standalone page to mail round.
+    """
     from campaign.mentions.report import build_report, png_bytes, render_html
 
     db = obj.db()
