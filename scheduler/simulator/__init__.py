@@ -45,7 +45,8 @@ Control API (no authentication; JSON in and out):
   - ``"rate_limit": {"group": "post", "reset_in": N, "count": K}``: 429 with
     ``x-rate-limit-reset`` N seconds ahead, for the next K requests of that group (``"*"`` for
     all), or until the reset when ``count`` is null or missing. A list sets several.
-  - ``"error_every": N``: every Nth answer is a 5xx; ``"error_next": K``: the next K are;
+  - ``"error_every": N``: every Nth answer is a 5xx; ``"error_next": K``: the next K are
+    (a 5xx answer means nothing was done: no tweet is made);
     ``"error_status"`` (default 503); ``"error_groups": ["post", ...]`` (default all).
   - ``"drop_every": N`` / ``"drop_probability": p`` (with ``"drop_seed"``): the tweet IS
     created, then the answer is lost: ``"drop_mode": "close"`` (default) closes the connection
@@ -58,9 +59,9 @@ Control API (no authentication; JSON in and out):
   ``{"advance_seconds": S}`` move the simulator's clock (created_at, search's 7 days, rate
   windows).
 - ``POST /_sim/conversation``: ``{"n": 300, "seed": 1, "days": 3, "hashtag":
-  "PolicingInConflict"}`` generates a conversation (see :mod:`scheduler.simulator.conversation`)
-  including 4 of the account's own posts (``source`` "generated"); ``{"now": M}`` adds M more
-  posts made now. Answers ``{"created": N, "ids": [...]}``.
+  "PolicingInConflict"}`` generates a conversation of n posts by others (see
+  :mod:`scheduler.simulator.conversation`) plus 4 of the account's own posts (all with
+  ``source`` "generated"); ``{"now": M}`` adds M more posts made now, all with the hashtag. Answers ``{"created": N, "ids": [...]}``.
 - ``POST /_sim/reset``: forget all tweets, faults, windows, the log and the clock offset.
 
 :class:`~scheduler.simulator.client.SimClient` wraps the control API in Python.

@@ -247,8 +247,8 @@ def generate(
     days: float = 3,
     hashtag: str = "PolicingInConflict",
 ) -> list[Tweet]:
-    """Add ``n`` generated posts spread over the last ``days``, from 40–80 new authors; one in
-    twenty (up to 4) are the account's own, which others reply to. Same seed, same
+    """Add ``n`` generated posts spread over the last ``days`` from 40–80 new authors, plus 4 of
+    the account's own (``source`` "generated"), which others reply to. Same seed, same
     conversation (and, with the clock frozen, the same ids)."""
     if n < 0 or days <= 0:
         raise ValueError("n must be 0 or more and days more than 0")
@@ -256,8 +256,8 @@ def generate(
     with state.lock:
         authors = _authors(state, rng)
         span = days * 86400
-        own = _own_posts(state, hashtag, span * 0.9, min(len(OWN_POSTS), n // 20))
-        offsets = sorted((rng.uniform(60, span) for _ in range(n - len(own))), reverse=True)
+        own = _own_posts(state, hashtag, span * 0.9, len(OWN_POSTS))
+        offsets = sorted((rng.uniform(60, span) for _ in range(n)), reverse=True)
         pool: list[Tweet] = list(own)
         made: list[Tweet] = list(own)
         for offset in offsets:
