@@ -14,6 +14,8 @@ import sqlite_utils
 import time_machine
 from click.testing import Result
 
+from campaign.clock import to_db
+from campaign.store import set_state
 from campaign.web import create_app
 from posts import queue
 from tests.web_helpers import Browserish, add_mentions, add_post, load_campaign
@@ -307,3 +309,34 @@ def test_status_lists_failed_and_missed_posts_with_reasons(
     page = text_of(web.get("/status").get_data(as_text=True))
     assert "X said: duplicate" in page
     assert "daemon was down 5 h" in page
+
+
+def test_status_shows_the_daemon_heartbeat_and_the_next_post(
+    web: Browserish, db: sqlite_utils.Database
+) -> None:
+    """A daemon holding the lease shows as running with its heartbeat; the next post is named."""
+    from scheduler import lease
+
+    lease.acquire(db, "daemon:test", ttl=60)
+    add_post(db, "Goes out next", NOW + timedelta(hours=1), "approved")
+    page = web.get("/status").get_data(as_text=True)
+    daemon = text_of(page.split('id="daemon">', 1)[1].split("</div>", 1)[0])
+    nxt = text_of(page.split('id="next-due">', 1)[1].split("</div>", 1)[0])
+    assert daemon.startswith("Running daemon:test")
+    assert "last heartbeat 2026-12-01 10:00 EST" in daemon
+    assert "2026-12-01 11:00 EST next post: Goes out next" == nxt
+
+
+def test_publishing_stopped_banner_on_every_page(
+    web: Browserish, db: sqlite_utils.Database
+) -> None:
+    """When the daemon stopped publishing on an auth failure, every page says so."""
+    from scheduler.publish import STOPPED_KEY
+
+    assert 'id="publishing-stopped"' not in web.get("/queue").get_data(as_text=True)
+    reason = "X refused the credentials (401 Unauthorized)"
+    set_state(db, STOPPED_KEY, json.dumps({"reason": reason, "at": to_db(NOW)}))
+    for path in ("/calendar", "/queue", "/inbox", "/status"):
+        page = web.get(path).get_data(as_text=True)
+        banner = text_of(page.split('id="publishing-stopped">', 1)[1].split("</div>", 1)[0])
+        assert banner.startswith("Publishing stopped since 2026-12-01 10:00 EST. " + reason), path

@@ -1,5 +1,5 @@
-"""The daemon's health as the team needs it: heartbeat, next due post, counts, and every post
-that failed, was missed or is being checked, with the reason."""
+"""The daemon's health as the team needs it: heartbeat, next due post, counts, waits and holds,
+and every post that failed, was missed or is being checked, with the reason."""
 
 from __future__ import annotations
 
@@ -20,27 +20,19 @@ PROBLEMS_SQL = (
 )
 
 
-def snapshot() -> dict[str, Any]:
-    """The daemon's status (``scheduler.status.snapshot``), read once per request."""
-    if "snapshot" not in g:
-        try:  # TEMPORARY until scheduler.status lands (H4)
-            from scheduler.status import snapshot as take
-        except ImportError:
-            g.snapshot = {}
-        else:
-            g.snapshot = take(get_db())
-    snap: dict[str, Any] = g.snapshot
-    return snap
+def publishing_stopped() -> dict[str, Any] | None:
+    """``{"reason", "at"}`` when the daemon stopped publishing (X refused its credentials):
+    the same record ``scheduler.status.snapshot`` reports, read once per request."""
+    if "stopped" not in g:
+        from scheduler.publish import stopped
 
-
-def publishing_stopped() -> str | None:
-    """Why the daemon stopped publishing (X refused its credentials), or ``None``."""
-    stopped = snapshot().get("publishing_stopped")
-    if not stopped:
-        return None
-    return stopped if isinstance(stopped, str) else "X refused the account's credentials"
+        g.stopped = stopped(get_db())
+    found: dict[str, Any] | None = g.stopped
+    return found
 
 
 @bp.get("/status")
 def status() -> str:
-    return render_template("status.html", snap=snapshot(), problems=rows(PROBLEMS_SQL))
+    from scheduler.status import snapshot
+
+    return render_template("status.html", snap=snapshot(get_db()), problems=rows(PROBLEMS_SQL))
