@@ -10,11 +10,12 @@ import pytest
 import time_machine
 import yaml
 from click.testing import Result
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from campaign.importpage import ImportedPage, parse_page, split_role, split_topics, to_yaml
 from campaign.metadata import parse_text
+from campaign.models import Publication, Speaker
 from campaign.slug import slugify
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -336,3 +337,40 @@ def test_event_date_is_the_one_that_introduces_the_event() -> None:
     """An earlier "On August 15, 2021, …" in the description does not become the event date."""
     text = "On August 15, 2021, the Taliban took Kabul.\n\nOn May 3, USIP hosted a panel.\n"
     assert date(2027, 5, 3) == parse_page(text, 2027).event_date
+
+
+_words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60
+).filter(lambda s: s.strip() != "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(_words, min_size=0, max_size=4, unique_by=slugify),
+    titles=st.lists(_words, min_size=0, max_size=3, unique_by=slugify),
+    summary=st.lists(_words, min_size=1, max_size=3).map("\n".join),
+)
+def test_any_text_survives_the_yaml_round_trip(
+    names: list[str], titles: list[str], summary: str
+) -> None:
+    """Whatever characters a page holds, the YAML written reads back to the same text."""
+    page_in = ImportedPage(
+        hashtag="#Tag",
+        event_date=date(2027, 1, 5),
+        year_source="page",
+        title=names[0] if names else None,
+        description=summary,
+        speakers=tuple(Speaker(slugify(n), n, role=n) for n in names),
+        publications=tuple(
+            Publication(slugify(t), t, authors=(t,), topics=(t,), summary=summary) for t in titles
+        ),
+        us_looking=False,
+    )
+    md = parse_text(to_yaml(page_in))
+
+    def norm(text: str) -> str:
+        return "\n".join(" ".join(p.split()) for p in text.split("\n") if p.strip())
+
+    assert [n.strip() for n in names] == [s.name for s in md.speakers]
+    assert [t.strip() for t in titles] == [p.title for p in md.publications]
+    assert norm(summary) == md.event.description
