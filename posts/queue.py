@@ -253,7 +253,7 @@ def claim(
     (the publisher's lease) or nothing is claimed. Returns the claim time, or ``None`` if the
     post was no longer ``approved`` or the guard failed.
     """
-    stamp = now()
+    stamp = from_db(to_db(now()))  # as stored: millisecond precision
     with immediate(db, durable=True):
         if guard is not None and db.execute(guard[0], list(guard[1])).fetchone() is None:
             return None
