@@ -12,9 +12,10 @@ from campaign.cli.common import CliContext, pass_ctx
 @click.command()
 @pass_ctx
 def init(obj: CliContext) -> None:
-    """Create the campaign database, or bring an existing one up to date.
+    """Create the campaign database (safe to run again).
 
-    Safe to run any number of times: it never removes anything.
+    Creates the database, or brings an existing one up to date. Safe to run any number of
+    times: it never removes anything.
     """
     obj.db()
     click.echo(f"Campaign database ready: {obj.db_path}")
@@ -24,9 +25,9 @@ def init(obj: CliContext) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @pass_ctx
 def load(obj: CliContext, file: str) -> None:
-    """Load campaign metadata from FILE (YAML) into the database, or update it.
+    """Load or update campaign metadata from a YAML file.
 
-    Loading the same file again changes nothing; speakers and publications removed from the
+    Reads FILE, checks it, and stores it in the database. Loading the same file again changes nothing; speakers and publications removed from the
     file are removed from the campaign. Every problem in the file is listed with its line.
     The bundled sample is campaign/data/policing-in-conflict.yaml.
     """
@@ -45,8 +46,9 @@ def load(obj: CliContext, file: str) -> None:
     help="The event's year, when the page gives only month and day (default: the next one).",
 )
 def import_page(file: str, year: int | None) -> None:
-    """Turn the text of an event page (FILE, or - for stdin) into metadata YAML on stdout.
+    """Turn a pasted event page into metadata YAML to check.
 
+    Reads the page's text from FILE (or - for standard input) and prints the YAML on stdout.
     Facts the page does not give (the year, the time, URLs, handles) are filled with defaults
     marked `# CONFIRM:`; check them, save the output and run `campaign load` on it.
     """
