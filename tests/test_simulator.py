@@ -11,6 +11,8 @@ import pytest
 import requests
 import time_machine
 import tweepy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scheduler.simulator import SimState
 from scheduler.simulator.conversation import generate
@@ -429,6 +431,52 @@ def test_forced_429_until_reset_then_answers(fake_x: FakeX) -> None:
     assert [429, 429] == [post(fake_x, f"try {i}").status_code for i in range(2)]
     fake_x.clock(advance_seconds=61)
     assert 201 == post(fake_x, "after reset").status_code
+
+
+def test_daily_cap_is_429_with_24_hour_headers(fake_x: FakeX) -> None:
+    """Past the app's 24-hour cap posting is 429 while the 15-minute window still has room."""
+    fake_x.limits(post_day={"limit": 2, "window": 86400})
+    answers = [post(fake_x, f"day {i}") for i in range(3)]
+    assert [201, 201, 429] == [a.status_code for a in answers]
+    assert ["1", "0", "0"] == [a.headers["x-app-limit-24hour-remaining"] for a in answers]
+    assert "98" == answers[2].headers["x-rate-limit-remaining"]
+    reset = int(answers[2].headers["x-app-limit-24hour-reset"])
+    assert 86390 <= reset - time.time() <= 86401
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(
+                alphabet=st.characters(categories=["L", "N", "So"], exclude_characters="#@"),
+                min_size=1,
+                max_size=8,
+            ),
+            st.builds(
+                "https://{}.example.{}/{}".format,
+                st.from_regex(r"[a-z]{1,10}", fullmatch=True),
+                st.sampled_from(["org", "com", "co.uk"]),
+                st.from_regex(r"[a-z0-9/_=?-]{0,30}", fullmatch=True),
+            ),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_tco_rewriting_keeps_everything_but_the_links(parts: list[str]) -> None:
+    """Putting each url entity's expanded_url back in place of its t.co link gives the text sent."""
+    text = " ".join(parts)
+    state = SimState()
+    tweet = state.make_tweet(state.account, text)
+    rebuilt, pos = [], 0
+    for url in tweet.entities.get("urls", []):
+        rebuilt.append(tweet.text[pos : url["start"]])
+        rebuilt.append(url["expanded_url"])
+        pos = url["end"]
+    rebuilt.append(tweet.text[pos:])
+    assert text == "".join(rebuilt)
+    assert sum("://" in p for p in parts) == tweet.text.count("https://t.co/")
 
 
 # -- faults -------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import click
 
 from campaign.cli.common import UserError
@@ -152,6 +150,11 @@ def fake_x(
             f"the simulator only listens on this machine; --host {host} is not a loopback "
             "address: use 127.0.0.1"
         )
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     creds = Credentials(
         api_key=api_key,
         api_secret=api_secret,
@@ -159,34 +162,31 @@ def fake_x(
         access_token_secret=access_token_secret,
         bearer_token=bearer_token,
     )
-    state = SimState(
-        credentials=creds,
-        username=username,
-        seed=seed,
-        accept_duplicates=accept_duplicates,
-        latency=latency_ms / 1000,
-    )
-    state.faults.update({"error_every": error_every, "drop_every": drop_every}, state.now())
-    if conversation:
-        generate(state, n=conversation, seed=seed, hashtag=hashtag)
     try:
-        server = SimulatorServer(state, host=host, port=port)
-    except OSError as e:
-        raise UserError(
-            f"cannot listen on {host}:{port} ({e.strerror or e}): pick another --port, or 0 "
-            "for any free one"
-        ) from e
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    click.echo(f"Fake X API listening on {server.base_url}")
-    click.echo("These credentials are fake; export them to point the campaign tool here:")
-    for key, value in SimClient(server.base_url, creds).env.items():
-        click.echo(f"export {key}={value}")
-    click.echo(f"Account @{username}; {conversation} generated posts. Ctrl-C to stop.")
-    sys.stdout.flush()
-    with contextlib.suppress(KeyboardInterrupt):
+        state = SimState(
+            credentials=creds,
+            username=username,
+            seed=seed,
+            accept_duplicates=accept_duplicates,
+            latency=latency_ms / 1000,
+        )
+        state.faults.update({"error_every": error_every, "drop_every": drop_every}, state.now())
+        if conversation:
+            generate(state, n=conversation, seed=seed, hashtag=hashtag)
+        try:
+            server = SimulatorServer(state, host=host, port=port)
+        except OSError as e:
+            raise UserError(
+                f"cannot listen on {host}:{port} ({e.strerror or e}): pick another --port, or 0 "
+                "for any free one"
+            ) from e
+        click.echo(f"Fake X API listening on {server.base_url}")
+        click.echo("These credentials are fake; export them to point the campaign tool here:")
+        for key, value in SimClient(server.base_url, creds).env.items():
+            click.echo(f"export {key}={value}")
+        click.echo(f"Account @{username}; {conversation} generated posts. Ctrl-C to stop.")
+        sys.stdout.flush()
         server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     click.echo("Fake X API stopped.")

@@ -25,7 +25,10 @@ Default credentials (clearly fake; see :class:`~scheduler.simulator.state.Creden
 Endpoint groups, for rate limits, delays and errors: ``post``, ``delete``, ``me``,
 ``timeline``, ``lookup``, ``search``. Default windows: post 100 / 15 min per user,
 delete 50, me 75, timeline 900, lookup 900, search 450 / 15 min (per app, or per user for a user
-token).
+token); and ``post_day``, 10,000 posts / 24 h per app, sent on posting answers as
+``x-app-limit-24hour-limit``, ``-remaining`` and ``-reset``. Past that cap a post gets 429 while
+``x-rate-limit-remaining`` may still be above 0, as on X: only the 24-hour reset says when to
+retry.
 
 Control API (no authentication; JSON in and out):
 
@@ -54,7 +57,8 @@ Control API (no authentication; JSON in and out):
   - ``"accept_duplicates": true``: accept the same text twice (so a blind retry shows).
   - ``"clear": true``: clear everything first.
 
-- ``GET/POST /_sim/limits``: ``{"post": {"limit": 100, "window": 900}, ...}``.
+- ``GET/POST /_sim/limits``: ``{"post": {"limit": 100, "window": 900}, ...}`` (groups above and
+  ``post_day``); changing a group starts its windows afresh.
 - ``GET/POST /_sim/clock``: ``{"now": ISO}``, ``{"offset_seconds": S}`` or
   ``{"advance_seconds": S}`` move the simulator's clock (created_at, search's 7 days, rate
   windows).

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from scheduler.simulator.faults import GROUPS, FaultSpecError
+from scheduler.simulator.faults import FaultSpecError
 from scheduler.simulator.state import SimState, iso
 
 Answer = tuple[dict[str, Any] | list[Any], int]
@@ -103,9 +103,9 @@ def register(app: Flask, state: SimState) -> None:
         spec = body()
         with state.lock:
             for group, value in spec.items():
-                if group not in GROUPS or not isinstance(value, dict):
+                if group not in state.limits or not isinstance(value, dict):
                     return bad(
-                        f"limits are set per group ({', '.join(GROUPS)}) as {{'limit': N, 'window': seconds}}"
+                        f"limits are set per group ({', '.join(state.limits)}) as {{'limit': N, 'window': seconds}}"
                     )
                 limit, window = state.limits[group]
                 state.limits[group] = (

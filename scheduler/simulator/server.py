@@ -58,8 +58,17 @@ def create_app(state: SimState) -> Flask:
                     state.stopping.wait(before)
                 caller = api.authenticate(state, request.headers.get("Authorization", ""))
                 key = caller.key if caller is not None else "anonymous"
+                day_headers: dict[str, str] = {}
                 with state.lock:
                     limit, remaining, reset_at = state.window(group, key)
+                    day_left = 1
+                    if group == "post":
+                        day_limit, day_left, day_reset = state.window("post_day", "app")
+                        day_headers = {
+                            "x-app-limit-24hour-limit": str(day_limit),
+                            "x-app-limit-24hour-remaining": str(day_left),
+                            "x-app-limit-24hour-reset": str(int(day_reset.timestamp())),
+                        }
                     error: api.ApiError | None = None
                     if caller is None:
                         error = api.problem(401, "Unauthorized", "Unauthorized")
@@ -75,11 +84,16 @@ def create_app(state: SimState) -> Flask:
                         if forced is not None:
                             remaining, reset_at = 0, forced
                             error = api.problem(429, "Too Many Requests", "Too Many Requests")
-                        elif remaining <= 0:
+                        elif remaining <= 0 or day_left <= 0:
+                            # Past the 24-hour cap X answers 429 while x-rate-limit-remaining
+                            # may be above 0: only x-app-limit-24hour-reset says when to retry.
                             error = api.problem(429, "Too Many Requests", "Too Many Requests")
                         else:
                             state.use(group, key)
                             remaining -= 1
+                            if day_headers:
+                                state.use("post_day", "app")
+                                day_headers["x-app-limit-24hour-remaining"] = str(day_left - 1)
                             status = state.faults.server_error(group)
                             if status is not None:
                                 error = api.problem(
@@ -97,6 +111,7 @@ def create_app(state: SimState) -> Flask:
                     state.stopping.wait(delay)
                 resp = api.make_response(body, status_code)
                 resp.headers.update(rate_headers(limit, remaining, reset_at.timestamp()))
+                resp.headers.update(day_headers)
                 api.record(state, group, status_code, caller)
                 return resp
 

@@ -27,6 +27,8 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "timeline": (900, 900),
     "lookup": (900, 900),
     "search": (450, 900),
+    # Posts per 24 hours for the whole app, sent as x-app-limit-24hour-* on POST /2/tweets.
+    "post_day": (10_000, 86_400),
 }
 
 
