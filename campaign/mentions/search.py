@@ -166,6 +166,8 @@ def search(db: sqlite_utils.Database, f: MentionFilter) -> list[dict[str, Any]]:
 def count(db: sqlite_utils.Database, f: MentionFilter) -> int:
     """How many posts match ``f`` (all pages)."""
     source, where, params = _from(db, f)
+    if source.startswith("mentions_fts") and len(where) == 1:
+        source = "mentions_fts"  # words only: the index alone knows how many match
     sql = f"SELECT count(*) FROM {source}" + (f" WHERE {' AND '.join(where)}" if where else "")
     return int(_run(db, sql, params)[0][0])
 

@@ -1,0 +1,422 @@
+"""Importing and searching the conversation at scale: the tool against bare sqlite3.
+
+    .venv/bin/python bench/bench_mentions.py [--posts 1000000] [--runs 50] [--dir /tmp/bench-mentions]
+
+1. Generates a twarc2 JSONL file of N posts (pages of 100 with authors in ``includes``).
+2. Imports it with the tool (``campaign.mentions.importer.import_lines``) and, in the same run,
+   with a plain ``sqlite3`` loop (json.loads, ``executemany`` in transactions of 5,000) into a
+   fresh database with the same schema (same tables, indexes, FTS5 index and triggers).
+3. Times searches, filters and the report over the imported posts through the tool's own
+   query code (``campaign.mentions.search``, ``campaign.mentions.report.build_report``) beside
+   the bare SQL each one runs, and prints p50/p95 and the ratios, and the query plans relied on
+   (newest first must never sort: no "TEMP B-TREE FOR ORDER BY").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from campaign.clock import to_db  # noqa: E402
+from campaign.mentions.importer import import_lines  # noqa: E402
+from campaign.mentions.report import (  # noqa: E402
+    AUTHORS_SQL,
+    DOMAINS_SQL,
+    HASHTAGS_SQL,
+    LINKS_SQL,
+    VOLUME_SQL,
+    build_report,
+)
+from campaign.mentions.search import MentionFilter, count, fts_query, search  # noqa: E402
+from campaign.mentions.store import (  # noqa: E402
+    INSERT_HASHTAG,
+    INSERT_LINK,
+    UPSERT_AUTHOR,
+    UPSERT_MENTION,
+    created_at_db,
+)
+from campaign.store import open_db  # noqa: E402
+
+TWITTER_EPOCH_MS = 1288834974657
+WORDS = [
+    "police",
+    "policing",
+    "conflict",
+    "security",
+    "reform",
+    "mission",
+    "rule",
+    "law",
+    "peace",
+    "stability",
+    "community",
+    "trust",
+    "training",
+    "justice",
+    "capacity",
+    "mandate",
+    "deployment",
+    "NATO",
+    "UN",
+    "Bosnia",
+    "Afghanistan",
+    "Kosovo",
+    "Pacific",
+    "corruption",
+    "governance",
+    "democracy",
+    "violence",
+    "protection",
+    "civilians",
+    "panel",
+    "event",
+    "recording",
+    "question",
+    "answer",
+    "thanks",
+    "great",
+    "important",
+    "lessons",
+    "experts",
+    "model",
+]
+RARE = "zeitgeist"  # in one post of 10,000
+SCRIPTS = [
+    "الشرطة في مناطق النزاع",
+    "Полиция в зонах конфликта",
+    "紛争地域の警察活動",
+    "संघर्ष क्षेत्रों में पुलिस",
+    "Policía comunitaria y estado de derecho",
+]
+TAGS = ["NATO", "UN", "peacekeeping", "RuleOfLaw", "Kosovo", "SecurityReform", "USIP"]
+DOMAINS = ["usip.org", "nato.int", "un.org", "reliefweb.int", "example.com", "news.example.org"]
+LANGS = ["en", "en", "en", "fr", "es", "ar", "ru", "ja", "hi"]
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    """A twarc2 file of ``n`` posts over the last 7 days by 5,000 authors, pages of 100."""
+    rng = random.Random(seed)
+    users = [
+        {
+            "id": str(10_000 + i),
+            "username": f"user{i}",
+            "name": f"User {i}",
+            "public_metrics": {"followers_count": rng.randint(0, 50_000), "following_count": 10},
+        }
+        for i in range(5_000)
+    ]
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    span_ms = 7 * 24 * 3600 * 1000
+    with path.open("w", encoding="utf-8") as out:
+        for page_start in range(0, n, 100):
+            tweets = []
+            page_users: dict[str, dict[str, Any]] = {}
+            for i in range(page_start, min(n, page_start + 100)):
+                ms = int(start.timestamp() * 1000) + span_ms * i // n
+                tid = ((ms - TWITTER_EPOCH_MS) << 22) | (i & 0x3FFFFF)
+                author = users[rng.randrange(len(users))]
+                page_users[author["id"]] = author
+                words = rng.sample(WORDS, 8)
+                tags = ["PolicingInConflict", *rng.sample(TAGS, rng.randint(0, 2))]
+                text = " ".join(words)
+                if i % 10 == 0:
+                    text += "\n" + SCRIPTS[(i // 10) % len(SCRIPTS)]
+                if i % 10_000 == 0:
+                    text += f" {RARE}"
+                text += " " + " ".join("#" + (t if i % 3 else t.lower()) for t in tags)
+                urls = []
+                if i % 4 == 0:
+                    domain = DOMAINS[rng.randrange(len(DOMAINS))]
+                    expanded = f"https://www.{domain}/item/{rng.randrange(200)}"
+                    text += " https://t.co/abcdefghij"
+                    urls.append(
+                        {
+                            "url": "https://t.co/abcdefghij",
+                            "expanded_url": expanded,
+                            "display_url": expanded[8:],
+                        }
+                    )
+                tweets.append(
+                    {
+                        "id": str(tid),
+                        "text": text,
+                        "author_id": author["id"],
+                        "created_at": datetime.fromtimestamp(ms / 1000, UTC).strftime(
+                            "%Y-%m-%dT%H:%M:%S.000Z"
+                        ),
+                        "lang": LANGS[i % len(LANGS)],
+                        "conversation_id": str(tid),
+                        "public_metrics": {
+                            "retweet_count": i % 7,
+                            "reply_count": i % 3,
+                            "like_count": i % 11,
+                            "quote_count": 0,
+                        },
+                        "entities": {"hashtags": [{"tag": t} for t in tags], "urls": urls},
+                    }
+                )
+            page = {
+                "data": tweets,
+                "includes": {"users": list(page_users.values())},
+                "meta": {"result_count": len(tweets)},
+                "__twarc": {
+                    "url": "https://api.twitter.com/2/tweets/search/recent",
+                    "version": "2.14.0",
+                },
+            }
+            out.write(json.dumps(page, ensure_ascii=False))
+            out.write("\n")
+
+
+def baseline_import(path: Path, db_file: Path) -> int:
+    """The same rows with a plain sqlite3 loop: json.loads, executemany, 5,000 per transaction."""
+    open_db(db_file).conn.close()  # the same schema, made by the tool's migrations
+    conn = sqlite3.connect(str(db_file), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    stamp = to_db(datetime.now(UTC))
+    rows: list[tuple[Any, ...]] = []
+    tags: list[tuple[str, int]] = []
+    links: list[tuple[str, int, str]] = []
+    authors: dict[str, tuple[Any, ...]] = {}
+    n = 0
+
+    def flush() -> None:
+        conn.execute("BEGIN")
+        conn.executemany(UPSERT_MENTION, rows)
+        conn.executemany(UPSERT_AUTHOR, list(authors.values()))
+        conn.executemany(INSERT_HASHTAG, tags)
+        conn.executemany(INSERT_LINK, links)
+        conn.execute("COMMIT")
+        rows.clear()
+        tags.clear()
+        links.clear()
+        authors.clear()
+
+    with path.open("rb") as fh:
+        for line in fh:
+            page = json.loads(line)
+            for u in page["includes"]["users"]:
+                authors[u["id"]] = (
+                    int(u["id"]),
+                    u["username"],
+                    u["name"],
+                    u["public_metrics"]["followers_count"],
+                    json.dumps(u, ensure_ascii=False, separators=(",", ":")),
+                    stamp,
+                )
+            for t in page["data"]:
+                tid = int(t["id"])
+                pm = t["public_metrics"]
+                urls = t["entities"]["urls"]
+                rows.append(
+                    (
+                        tid,
+                        t["text"],
+                        int(t["author_id"]),
+                        created_at_db(t["created_at"], tid),
+                        t["lang"],
+                        int(t["conversation_id"]),
+                        None,
+                        None,
+                        None,
+                        None,
+                        pm["retweet_count"],
+                        pm["reply_count"],
+                        pm["like_count"],
+                        pm["quote_count"],
+                        None,
+                        int(bool(urls)),
+                        0,
+                        0,
+                        0,
+                        json.dumps(t, ensure_ascii=False, separators=(",", ":")),
+                        stamp,
+                        stamp,
+                        "twarc",
+                    )
+                )
+                tags.extend((h["tag"].lower(), tid) for h in t["entities"]["hashtags"])
+                for u in urls:
+                    url = u["expanded_url"]
+                    links.append((url, tid, url.split("/")[2].removeprefix("www.")))
+                n += 1
+            if len(rows) >= 5_000:
+                flush()
+    flush()
+    conn.close()
+    return n
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+    """p50 and p95 in milliseconds of ``runs`` calls (after one warm-up call)."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+PAGE_SQL = (
+    "SELECT m.*, a.username, a.name FROM mentions m LEFT JOIN authors a ON a.id = m.author_id "
+    "{where} ORDER BY m.id DESC LIMIT 50"
+)
+FTS_PAGE_SQL = (
+    "SELECT m.*, a.username, a.name FROM mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid "
+    "LEFT JOIN authors a ON a.id = m.author_id WHERE mentions_fts MATCH ? {where} "
+    "ORDER BY mentions_fts.rowid DESC LIMIT 50"
+)
+
+
+def latency(db_file: Path, runs: int) -> list[tuple[str, float, float, float, float]]:
+    db = open_db(db_file)
+    conn = db.conn
+    # A few reviewed/flagged posts so the status filter has something to find.
+    conn.execute("UPDATE mentions SET review_status = 'flagged' WHERE id % 97 = 0")
+    cases: list[tuple[str, MentionFilter, str, list[Any]]] = [
+        ("newest page, no filter", MentionFilter(), PAGE_SQL.format(where=""), []),
+        ("search: common word", MentionFilter(text="police"), FTS_PAGE_SQL.format(where=""), ['"police"']),
+        ("search: two words", MentionFilter(text="police reform"), FTS_PAGE_SQL.format(where=""), ['"police" AND "reform"']),
+        ("search: #hashtag", MentionFilter(text="#NATO"), FTS_PAGE_SQL.format(where=""), ['"#NATO"']),
+        ("search: rare word", MentionFilter(text=RARE), FTS_PAGE_SQL.format(where=""), [f'"{RARE}"']),
+        ("search: other script", MentionFilter(text="Полиция"), FTS_PAGE_SQL.format(where=""), ['"Полиция"']),
+        ("filter: status flagged", MentionFilter(status="flagged"), PAGE_SQL.format(where="WHERE m.review_status = ?"), ["flagged"]),
+        (
+            "filter: author @user42",
+            MentionFilter(author="@user42"),
+            PAGE_SQL.format(where="WHERE m.author_id IN (SELECT id FROM authors WHERE username = ? COLLATE NOCASE)"),
+            ["user42"],
+        ),
+        ("filter: lang fr", MentionFilter(lang="fr"), PAGE_SQL.format(where="WHERE m.lang = ?"), ["fr"]),
+        ("filter: has link", MentionFilter(has_link=True), PAGE_SQL.format(where="WHERE m.has_link = 1"), []),
+        (
+            "search + status",
+            MentionFilter(text="police", status="flagged"),
+            FTS_PAGE_SQL.format(where="AND m.review_status = ?"),
+            ['"police"', "flagged"],
+        ),
+    ]  # fmt: skip
+    out = []
+    for name, f, sql, params in cases:
+        if f.text:
+            assert fts_query(f.text) == params[0]
+        tool = timed(lambda f=f: search(db, f), runs)  # type: ignore[misc]
+        bare = timed(lambda sql=sql, params=params: conn.execute(sql, params).fetchall(), runs)  # type: ignore[misc]
+        out.append((name, *tool, *bare))
+    out.append(
+        (
+            "count: common word",
+            *timed(lambda: count(db, MentionFilter(text="police")), max(3, runs // 10)),
+            *timed(
+                lambda: conn.execute(
+                    "SELECT count(*) FROM mentions_fts WHERE mentions_fts MATCH ?", ['"police"']
+                ).fetchall(),
+                max(3, runs // 10),
+            ),
+        )
+    )
+
+    def bare_report() -> None:
+        for sql, params in (
+            (VOLUME_SQL, []),
+            (AUTHORS_SQL, [10]),
+            (HASHTAGS_SQL, ["policinginconflict", 10]),
+            (LINKS_SQL, [10]),
+            (DOMAINS_SQL, [10]),
+            (
+                "SELECT reply_to_id, count(*) FROM mentions WHERE replies_to_ours = 1 GROUP BY reply_to_id",
+                [],
+            ),
+            (
+                "SELECT quote_of_id, count(*) FROM mentions WHERE quotes_ours = 1 GROUP BY quote_of_id",
+                [],
+            ),
+            ("SELECT review_status, count(*) FROM mentions GROUP BY review_status", []),
+        ):
+            conn.execute(sql, params).fetchall()
+
+    report_runs = max(3, runs // 10)
+    out.append(
+        (
+            "report (build_report)",
+            *timed(lambda: build_report(db, "America/New_York"), report_runs),
+            *timed(bare_report, report_runs),
+        )
+    )
+    print("\nQuery plans:")
+    for name, _, sql, params in cases[:2] + cases[6:7] + cases[10:]:
+        plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        sorted_ = any("TEMP B-TREE FOR ORDER BY" in p for p in plan)
+        print(f"  {name}: {' | '.join(plan)}{'   <-- SORTS' if sorted_ else ''}")
+    db.conn.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--posts", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--dir", default="/tmp/bench-mentions")
+    ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    args = ap.parse_args()
+    work = Path(args.dir)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    src = work / "tweets.jsonl"
+    t0 = time.perf_counter()
+    generate(src, args.posts)
+    print(
+        f"generated {args.posts:,} posts ({src.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s"
+    )
+
+    t0 = time.perf_counter()
+    n_base = baseline_import(src, work / "baseline.db")
+    base_s = time.perf_counter() - t0
+    tool_db = open_db(work / "tool.db")
+    t0 = time.perf_counter()
+    with src.open("rb") as fh:
+        result = import_lines(tool_db, fh)
+    tool_s = time.perf_counter() - t0
+    tool_db.conn.close()
+    assert result.new == n_base == args.posts, (result, n_base)
+    base_rate, tool_rate = n_base / base_s, result.new / tool_s
+    print("\nImport (posts/s):")
+    print("| importer | seconds | posts/s | vs baseline |")
+    print("|---|---:|---:|---:|")
+    print(f"| plain sqlite3 executemany (baseline) | {base_s:.1f} | {base_rate:,.0f} | 100% |")
+    print(
+        f"| `campaign mentions import` (import_lines) | {tool_s:.1f} | {tool_rate:,.0f} | {tool_rate / base_rate:.0%} |"
+    )
+
+    rows = latency(work / "tool.db", args.runs)
+    print(
+        f"\nLatency over {args.posts:,} posts (ms, {args.runs} runs; report {max(3, args.runs // 10)}):"
+    )
+    print("| query | tool p50 | tool p95 | bare SQL p50 | bare SQL p95 | ratio p50 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, tp50, tp95, bp50, bp95 in rows:
+        print(
+            f"| {name} | {tp50:.2f} | {tp95:.2f} | {bp50:.2f} | {bp95:.2f} | {tp50 / bp50:.2f}× |"
+        )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
