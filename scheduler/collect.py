@@ -11,6 +11,7 @@ asks for what is new. Nothing is fetched twice and nothing is skipped.
 A 429 ends the run with status ``rate-limited`` and the reset time; until that time, a run
 sends nothing and answers ``waiting`` (so the daemon waits for the reset instead of spinning).
 5xx and lost answers are retried a few times with growing pauses (searching is safe to repeat).
+X refuses a ``since_id`` older than its 7-day window: then the run asks for the whole window.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from campaign.clock import from_db, now, to_db
 from campaign.mentions.store import ACCOUNT_ID_KEY, Writer, load_ours, refresh_ours
 from campaign.models import CampaignSettings
 from campaign.store import get_state, immediate, set_state
-from scheduler.xerrors import NoAnswer, RateLimited, ServerError
+from scheduler.xerrors import NoAnswer, RateLimited, Refused, ServerError
 
 RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)
 PAGE_SIZE = 100
@@ -199,6 +200,15 @@ def _one_pass(
         except (ServerError, NoAnswer) as e:
             status, error = "interrupted", str(e)
             break
+        except Refused as e:
+            if since_id is not None and token is None and "since_id" in e.detail.lower():
+                # X accepts since_id only within its 7-day window: after a long pause, ask for
+                # the whole window instead (posts already stored are updated, not doubled).
+                since_id = None
+                db.execute("UPDATE collect_runs SET since_id = NULL WHERE id = ?", [run_id])
+                continue
+            _finish(db, run_id, "failed", str(e), None)
+            raise
         except BaseException as e:
             _finish(db, run_id, "failed", str(e), None)
             raise

@@ -192,3 +192,57 @@ def test_collect_without_credentials_is_a_clear_error(run: Any) -> None:
     result = run("collect")
     assert 2 == result.exit_code
     assert "X_BEARER_TOKEN" in result.output
+
+
+class OldSinceIdRefused:
+    """A stand-in for the X client (not tweepy) that refuses since_id as X does after 7 days."""
+
+    base_url = "http://127.0.0.1:9"
+
+    def __init__(self) -> None:
+        self.calls: list[str | None] = []
+
+    def search_recent(
+        self,
+        query: str,
+        *,
+        since_id: str | None = None,
+        next_token: str | None = None,
+        max_results: int = 100,
+    ) -> Any:
+        from scheduler.xclient import SearchPage
+        from scheduler.xerrors import Refused
+
+        self.calls.append(since_id)
+        if since_id is not None:
+            raise Refused(
+                400,
+                f"Invalid 'since_id':'{since_id}'. 'since_id' must be a tweet id created after 2026-11-21T00:00Z.",
+            )
+        tweets = [{"id": "2000000000000000001", "text": "#PolicingInConflict hi", "author_id": "5"}]
+        return SearchPage(
+            tweets,
+            {"5": {"id": "5", "username": "x"}},
+            {},
+            [],
+            {},
+            None,
+            tweets[0]["id"],
+            None,
+            None,
+            {},
+        )
+
+
+def test_a_since_id_older_than_the_window_falls_back_to_the_whole_window(
+    db: sqlite_utils.Database,
+) -> None:
+    """When X refuses an old since_id (after a long pause) the run asks again without it."""
+    db.execute(
+        "INSERT INTO mentions (id, text, created_at, raw, first_seen, last_seen, source) "
+        "VALUES (1000, 'old', '2026-01-01T00:00:00.000+00:00', '{}', 'x', 'x', 'search')"
+    )
+    fake = OldSinceIdRefused()
+    result = collect_once(db, fake, SETTINGS)
+    assert ("done", 1) == (result.status, result.new)
+    assert ["1000", None] == fake.calls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -12,6 +12,9 @@ from campaign.clock import now, to_db
 from campaign.errors import CampaignError, NotFoundError
 from campaign.mentions.schema import REVIEW_STATUSES
 from campaign.store import immediate
+
+if TYPE_CHECKING:
+    from campaign.mentions.search import MentionFilter
 
 STATUSES = REVIEW_STATUSES
 
@@ -84,13 +87,13 @@ def mark(
 
 def mark_matching(
     db: sqlite_utils.Database,
-    f: Any,
+    f: MentionFilter,
     status: str,
     *,
     actor: str,
     note: str | None = None,
 ) -> int:
-    """Mark every post a search matches (all pages of ``f``, a ``MentionFilter``)."""
+    """Mark every post a search matches (all pages of ``f``, whatever its limit)."""
     from campaign.mentions.search import ids
 
     status = check_status(status)
