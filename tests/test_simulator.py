@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -645,9 +646,19 @@ def test_fake_x_refuses_a_non_loopback_host(run: Any) -> None:
     assert "use 127.0.0.1" in result.output
 
 
+def test_fake_x_says_when_the_port_is_taken(run: Any, fake_x: FakeX) -> None:
+    """A port already in use is refused with exit code 2 and advice to pick another."""
+    port = fake_x.base_url.rsplit(":", 1)[1]
+    result = run("fake-x", "--port", port)
+    assert 2 == result.exit_code
+    assert f"Error: cannot listen on 127.0.0.1:{port}" in result.output
+    assert "pick another --port" in result.output
+
+
 @pytest.mark.slow
 def test_process_with_conversation_and_latency(tmp_path: Any) -> None:
-    """`campaign fake-x --conversation 40 --latency-ms 200` serves the conversation, slowly."""
+    """`campaign fake-x --conversation 40 --latency-ms 200` serves the conversation, slowly, and
+    Ctrl-C (SIGINT) stops it with exit code 0."""
     handle = start_fake_x_process(
         None, "--conversation", "40", "--latency-ms", "200", log_dir=tmp_path
     )
@@ -664,6 +675,8 @@ def test_process_with_conversation_and_latency(tmp_path: Any) -> None:
         ]
         assert 44 == len(handle.tweets())
         assert sorted(t["id"] for t in tagged) == sorted(str(t.id) for t in found.data)
+        handle.process.send_signal(signal.SIGINT)
+        handle.process.wait(timeout=10)
     finally:
         handle.stop()
     assert 0 == handle.process.returncode

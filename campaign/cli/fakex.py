@@ -151,10 +151,6 @@ def fake_x(
             "address: use 127.0.0.1"
         )
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
     creds = Credentials(
         api_key=api_key,
         api_secret=api_secret,
@@ -162,24 +158,29 @@ def fake_x(
         access_token_secret=access_token_secret,
         bearer_token=bearer_token,
     )
+    state = SimState(
+        credentials=creds,
+        username=username,
+        seed=seed,
+        accept_duplicates=accept_duplicates,
+        latency=latency_ms / 1000,
+    )
+    state.faults.update({"error_every": error_every, "drop_every": drop_every}, state.now())
     try:
-        state = SimState(
-            credentials=creds,
-            username=username,
-            seed=seed,
-            accept_duplicates=accept_duplicates,
-            latency=latency_ms / 1000,
-        )
-        state.faults.update({"error_every": error_every, "drop_every": drop_every}, state.now())
+        server = SimulatorServer(state, host=host, port=port)
+    except OSError as e:
+        raise UserError(
+            f"cannot listen on {host}:{port} ({e.strerror or e}): pick another --port, or 0 "
+            "for any free one"
+        ) from e
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
         if conversation:
             generate(state, n=conversation, seed=seed, hashtag=hashtag)
-        try:
-            server = SimulatorServer(state, host=host, port=port)
-        except OSError as e:
-            raise UserError(
-                f"cannot listen on {host}:{port} ({e.strerror or e}): pick another --port, or 0 "
-                "for any free one"
-            ) from e
         click.echo(f"Fake X API listening on {server.base_url}")
         click.echo("These credentials are fake; export them to point the campaign tool here:")
         for key, value in SimClient(server.base_url, creds).env.items():
@@ -189,4 +190,8 @@ def fake_x(
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        state.stopping.set()
+        server.server.server_close()
     click.echo("Fake X API stopped.")

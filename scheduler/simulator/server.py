@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -152,11 +153,22 @@ class SimulatorServer:
         if not is_loopback(host):
             raise ValueError(f"the simulator only listens on this machine, not on {host!r}")
         self.state = state or SimState()
-        self.server: BaseWSGIServer = make_server(
-            host, port, create_app(self.state), threaded=True, request_handler=QuietHandler
-        )
+        # Bind here, so a port in use is an OSError to report (werkzeug would exit the process).
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(128)
+            self.server: BaseWSGIServer = make_server(
+                host,
+                port,
+                create_app(self.state),
+                threaded=True,
+                request_handler=QuietHandler,
+                fd=sock.fileno(),
+            )
         self.host = host
-        self.port = self.server.server_port
+        self.port: int = self.server.port
         self._thread: threading.Thread | None = None
 
     @property
