@@ -213,7 +213,9 @@ def render_png(report: Report, path: str | os.PathLike[str] | IO[bytes]) -> None
     ax.set_title(f"{report.hashtag}: posts per {unit} ({report.timezone})")
     ax.set_ylabel("posts")
     if xs or marked:
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=tzi))  # type: ignore[no-untyped-call]
+        locator = mdates.AutoDateLocator(tz=tzi)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tzi))  # type: ignore[no-untyped-call]
         ax.legend(loc="upper left")
     else:
         ax.text(
