@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from scheduler.simulator import SimState
 from scheduler.simulator.conversation import generate
+from scheduler.simulator.query import index_tag
 from scheduler.simulator.state import User
 from tests.fixtures.simulator import FakeX, FakeXProcess, start_fake_x_process
 
@@ -268,6 +269,22 @@ def test_hashtag_search_does_not_match_longer_tags_or_plain_words(fake_x: FakeX)
         client.create_tweet(text=text)
     found = client.search_recent_tweets("#PolicingInConflict", max_results=10)
     assert texts[:3] == [t.text for t in sorted(found.data, key=lambda t: t.id)]
+
+
+@pytest.mark.parametrize(
+    ("query", "tag"),
+    [
+        ("#PolicingInConflict -is:retweet", "policinginconflict"),
+        ("from:bob (#RuleOfLaw panel)", "ruleoflaw"),
+        ("-#RuleOfLaw #PolicingInConflict", "policinginconflict"),
+        ("-(#RuleOfLaw panel) policing", None),
+        ("#RuleOfLaw OR panel", None),
+        ("panel", None),
+    ],
+)
+def test_index_tag_is_a_hashtag_every_match_needs(query: str, tag: str | None) -> None:
+    """Search narrows by a hashtag index only for a tag outside any OR or negation."""
+    assert tag == index_tag(query)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from flask import Flask, Response, jsonify, request
 
-from scheduler.simulator.query import QueryError, compile_query
+from scheduler.simulator.query import QueryError, compile_query, index_tag
 from scheduler.simulator.state import RequestRecord, SimState, Tweet, User
 
 SEARCH_DAYS = 7
@@ -436,6 +436,7 @@ def register(
             raise invalid("query", "", "The `query` query parameter can not be empty")
         try:
             matches = compile_query(query)
+            tag = index_tag(query)
         except QueryError as e:
             raise invalid("query", query, str(e)) from None
         max_results = int_param("max_results", 10, 10, 100)
@@ -453,7 +454,7 @@ def register(
             users = state.users
 
             def select(below: int | None) -> Iterator[Tweet]:
-                for t in state.newest_first(None, below):
+                for t in state.newest_first(None, below, tag):
                     if t.created_at < oldest:
                         return
                     if t.created_at <= now and matches(t, users):

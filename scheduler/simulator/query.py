@@ -229,3 +229,32 @@ def compile_query(query: str) -> Predicate:
             "@mention or from:); is:, has:, lang: and negated terms only narrow a search."
         )
     return pred
+
+
+def index_tag(query: str) -> str | None:
+    """A hashtag every match must carry (casefolded), to search only the tweets that have it;
+    None when the query has no such tag (an ``OR``, or tags only under a negation)."""
+    tokens = tokenize(query)
+    if any(tok.kind == "OR" for tok in tokens):
+        return None
+    negated = [False]  # per open group: whether it sits under a "-"
+    neg_next = False
+    for tok in tokens:
+        if tok.kind == "-":
+            neg_next = True
+            continue
+        if tok.kind == "(":
+            negated.append(negated[-1] or neg_next)
+        elif tok.kind == ")":
+            if len(negated) > 1:
+                negated.pop()
+        elif (
+            tok.kind == "term"
+            and tok.text.startswith(("#", "＃"))
+            and len(tok.text) > 1
+            and not neg_next
+            and not negated[-1]
+        ):
+            return tok.text[1:].casefold()
+        neg_next = False
+    return None

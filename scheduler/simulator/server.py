@@ -141,6 +141,15 @@ def create_app(state: SimState) -> Flask:
             "status": 405,
         }, 405
 
+    @app.errorhandler(500)
+    def broken(_: Exception) -> tuple[dict[str, Any], int]:
+        return {
+            "title": "Internal Server Error",
+            "detail": "The simulator failed on this request (a bug in the simulator).",
+            "type": "about:blank",
+            "status": 500,
+        }, 500
+
     return app
 
 

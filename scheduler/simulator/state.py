@@ -273,6 +273,7 @@ class SimState:
             self.tweets: dict[str, Tweet] = {}
             self.order: list[int] = []  # tweet ids, ascending
             self.by_author: dict[str, list[int]] = {}  # the same, per author
+            self.by_tag: dict[str, list[int]] = {}  # the same, per casefolded hashtag
             self.texts: dict[tuple[str, str], int] = {}  # live tweets per (author, text)
             self.windows: dict[tuple[str, str], Window] = {}
             self.limits: dict[str, tuple[int, int]] = dict(DEFAULT_LIMITS)
@@ -317,6 +318,8 @@ class SimState:
             self.tweets[tweet.id] = tweet
             bisect.insort(self.order, tweet.num)
             bisect.insort(self.by_author.setdefault(tweet.author_id, []), tweet.num)
+            for tag in {h["tag"].casefold() for h in tweet.entities.get("hashtags", [])}:
+                bisect.insort(self.by_tag.setdefault(tag, []), tweet.num)
             key = (tweet.author_id, tweet.submitted_text)
             self.texts[key] = self.texts.get(key, 0) + 1
             author = self.users.get(tweet.author_id)
@@ -367,11 +370,16 @@ class SimState:
             return tweet
 
     def newest_first(
-        self, author_id: str | None = None, below: int | None = None
+        self, author_id: str | None = None, below: int | None = None, tag: str | None = None
     ) -> Iterator[Tweet]:
-        """Live (not deleted) tweets, newest first, of one author or all, with ids under
-        ``below``. Call with the lock held."""
-        ids = self.order if author_id is None else self.by_author.get(author_id, [])
+        """Live (not deleted) tweets, newest first: all, or one author's, or those with the
+        (casefolded) hashtag ``tag``; ids under ``below``. Call with the lock held."""
+        if tag is not None:
+            ids = self.by_tag.get(tag, [])
+        elif author_id is not None:
+            ids = self.by_author.get(author_id, [])
+        else:
+            ids = self.order
         end = bisect.bisect_left(ids, below) if below is not None else len(ids)
         for i in range(end - 1, -1, -1):
             tweet = self.tweets[str(ids[i])]
