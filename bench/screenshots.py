@@ -177,11 +177,11 @@ def main() -> None:
                 for name, path in pages.items():
                     page.goto(base + path)
                     page.wait_for_load_state("networkidle")
-                    if name == "inbox":
+                    if name == "inbox" and size == "laptop":
                         for key in ("j", "j", "x", "j", "x"):
                             page.keyboard.press(key)
                     target = out / f"{name}-{size}.png"
-                    page.screenshot(path=str(target), full_page=size == "phone" and name != "inbox")
+                    page.screenshot(path=str(target), full_page=size == "phone")
                     print(target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)
                 context.close()
             browser.close()
