@@ -567,8 +567,20 @@ def test_drop_probability_is_repeatable_with_a_seed(fake_x: FakeX) -> None:
 
 def test_unknown_fault_is_refused(fake_x: FakeX) -> None:
     """A fault the simulator does not know is a 400 naming it, and nothing changes."""
-    answer = requests.post(fake_x.base_url + "/_sim/faults", json={"explode": 1}, timeout=5)
+    before = fake_x.faults()
+    answer = requests.post(
+        fake_x.base_url + "/_sim/faults", json={"error_every": 2, "explode": 1}, timeout=5
+    )
     assert (400, {"error": "unknown fault 'explode'"}) == (answer.status_code, answer.json())
+    assert before == fake_x.faults()
+
+
+def test_latency_slows_every_answer(fake_x: FakeX) -> None:
+    """A latency set through the control API delays every API answer."""
+    fake_x.faults(latency=0.2)
+    started = time.monotonic()
+    assert 200 == search(fake_x, query="x").status_code
+    assert time.monotonic() - started >= 0.2
 
 
 def test_request_log_and_reset(fake_x: FakeX) -> None:

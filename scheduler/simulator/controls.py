@@ -4,6 +4,7 @@ to do. No authentication (it listens on the loopback interface only). See
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,16 +75,22 @@ def register(app: Flask, state: SimState) -> None:
     def set_faults() -> Answer:
         spec = body()
         with state.lock:
+            trial = copy.deepcopy(state.faults)  # all or nothing: a bad key changes nothing
             try:
-                state.faults.update(spec, state.now())
+                trial.update(spec, state.now())
+                latency = float(spec.get("latency", state.latency))
+                if latency < 0:
+                    raise ValueError(latency)
             except FaultSpecError as e:
                 return bad(str(e))
+            except (TypeError, ValueError):
+                return bad("'latency' must be a number of seconds, 0 or more")
+            state.faults = trial
+            state.latency = latency
             if "accept_duplicates" in spec:
                 state.accept_duplicates = bool(spec["accept_duplicates"])
             elif spec.get("clear"):
                 state.accept_duplicates = state._initial[0]
-            if "latency" in spec:
-                state.latency = float(spec["latency"])
         return get_faults()
 
     @app.delete("/_sim/faults")

@@ -87,8 +87,8 @@ class Faults:
             fresh = Faults(seed=self.seed)
             self.__dict__.update(fresh.__dict__)
         for key in spec:
-            if key in ("clear", "accept_duplicates"):
-                continue
+            if key in ("clear", "accept_duplicates", "latency"):
+                continue  # the state's, applied by the caller
             if key == "delay":
                 self.delay = _delays(spec[key], key)
             elif key == "delay_before":
