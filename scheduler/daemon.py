@@ -249,6 +249,7 @@ class Daemon:
         if self.stop_event.is_set() or not self.active:
             return
         run = self.publishing()
+        log.debug("round starts (thread %s)", threading.get_ident())
         outcomes = run.run_due(should_stop=self.stop_event.is_set)
         if run.lease_lost:
             run.lease_lost = False
@@ -271,6 +272,7 @@ class Daemon:
             if at == self._wake_at and self.scheduler.get_job("wake") is not None:
                 return
             self._wake_at = at
+            log.debug("next wake-up: %s", to_db(at) if at else "none")
             if at is None:
                 if self.scheduler.get_job("wake") is not None:
                     self.scheduler.remove_job("wake")

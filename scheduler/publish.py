@@ -200,6 +200,12 @@ def waiting(db: sqlite_utils.Database) -> dict[str, Any] | None:
     return w
 
 
+def _after_reset(e: RateLimited) -> datetime:
+    """When to try again after a 429: X's reset time is in whole seconds (rounded down), so a
+    second after it, and never less than a second from now (no spinning on a stale reset)."""
+    return from_db(to_db(max(e.reset_at, now()) + timedelta(seconds=1)))
+
+
 @dataclass
 class Publishing:
     """One publisher's rounds over one database connection (one thread)."""
@@ -252,7 +258,8 @@ class Publishing:
 
     def _backoff(self, n: int) -> timedelta:
         base = self.config.backoff * (2 ** max(0, n - 1))
-        return timedelta(seconds=base + random.uniform(0, base / 2))
+        seconds = base + random.uniform(0, base / 2)
+        return timedelta(milliseconds=round(seconds * 1000))  # times are stored to the ms
 
     def _ready_at(self, post: Post) -> datetime:
         if post.id in self.retry_at:
@@ -291,8 +298,8 @@ class Publishing:
         if stopped(self.db) or self.blocked_until() is not None:
             return out
         out += self.reconcile_pending()
-        if stopped(self.db) or self.blocked_until() is not None:
-            return out
+        if stopped(self.db) or self.blocked_until() is not None or pending_posts(self.db):
+            return out  # posts keep their order: nothing new while one is unsettled
         out += self.mark_overdue()
         while not should_stop() and not self.lease_lost:
             if stopped(self.db) or self.blocked_until() is not None:
@@ -357,17 +364,17 @@ class Publishing:
         try:
             tweet_id = self.publisher.publish(post.text, reply_to)
         except RateLimited as e:
-            self._wait(e.reset_at, f"rate limited by {self.publisher.name}")
+            self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
             return self._move(post.id, "publishing", "approved", f"not sent: {e}")
         except AuthFailed as e:
             self._stop(str(e))
             return self._move(post.id, "publishing", "approved", f"not sent: {e}")
         except DuplicateContent as e:
-            self.retry_at[post.id] = now()
+            self.retry_at[post.id] = from_db(to_db(now()))
             return self._move(post.id, "publishing", "unknown", DUPLICATE + str(e))
         except ServerError as e:
             n = self._server_errors(post.id) + 1
-            when = now() + self._backoff(n)
+            when = from_db(to_db(now())) + self._backoff(n)
             self.retry_at[post.id] = when
             self._wait(when, f"{self.publisher.name} server error {e.status}: retrying")
             return self._move(post.id, "publishing", "unknown", f"{SERVER}{e}")
@@ -376,7 +383,7 @@ class Publishing:
                 self._wait(now() + self._backoff(1), str(e))
                 return self._move(post.id, "publishing", "approved", f"not sent: {e}")
             when = claimed_at + timedelta(seconds=self.config.x_timeout + self.config.settle)
-            self.retry_at[post.id] = max(when, now())
+            self.retry_at[post.id] = max(when, from_db(to_db(now())))
             self._wait(self.retry_at[post.id], f"{e}: checking the timeline before sending again")
             return self._move(post.id, "publishing", "unknown", f"{NO_ANSWER}{e}")
         except (Refused, XError) as e:
@@ -424,14 +431,16 @@ class Publishing:
         try:
             timeline = self.publisher.recent_own_posts(since)
         except RateLimited as e:
-            self._wait(e.reset_at, f"rate limited by {self.publisher.name} (reading the timeline)")
+            self._wait(
+                _after_reset(e), f"rate limited by {self.publisher.name} (reading the timeline)"
+            )
             return []
         except AuthFailed as e:
             self._stop(str(e))
             return []
         except (XError, CampaignError) as e:
             n = max(self._server_errors(p.id) for p in ready) + 1
-            when = now() + self._backoff(n)
+            when = from_db(to_db(now())) + self._backoff(n)
             for p in ready:
                 self.retry_at[p.id] = when
             self._wait(when, f"cannot read the timeline to check unsettled posts: {e}")
@@ -486,7 +495,11 @@ class Publishing:
         """When a round next has something to do (None: nothing queued, or stopped)."""
         if stopped(self.db):
             return None
-        candidates = [self._ready_at(p) for p in pending_posts(self.db)]
+        pending = [self._ready_at(p) for p in pending_posts(self.db)]
+        if pending:
+            blocked = self.blocked_until()
+            return max(min(pending), blocked) if blocked else min(pending)
+        candidates: list[datetime] = []
         sql = "SELECT * FROM posts WHERE status = 'approved'"
         params: list[Any] = []
         if until is not None:

@@ -1,0 +1,183 @@
+"""`campaign daemon` as a real process against the simulator as a real process: on time, once
+each, noticing other processes' changes, one publisher per database, faults, signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from campaign.clock import now, to_db
+from posts import queue
+from scheduler import lease
+from tests.fixtures.simulator import FakeXProcess, campaign_command
+from tests.publishing import add_post, rows, wait_for
+
+FAST = ["--no-collect", "--lease-ttl", "2", "--timeout", "1.5", "--settle", "0.3"]
+
+
+def start_daemon(
+    fake: FakeXProcess | None,
+    db_path: Path,
+    log: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`campaign daemon` with short timings, its stderr in ``log``."""
+    full_env = {**os.environ, "CAMPAIGN_DB": str(db_path), "CAMPAIGN_BACKOFF": "0.1"}
+    if fake is not None:
+        full_env.update(fake.env)
+    full_env.update(env or {})
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [*campaign_command(), "daemon", *FAST, *args], stderr=out, stdout=out, env=full_env
+        )
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+    process.send_signal(sig)
+    return process.wait(timeout=20)
+
+
+def published(db: sqlite_utils.Database) -> int:
+    return sum(1 for r in rows(db) if r["status"] == "published")
+
+
+def api_texts(fake: FakeXProcess) -> list[str]:
+    return [t["submitted_text"] for t in fake.tweets(source="api")]
+
+
+@pytest.mark.slow
+def test_thirty_posts_on_time_once_then_sigterm(
+    db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
+) -> None:
+    """30 posts a third of a second apart: each once, none early, 95% within 1 s; SIGTERM → 0."""
+    start = now() + timedelta(seconds=3)
+    texts = [f"On time {i} #PolicingInConflict" for i in range(30)]
+    for i, text in enumerate(texts):
+        add_post(db, text, start + timedelta(seconds=i / 3))
+    daemon = start_daemon(fake_x_process, db_path, tmp_path / "daemon.log")
+    try:
+        assert wait_for(lambda: published(db) == 30, timeout=30)
+    finally:
+        code = stop(daemon)
+    assert 0 == code
+    assert texts == api_texts(fake_x_process)
+    lateness = sorted(
+        (queue.get(db, r["id"]).published_at - queue.get(db, r["id"]).scheduled_at).total_seconds()  # type: ignore[operator]
+        for r in rows(db)
+    )
+    assert lateness[0] >= 0
+    assert lateness[int(0.95 * len(lateness)) - 1] <= 1.0
+    log = (tmp_path / "daemon.log").read_text()
+    assert "lease released" in log
+    assert lease.current(db) is None
+
+
+@pytest.mark.slow
+def test_notices_other_processes_within_two_seconds(
+    db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
+) -> None:
+    """Posts added, moved earlier or cancelled from another process are acted on in time."""
+    cancelled = add_post(db, "cancel me", now() + timedelta(seconds=4))
+    moved = add_post(db, "move me earlier", now() + timedelta(hours=1))
+    daemon = start_daemon(fake_x_process, db_path, tmp_path / "daemon.log")
+    try:
+        assert wait_for(lambda: lease.current(db) is not None, timeout=10)
+        time.sleep(1.5)
+        queue.move(db, cancelled, "cancelled", "cli:tester")
+        added = add_post(db, "added while running", now())
+        assert wait_for(lambda: queue.get(db, added).status == "published", timeout=2.5)
+        db.execute(
+            "UPDATE posts SET scheduled_at = ? WHERE id = ?",
+            [to_db(now() + timedelta(seconds=0.5)), moved],
+        )
+        assert wait_for(lambda: queue.get(db, moved).status == "published", timeout=3)
+        time.sleep(3)
+    finally:
+        assert 0 == stop(daemon)
+    assert ["added while running", "move me earlier"] == api_texts(fake_x_process)
+    assert "cancelled" == queue.get(db, cancelled).status
+
+
+@pytest.mark.slow
+def test_two_daemons_publish_each_post_once(
+    db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
+) -> None:
+    """Two daemons started together: one publishes, the other takes over when it is killed."""
+    fake_x_process.faults(accept_duplicates=True)
+    start = now() + timedelta(seconds=2.5)
+    texts = [f"Once only {i}" for i in range(16)]
+    for i, text in enumerate(texts):
+        add_post(db, text, start + timedelta(seconds=i * 0.25))
+    a = start_daemon(fake_x_process, db_path, tmp_path / "a.log")
+    b = start_daemon(fake_x_process, db_path, tmp_path / "b.log")
+    try:
+        assert wait_for(lambda: published(db) >= 6, timeout=20)
+        holder = lease.current(db)
+        assert holder is not None
+        first, other = (a, b) if holder.pid == a.pid else (b, a)
+        assert holder.pid == first.pid
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        assert wait_for(lambda: published(db) == 16, timeout=20)
+    finally:
+        for p in (a, b):
+            if p.poll() is None:
+                stop(p)
+    assert texts == api_texts(fake_x_process)
+    assert {"published"} == {r["status"] for r in rows(db)}
+    assert other.returncode == 0
+
+
+@pytest.mark.slow
+def test_faults_every_third_503_then_a_429(
+    db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
+) -> None:
+    """Every third answer a 503: every post once. Then a 429: nothing sent before the reset."""
+    fake_x_process.faults(error_every=3, accept_duplicates=True)
+    start = now() + timedelta(seconds=2)
+    texts = [f"Through 503s {i}" for i in range(8)]
+    for i, text in enumerate(texts):
+        add_post(db, text, start + timedelta(seconds=i * 0.2))
+    daemon = start_daemon(fake_x_process, db_path, tmp_path / "daemon.log")
+    try:
+        assert wait_for(lambda: published(db) == 8, timeout=30)
+        assert texts == api_texts(fake_x_process)
+        fake_x_process.clear_faults()
+        fake_x_process.faults(rate_limit={"group": "post", "reset_in": 4}, accept_duplicates=True)
+        limited_at = now()
+        late = [add_post(db, f"After the reset {i}", now()) for i in range(2)]
+        assert wait_for(lambda: all(queue.get(db, i).status == "published" for i in late), 15)
+    finally:
+        assert 0 == stop(daemon)
+    tries = [r for r in fake_x_process.requests() if r["group"] == "post" and r["status"] == 429]
+    assert 1 == len(tries)
+    for post_id in late:
+        at = queue.get(db, post_id).published_at
+        assert at is not None and at >= limited_at + timedelta(seconds=3.5)
+    assert [*texts, "After the reset 0", "After the reset 1"] == api_texts(fake_x_process)
+
+
+def test_without_credentials_exits_at_once(db_path: Path, tmp_path: Path) -> None:
+    """No posting keys: exit 2 at once naming every missing variable, no traceback."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [*campaign_command(), "daemon"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CAMPAIGN_DB": str(db_path), "X_API_KEY": "only-this-one"},
+        timeout=30,
+    )
+    assert 2 == result.returncode
+    assert time.monotonic() - started < 10
+    for name in ("X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
+        assert name in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "only-this-one" not in result.stderr
