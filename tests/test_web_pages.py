@@ -340,3 +340,13 @@ def test_publishing_stopped_banner_on_every_page(
         page = web.get(path).get_data(as_text=True)
         banner = text_of(page.split('id="publishing-stopped">', 1)[1].split("</div>", 1)[0])
         assert banner.startswith("Publishing stopped since 2026-12-01 10:00 EST. " + reason), path
+
+
+def test_queue_approves_a_chosen_days_drafts(web: Browserish, db: sqlite_utils.Database) -> None:
+    """The queue's day form approves the drafts of the day picked and goes back to the queue."""
+    first = add_post(db, "Friday draft", datetime(2026, 12, 4, 15, 0, tzinfo=UTC))
+    other = add_post(db, "Saturday draft", datetime(2026, 12, 5, 15, 0, tzinfo=UTC))
+    assert 'value="2026-12-01"' in web.get("/queue").get_data(as_text=True)  # today, local
+    response = web.post("/calendar/approve-day", {"day": "2026-12-04", "next": "/queue?"})
+    assert "/queue" == response.headers["Location"].rstrip("?")
+    assert ("approved", "draft") == (queue.get(db, first).status, queue.get(db, other).status)

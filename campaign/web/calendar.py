@@ -112,8 +112,7 @@ def approve_day() -> Response:
 
     day = _parse_day(request.form.get("day"), local(now(), zone_name()).date())
     approved = approve_drafts(get_db(), actor=actor(), day=day)
-    count = len(approved) if isinstance(approved, list | tuple) else approved
-    flash(f"Approved {count} draft(s) for {day.isoformat()}.", "ok")
+    flash(f"Approved {len(approved)} draft(s) for {day.isoformat()}.", "ok")
     return _back()
 
 

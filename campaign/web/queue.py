@@ -132,6 +132,7 @@ def queue_list() -> str:
         statuses=STATUSES,
         kinds=[r["kind"] for r in rows(KINDS_SQL)],
         counts=counts,
+        today=local(now(), zone_name()).date().isoformat(),
     )
 
 
