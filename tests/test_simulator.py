@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from scheduler.simulator import SimState
 from scheduler.simulator.conversation import generate
+from scheduler.simulator.faults import FAULT_KEYS
 from scheduler.simulator.query import index_tag
 from scheduler.simulator.state import User
 from tests.fixtures.simulator import FakeX, FakeXProcess, start_fake_x_process
@@ -666,6 +667,36 @@ def test_fake_x_help_documents_the_controls(run: Any) -> None:
         "--latency-ms",
     ):
         assert needle in result.output
+
+
+def test_every_fault_key_is_documented_and_accepted(run: Any, fake_x: FakeX) -> None:
+    """Each fault key is in `campaign fake-x --help` and the package docstring, and is accepted."""
+    import scheduler.simulator
+
+    help_text = run("fake-x", "--help").output
+    docs = scheduler.simulator.__doc__ or ""
+    for key in FAULT_KEYS:
+        assert f'"{key}"' in help_text, key
+        assert f'"{key}"' in docs, key
+    sample = {
+        "delay": 0,
+        "delay_before": 0,
+        "latency": 0,
+        "rate_limit": [],
+        "error_every": 0,
+        "error_next": 0,
+        "error_status": 502,
+        "error_groups": ["*"],
+        "drop_every": 0,
+        "drop_probability": 0,
+        "drop_seed": 3,
+        "drop_mode": "hang",
+        "hang_seconds": 1,
+        "accept_duplicates": False,
+        "clear": False,
+    }
+    assert set(FAULT_KEYS) == set(sample)
+    assert 502 == fake_x.faults(**sample)["error_status"]
 
 
 def test_fake_x_refuses_a_non_loopback_host(run: Any) -> None:

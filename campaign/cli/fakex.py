@@ -8,22 +8,41 @@ from campaign.cli.common import UserError
 
 FAKE_HELP = """Run the local X API simulator for rehearsals and tests.
 
-A real HTTP server on this machine that answers like X's API v2: posting, deleting, the
-account's timeline, tweet lookup and recent search, with t.co links, duplicate refusal,
-rate-limit headers and authentication checks. It prints the base URL and the (fake) credentials
-to export, then runs until Ctrl-C or SIGTERM.
+A real HTTP server on this machine that answers like X's API v2: posting,
+deleting, the account's timeline, tweet lookup and recent search, with t.co
+links, duplicate refusal, rate-limit headers and authentication checks. It
+prints the base URL and the (fake) credentials to export, then runs until
+Ctrl-C or SIGTERM.
 
 \b
-Controls (JSON over HTTP, while it runs):
-  GET  /_sim/tweets         every stored tweet     GET /_sim/requests   request log
-  POST /_sim/faults         misbehave, e.g. {"delay": {"post": 2}}, {"error_every": 3},
-                            {"rate_limit": {"group": "post", "reset_in": 30, "count": 2}},
-                            {"drop_every": 5}, {"drop_probability": 0.2, "drop_mode": "hang"},
-                            {"accept_duplicates": true}, {"clear": true}
-  POST /_sim/conversation   {"n": 300, "seed": 1} a hashtag conversation; {"now": 20} more now
-  POST /_sim/limits         {"post": {"limit": 100, "window": 900}}
-  POST /_sim/clock          {"advance_seconds": 3600}
-  POST /_sim/reset          forget everything
+Posting also takes an OAuth 2 user token: sim-user-bearer-token
+Controls, JSON over HTTP while it runs (no keys; this machine only):
+  GET    /_sim/health            is it up
+  GET    /_sim/tweets            every stored tweet (?source=api|generated)
+  GET    /_sim/users             every account
+  GET    /_sim/requests          log of API calls (DELETE clears it)
+  GET    /_sim/faults            current faults (DELETE clears them all)
+  POST   /_sim/faults            set faults; only the keys given change:
+    "delay": S or {"post": S, "*": S}   answer late (the post is made at once)
+    "delay_before": {...}               wait before acting instead
+    "latency": S                        base delay on every answer
+    "rate_limit": {"group": "post", "reset_in": N, "count": K}
+                                        429 for K calls, or until the reset
+    "error_every": N, "error_next": K   503 every Nth answer / the next K
+    "error_status": 502, "error_groups": ["search"]
+    "drop_every": N, "drop_probability": P, "drop_seed": S
+                                        make the post, then lose the answer:
+    "drop_mode": "close" | "hang", "hang_seconds": S
+    "accept_duplicates": true           take the same text twice
+    "clear": true                       clear all first
+  POST   /_sim/conversation      {"n": 300, "seed": 1, "days": 3} a hashtag
+                                 conversation; {"now": 20} 20 more, now
+  POST   /_sim/limits            {"post": {"limit": 100, "window": 900}}
+                                 groups: post delete me timeline lookup
+                                 search post_day
+  POST   /_sim/clock             {"advance_seconds": S}, {"offset_seconds": S}
+                                 or {"now": "2026-12-06T14:00:00Z"}
+  POST   /_sim/reset             forget every tweet, fault and window
 """
 
 

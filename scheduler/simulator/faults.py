@@ -12,6 +12,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 GROUPS = ("post", "delete", "me", "timeline", "lookup", "search")
+# Every key ``POST /_sim/faults`` takes ("latency" and "accept_duplicates" are the state's).
+FAULT_KEYS = (
+    "delay",
+    "delay_before",
+    "latency",
+    "rate_limit",
+    "error_every",
+    "error_next",
+    "error_status",
+    "error_groups",
+    "drop_every",
+    "drop_probability",
+    "drop_seed",
+    "drop_mode",
+    "hang_seconds",
+    "accept_duplicates",
+    "clear",
+)
 
 
 class FaultSpecError(ValueError):
