@@ -28,7 +28,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def user_bearer() -> dict[str, str]:
-    return bearer("sim-user-bearer-token")
+    return bearer("sim-user-bearer")
 
 
 def post(fake_x: FakeX, text: str, **extra: Any) -> requests.Response:
@@ -139,7 +139,7 @@ def test_app_bearer_cannot_post(fake_x: FakeX) -> None:
     answer = requests.post(
         fake_x.base_url + "/2/tweets",
         json={"text": "x"},
-        headers=bearer("sim-bearer-token"),
+        headers=bearer("sim-bearer"),
         timeout=5,
     )
     assert 403 == answer.status_code
@@ -222,7 +222,7 @@ def search(fake_x: FakeX, **params: Any) -> requests.Response:
     return requests.get(
         fake_x.base_url + "/2/tweets/search/recent",
         params=params,
-        headers=bearer("sim-bearer-token"),
+        headers=bearer("sim-bearer"),
         timeout=5,
     )
 

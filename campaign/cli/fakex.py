@@ -15,7 +15,7 @@ prints the base URL and the (fake) credentials to export, then runs until
 Ctrl-C or SIGTERM.
 
 \b
-Posting also takes an OAuth 2 user token: sim-user-bearer-token
+Posting also takes an OAuth 2 user token: sim-user-bearer
 Controls, JSON over HTTP while it runs (no keys; this machine only):
   GET    /_sim/health            is it up
   GET    /_sim/tweets            every stored tweet (?source=api|generated)
@@ -109,35 +109,35 @@ Controls, JSON over HTTP while it runs (no keys; this machine only):
 @click.option(
     "--api-key",
     envvar="FAKE_X_API_KEY",
-    default="sim-api-key",
+    default="sim-key",
     show_default=True,
     help="API key to accept (also FAKE_X_API_KEY).",
 )
 @click.option(
     "--api-secret",
     envvar="FAKE_X_API_SECRET",
-    default="sim-api-secret",
+    default="sim-secret",
     show_default=True,
     help="API secret to print (also FAKE_X_API_SECRET).",
 )
 @click.option(
     "--access-token",
     envvar="FAKE_X_ACCESS_TOKEN",
-    default="sim-access-token",
+    default="sim-token",
     show_default=True,
     help="Access token to accept (also FAKE_X_ACCESS_TOKEN).",
 )
 @click.option(
     "--access-token-secret",
     envvar="FAKE_X_ACCESS_TOKEN_SECRET",
-    default="sim-access-token-secret",
+    default="sim-token-secret",
     show_default=True,
     help="Access token secret to print (also FAKE_X_ACCESS_TOKEN_SECRET).",
 )
 @click.option(
     "--bearer-token",
     envvar="FAKE_X_BEARER_TOKEN",
-    default="sim-bearer-token",
+    default="sim-bearer",
     show_default=True,
     help="App bearer token to accept (also FAKE_X_BEARER_TOKEN).",
 )

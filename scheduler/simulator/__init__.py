@@ -18,8 +18,8 @@ and ``oauth_token`` are the configured API key and access token (signatures are 
 ``Bearer <user bearer token>``; the app is ``Bearer <bearer token>``. Anything else is 401; the
 app token on a user-context endpoint is 403 "Unsupported Authentication".
 Default credentials (clearly fake; see :class:`~scheduler.simulator.state.Credentials`):
-``sim-api-key``, ``sim-api-secret``, ``sim-access-token``, ``sim-access-token-secret``,
-``sim-bearer-token``, ``sim-user-bearer-token``. The account is @PolicingConflict, id
+``sim-key``, ``sim-secret``, ``sim-token``, ``sim-token-secret``,
+``sim-bearer``, ``sim-user-bearer``. The account is @PolicingConflict, id
 ``1600000000000000001``.
 
 Endpoint groups, for rate limits, delays and errors: ``post``, ``delete``, ``me``,

@@ -36,12 +36,12 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
 class Credentials:
     """The keys the simulator accepts. Clearly fake defaults, known to the test fixture."""
 
-    api_key: str = "sim-api-key"
-    api_secret: str = "sim-api-secret"  # noqa: S105 (fake, guards nothing)
-    access_token: str = "sim-access-token"  # noqa: S105 (fake, guards nothing)
-    access_token_secret: str = "sim-access-token-secret"  # noqa: S105 (fake, guards nothing)
-    bearer_token: str = "sim-bearer-token"  # noqa: S105 (fake, guards nothing)
-    user_bearer_token: str = "sim-user-bearer-token"  # noqa: S105 (fake, guards nothing)
+    api_key: str = "sim-key"
+    api_secret: str = "sim-secret"  # noqa: S105 (fake, guards nothing)
+    access_token: str = "sim-token"  # noqa: S105 (fake, guards nothing)
+    access_token_secret: str = "sim-token-secret"  # noqa: S105 (fake, guards nothing)
+    bearer_token: str = "sim-bearer"  # noqa: S105 (fake, guards nothing)
+    user_bearer_token: str = "sim-user-bearer"  # noqa: S105 (fake, guards nothing)
 
 
 @dataclass
