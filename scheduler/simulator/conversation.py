@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from scheduler.simulator.state import SimState, Tweet, User
 
@@ -289,12 +289,11 @@ def _one(
     authors: list[User],
     pool: list[Tweet],
     hashtag: str,
-    when: object,
+    created: datetime | None,
     with_tag: bool | None = None,
 ) -> Tweet:
-    from datetime import datetime
-
-    created = when if isinstance(when, datetime) else None
+    """One post by a random author: a retweet, quote, reply or original, made at ``created``
+    (None: now)."""
     author = rng.choice(authors)
     kind = rng.random() if pool else 0.0
     tagged = with_tag if with_tag is not None else rng.random() > 0.08

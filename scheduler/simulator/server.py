@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from scheduler.simulator import api, controls
+from scheduler.simulator import answers, api, auth, controls
 from scheduler.simulator.state import SimState
 
 
@@ -57,7 +57,7 @@ def create_app(state: SimState) -> Flask:
                     before = state.faults.delay_for(group, before=True)
                 if before:
                     state.stopping.wait(before)
-                caller = api.authenticate(state, request.headers.get("Authorization", ""))
+                caller = auth.authenticate(state, request.headers.get("Authorization", ""))
                 key = caller.key if caller is not None else "anonymous"
                 day_headers: dict[str, str] = {}
                 with state.lock:
@@ -70,25 +70,25 @@ def create_app(state: SimState) -> Flask:
                             "x-app-limit-24hour-remaining": str(day_left),
                             "x-app-limit-24hour-reset": str(int(day_reset.timestamp())),
                         }
-                    error: api.ApiError | None = None
+                    error: answers.ApiError | None = None
                     if caller is None:
-                        error = api.problem(401, "Unauthorized", "Unauthorized")
+                        error = answers.problem(401, "Unauthorized", "Unauthorized")
                     elif user_only and caller.user is None:
-                        error = api.problem(
+                        error = answers.problem(
                             403,
                             "Unsupported Authentication",
-                            api.UNSUPPORTED_AUTH,
+                            auth.UNSUPPORTED_AUTH,
                             "https://api.twitter.com/2/problems/unsupported-authentication",
                         )
                     else:
                         forced = state.faults.forced_429(group, state.now())
                         if forced is not None:
                             remaining, reset_at = 0, forced
-                            error = api.problem(429, "Too Many Requests", "Too Many Requests")
+                            error = answers.problem(429, "Too Many Requests", "Too Many Requests")
                         elif remaining <= 0 or day_left <= 0:
                             # Past the 24-hour cap X answers 429 while x-rate-limit-remaining
                             # may be above 0: only x-app-limit-24hour-reset says when to retry.
-                            error = api.problem(429, "Too Many Requests", "Too Many Requests")
+                            error = answers.problem(429, "Too Many Requests", "Too Many Requests")
                         else:
                             state.use(group, key)
                             remaining -= 1
@@ -97,20 +97,20 @@ def create_app(state: SimState) -> Flask:
                                 day_headers["x-app-limit-24hour-remaining"] = str(day_left - 1)
                             status = state.faults.server_error(group)
                             if status is not None:
-                                error = api.problem(
+                                error = answers.problem(
                                     status, "Service Unavailable", "Service Unavailable"
                                 )
                     delay = state.latency + state.faults.delay_for(group)
                 if error is None:
                     try:
                         body, status_code = handler(caller, **kwargs)
-                    except api.ApiError as e:
+                    except answers.ApiError as e:
                         error = e
                 if error is not None:
                     body, status_code = error.body, error.status
                 if delay:
                     state.stopping.wait(delay)
-                resp = api.make_response(body, status_code)
+                resp = answers.make_response(body, status_code)
                 resp.headers.update(rate_headers(limit, remaining, reset_at.timestamp()))
                 resp.headers.update(day_headers)
                 api.record(state, group, status_code, caller)

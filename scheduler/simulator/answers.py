@@ -1,0 +1,57 @@
+"""X's answers other than success: the "problem" JSON shape, invalid parameters, and items
+not found, as X sends them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+
+class ApiError(Exception):
+    """An answer other than success, already in X's shape."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("detail", ""))
+        self.status = status
+        self.body = body
+
+
+def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> ApiError:
+    """X's "problem" answer: ``{"title", "detail", "type", "status"}``."""
+    return ApiError(status, {"title": title, "detail": detail, "type": kind, "status": status})
+
+
+def invalid(param: str, value: str, message: str) -> ApiError:
+    """X's 400 for a bad query parameter."""
+    return ApiError(
+        400,
+        {
+            "errors": [{"parameters": {param: [value]}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        },
+    )
+
+
+def not_found(kind: str, value: str) -> dict[str, Any]:
+    """One entry of ``errors`` in a 200 answer for a tweet or user that does not exist."""
+    return {
+        "value": value,
+        "detail": f"Could not find {kind} with id: [{value}].",
+        "title": "Not Found Error",
+        "resource_type": kind,
+        "parameter": "id",
+        "resource_id": value,
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+
+
+def make_response(body: dict[str, Any], status: int) -> Response:
+    """A JSON answer; errors in X's problem shape go out as ``application/problem+json``."""
+    resp = jsonify(body)
+    resp.status_code = status
+    if status >= 400 and "title" in body:
+        resp.mimetype = "application/problem+json"
+    return resp
