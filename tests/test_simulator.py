@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import signal
 import time
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -168,6 +169,40 @@ def test_timeline_newest_first_with_paging_and_since_id(fake_x: FakeX) -> None:
     assert "next_token" not in second.meta
     since = client.get_users_tweets(fake_x.user_id, since_id=ids[4], user_auth=True)
     assert ids[:4:-1] == [str(t.id) for t in since.data]
+
+
+@pytest.mark.parametrize(("value", "status"), [(4, 400), (5, 200), (100, 200), (101, 400)])
+def test_timeline_max_results_must_be_5_to_100(fake_x: FakeX, value: int, status: int) -> None:
+    """The timeline's max_results outside 5–100 is X's 400."""
+    answer = requests.get(
+        f"{fake_x.base_url}/2/users/{fake_x.user_id}/tweets",
+        params={"max_results": value},
+        headers=user_bearer(),
+        timeout=5,
+    )
+    assert status == answer.status_code
+
+
+def test_timeline_start_time_and_exclude_replies(fake_x: FakeX) -> None:
+    """start_time drops older posts; exclude=replies drops the account's replies."""
+    client = fake_x.client()
+    first = client.create_tweet(text="before").data["id"]
+    fake_x.clock(advance_seconds=60)
+    middle = datetime.now(UTC) + timedelta(seconds=30)
+    second = client.create_tweet(text="after").data["id"]
+    client.create_tweet(text="a reply", in_reply_to_tweet_id=first)
+    got = client.get_users_tweets(
+        fake_x.user_id, start_time=middle, exclude=["replies"], user_auth=True
+    )
+    assert [second] == [str(t.id) for t in got.data]
+
+
+def test_concurrent_identical_posts_make_one_tweet(fake_x: FakeX) -> None:
+    """Eight simultaneous posts of one text: exactly one is created, the others get 403."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(lambda _: post(fake_x, "at once").status_code, range(8)))
+    assert [201] + [403] * 7 == statuses
+    assert 1 == len(fake_x.tweets())
 
 
 def test_dropped_answer_still_creates_the_tweet(fake_x: FakeX) -> None:
