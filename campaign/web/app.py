@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from campaign.clock import from_db, local, show
 from campaign.errors import CampaignError, NotFoundError
 from campaign.web import security
+from campaign.web.cache import Cache
 from campaign.web.db import close_db, get_db, zone_name
 
 STATUS_HELP = {
@@ -59,6 +60,7 @@ def create_app(
         MAX_CONTENT_LENGTH=1_000_000,
         TEMPLATES_AUTO_RELOAD=False,
     )
+    app.extensions["campaign_cache"] = Cache()
     app.jinja_env.autoescape = True  # every template, whatever its name
     app.teardown_appcontext(close_db)
     security.install(app)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlite_utils
 from flask import current_app, g, request
 
 from campaign.store import open_db
+from campaign.web.cache import Cache
+
+T = TypeVar("T")
 
 
 def get_db() -> sqlite_utils.Database:
@@ -50,6 +54,28 @@ def actor() -> str:
         except OSError:
             user = "unknown"
     return f"web:{user}"
+
+
+def cache() -> Cache:
+    """The app's store of answers kept between requests."""
+    store: Cache = current_app.extensions["campaign_cache"]
+    return store
+
+
+def cached(name: str, make: Callable[[], T], *, stale_ok: bool = False) -> T:
+    """``make()``'s answer, kept until the collection changes (see :mod:`campaign.web.cache`).
+
+    With ``stale_ok`` the kept answer is served while a new one is made in the background, so
+    ``make`` must open its own connection (:func:`open_own`)."""
+    from campaign.web.cache import version
+
+    return cache().get(name, (*version(get_db()), zone_name()), make, stale_ok=stale_ok)
+
+
+def db_path() -> str:
+    """The database file this console serves (for work done off the request's thread)."""
+    path: str = current_app.config["CAMPAIGN_DB"]
+    return path
 
 
 def rows(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from campaign.errors import CampaignError
-from campaign.web.db import actor, get_db
+from campaign.web.db import actor, cached, get_db
 
 bp = Blueprint("inbox", __name__)
 
@@ -55,7 +55,7 @@ def inbox() -> str:
         query=query,
         here=url_for("inbox.inbox", page=page, **query),  # type: ignore[arg-type]
         statuses=STATUSES,
-        counts=counts_by_status(get_db()),
+        counts=cached("review-counts", lambda: counts_by_status(get_db())),
         error=error,
     )
 

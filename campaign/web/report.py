@@ -1,26 +1,54 @@
 """The conversation report as a page (the same :class:`Report` the CLI prints), with its chart
-drawn on request."""
+drawn on request.
+
+Over a million posts the report takes seconds to make, so it is kept (see
+:mod:`campaign.web.cache`): after the collection changes, the page shows the previous figures,
+with the time they were made, while the new ones are made in the background.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, render_template
 
-from campaign.web.db import get_db, zone_name
+from campaign.web.db import cache, cached, db_path, zone_name
+
+if TYPE_CHECKING:
+    from campaign.mentions.report import Report
 
 bp = Blueprint("report", __name__)
 
 
 @bp.get("/report")
 def report() -> str:
-    from campaign.mentions.report import build_report
-
-    return render_template("report.html", r=build_report(get_db(), zone_name()))
+    return render_template("report.html", r=current_report())
 
 
 @bp.get("/report/chart.png")
 def chart() -> Response:
-    """The volume chart as a PNG, drawn from the data as it is now."""
-    from campaign.mentions.report import build_report, png_bytes
+    """The volume chart of the report shown on the page, as a PNG."""
+    from campaign.mentions.report import png_bytes
 
-    data = png_bytes(build_report(get_db(), zone_name()))
+    shown = current_report()
+    data = cache().get(
+        "report-chart", (shown.generated_at,), lambda: png_bytes(shown), stale_ok=True
+    )
     return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def current_report() -> Report:
+    """The report of the collection (kept; made again in the background after a change)."""
+    path, tz = db_path(), zone_name()
+
+    def make() -> Report:
+        from campaign.mentions.report import build_report
+        from campaign.store import open_db
+
+        db = open_db(path, migrate=False)
+        try:
+            return build_report(db, tz)
+        finally:
+            db.conn.close()
+
+    return cached("report", make, stale_ok=True)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
+import threading
 from collections.abc import Iterable
 from typing import Any
+
+from flask import Flask
 
 from campaign.web.security import password_for
 
 THREADS = 4
+log = logging.getLogger(__name__)
 
 
 def create_server(
@@ -30,6 +36,7 @@ def create_server(
 
     password = password_for(host, environ)
     app = create_app(db_path, password=password, bind_host=host, allow_hosts=allow_hosts)
+    threading.Thread(target=warm_up, args=(app, password), name="warm-up", daemon=True).start()
     return waitress.create_server(
         app,
         host=host,
@@ -38,6 +45,22 @@ def create_server(
         ident="campaign",
         clear_untrusted_proxy_headers=True,
     )
+
+
+def warm_up(app: Flask, password: str | None = None) -> None:
+    """Make the answers that take seconds over a large collection (the report and its chart,
+    the review counts) once at start, so the first person to open them does not wait."""
+    headers = {"Host": "127.0.0.1"}
+    if password is not None:
+        headers["Authorization"] = (
+            "Basic " + base64.b64encode(f"warm-up:{password}".encode()).decode()
+        )
+    client = app.test_client()
+    for path in ("/report", "/report/chart.png", "/inbox"):
+        try:
+            client.get(path, headers=headers)
+        except Exception:  # a page that cannot be made now is made on its first visit instead
+            log.exception("warming up %s failed", path)
 
 
 def url_of(server: Any) -> str:
