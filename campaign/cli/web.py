@@ -30,9 +30,9 @@ from campaign.cli.common import CliContext, pass_ctx
 )
 @pass_ctx
 def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
-    """Serve the web console: calendar, queue, inbox, report and status.
+    """Serve the web console for staff and reviewers.
 
-    It reads and writes the same database as the daemon. It listens only on this machine
+    Calendar, queue and composer, inbox, report and status, in a browser. It reads and writes the same database as the daemon. It listens only on this machine
     unless --host says otherwise; then set CAMPAIGN_WEB_PASSWORD first (people sign in with
     any name and that password; the name goes in the audit trail).
     """
