@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -300,8 +299,15 @@ class Daemon:
             self._local.search = client
         try:
             result = collect_once(db, client, campaign_settings(db), stop=self.stop_event)
-            log.info("collected: %s", _describe(result))
-            set_state(db, "collect_last_error", None)
+            error = getattr(result, "error", None)
+            if error:
+                log.error("collect: %s (%s)", error, _describe(result))
+                set_state(
+                    db, "collect_last_error", json.dumps({"at": to_db(now()), "message": error})
+                )
+            else:
+                log.info("collected: %s", _describe(result))
+                set_state(db, "collect_last_error", None)
         except Exception as e:  # noqa: BLE001 - a collect failure must never stop publishing
             log.error("collect failed: %s", e)
             set_state(
@@ -314,12 +320,3 @@ class Daemon:
 def _describe(result: Any) -> str:
     fields = ("status", "requests", "fetched", "new", "updated")
     return ", ".join(f"{f}={getattr(result, f)}" for f in fields if hasattr(result, f))
-
-
-def env_float(name: str, default: float) -> float:
-    """A number from the environment (test and tuning knobs), or ``default``."""
-    raw = os.environ.get(name)
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        return default

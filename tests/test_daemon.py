@@ -165,6 +165,34 @@ def test_faults_every_third_503_then_a_429(
     assert [*texts, "After the reset 0", "After the reset 1"] == api_texts(fake_x_process)
 
 
+@pytest.mark.slow
+def test_collect_failure_never_stops_publishing(
+    db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
+) -> None:
+    """Collecting is on by default with a bearer token; searches failing do not delay posts."""
+    fake_x_process.add_conversation(n=20, seed=2)
+    fake_x_process.faults(error_every=1, error_groups=["search"])
+    post_id = add_post(db, "Published while search fails", now() + timedelta(seconds=2.5))
+    log = tmp_path / "daemon.log"
+    full_env = {**os.environ, **fake_x_process.env, "CAMPAIGN_DB": str(db_path)}
+    with log.open("ab") as out:
+        daemon = subprocess.Popen(
+            [*campaign_command(), "daemon", "--lease-ttl", "2", "--timeout", "1.5"],
+            stderr=out,
+            stdout=out,
+            env=full_env,
+        )
+    try:
+        assert wait_for(lambda: queue.get(db, post_id).status == "published", timeout=10)
+        searched = [r for r in fake_x_process.requests() if r["group"] == "search"]
+        assert searched and {503} == {r["status"] for r in searched}
+    finally:
+        assert 0 == stop(daemon)
+    post = queue.get(db, post_id)
+    assert post.published_at is not None
+    assert (post.published_at - post.scheduled_at).total_seconds() < 1.0
+
+
 def test_without_credentials_exits_at_once(db_path: Path, tmp_path: Path) -> None:
     """No posting keys: exit 2 at once naming every missing variable, no traceback."""
     started = time.monotonic()

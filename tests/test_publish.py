@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 import sqlite_utils
@@ -16,7 +17,7 @@ from campaign.clock import from_db, now
 from posts import queue
 from scheduler import lease
 from scheduler.publish import PublishConfig, Publishing, cap_until, stopped, waiting
-from scheduler.publisher import XPublisher
+from scheduler.publisher import Publisher, XPublisher, create, register
 from scheduler.xclient import Credentials, XClient
 from tests.fixtures.simulator import FakeX
 from tests.publishing import add_post, rows
@@ -212,6 +213,37 @@ def test_not_holding_the_lease_sends_nothing(db: sqlite_utils.Database, fake_x: 
     assert [] == fake_x.tweets(source="api")
 
 
+class Notebook:
+    """Another backend: posts land in a list (a Mastodon or Bluesky backend would sit here)."""
+
+    name = "notebook"
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str | None]] = []
+
+    def publish(self, text: str, reply_to: str | None = None) -> str:
+        self.posts.append((text, reply_to))
+        return f"nb-{len(self.posts)}"
+
+    def recent_own_posts(self, since: datetime) -> list[dict[str, object]]:
+        return [{"id": f"nb-{i + 1}", "text": t} for i, (t, _) in enumerate(self.posts)]
+
+
+def test_another_backend_plugs_in(db: sqlite_utils.Database) -> None:
+    """A registered backend publishes through the same rounds, threads included."""
+    register("notebook", lambda environ, file, timeout: Notebook())
+    backend = create("notebook")
+    assert isinstance(backend, Publisher)
+    parent = add_post(db, "first", now() - timedelta(seconds=2))
+    add_post(db, "second", now() - timedelta(seconds=1), reply_to=parent)
+    holder = lease.new_holder("test")
+    assert lease.acquire(db, holder, ttl=60)
+    Publishing(db, backend, holder).run_due()
+    assert isinstance(backend, Notebook)
+    assert [("first", None), ("second", "nb-1")] == backend.posts
+    assert ["nb-1", "nb-2"] == [r["tweet_id"] for r in rows(db)]
+
+
 # -- campaign publish ---------------------------------------------------------------------
 
 
@@ -279,4 +311,17 @@ def test_publish_resume_clears_a_stop(
     assert 2 == run("publish").exit_code  # still stopped until a person resumes
     resumed = run("publish", "--resume")
     assert 0 == resumed.exit_code
+    assert "published" == queue.get(db, post_id).status
+
+
+def test_publish_reads_a_credentials_file(
+    db: sqlite_utils.Database, fake_x: FakeX, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """--credentials FILE supplies the keys when the environment has none."""
+    keys = tmp_path / "x.env"
+    keys.write_text("".join(f"{k}={v}\n" for k, v in fake_x.env.items()))
+    keys.chmod(0o600)
+    post_id = add_post(db, "keys from a file", now())
+    result = run("publish", "--credentials", keys)
+    assert 0 == result.exit_code
     assert "published" == queue.get(db, post_id).status

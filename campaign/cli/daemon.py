@@ -306,7 +306,12 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
             )
     c = snap["last_collection"]
     if c:
-        console.print(f"Last collection: {c}")
+        when = c.get("finished_at") or c.get("started_at")
+        console.print(
+            f"Last collection: {c.get('status', '?')} at {show(when, tz) if when else '?'} — "
+            f"{c.get('new', 0)} new, {c.get('updated', 0)} updated, "
+            f"{c.get('requests', 0)} requests"
+        )
     if snap["collect_last_error"]:
         ce = snap["collect_last_error"]
         console.print(f"[red]Collect failed[/] {show(ce['at'], tz)}: {ce['message']}")
