@@ -24,9 +24,9 @@ from typing import Any
 
 from campaign.errors import TemplateError
 from campaign.models import CampaignSettings, Metadata, Publication, Speaker
-from posts.length import LIMIT, weighted_length
+from posts.length import HEAVY, LIMIT, plain_weight, weighted_length
 from posts.rules import count_hashtag
-from posts.templates import KINDS, SHORTEN_RE, SUFFIX, load, template_error
+from posts.templates import KINDS, SHORTEN_RE, SHORTEN_START, SUFFIX, load, template_error
 
 # Below this many weighted characters a trimmed summary says nothing: leave it out instead.
 MIN_SHORTENED = 40
@@ -61,34 +61,36 @@ def context(
     }
 
 
-def _char_weight(ch: str) -> int:
-    """twitter-text v3 weight of one code point (emoji sequences over-counted: safe for trimming)."""
-    cp = ord(ch)
-    if cp <= 4351 or 8192 <= cp <= 8205 or 8208 <= cp <= 8223 or 8242 <= cp <= 8247:
-        return 1
-    return 2
-
-
 def trim(text: str, budget: int) -> str:
-    """``text`` cut on a word to at most ``budget`` weighted characters, ending in an ellipsis."""
-    if weighted_length(text) <= budget:
+    """``text`` cut on a word to at most ``budget`` weighted characters, ending in an ellipsis.
+
+    Weights are counted without looking for links (a link counts its full length, not 23), so the
+    result may be shorter than needed but never longer. Less than :data:`MIN_SHORTENED` left:
+    nothing.
+    """
+    if plain_weight(text) <= budget:
         return text
-    room = budget - _char_weight(ELLIPSIS)
-    used = 0
-    cut = 0
-    for i, ch in enumerate(text):
-        used += _char_weight(ch)
-        if used > room:
-            break
-        if ch.isspace():
-            cut = i
-    kept = text[:cut].rstrip(" ,;:–—-")
-    if not kept or sum(_char_weight(c) for c in kept) < MIN_SHORTENED:
+    room = budget - plain_weight(ELLIPSIS)
+    if HEAVY.search(text) is None:
+        cut = text.rfind(" ", 0, room + 1)  # every character weighs 1
+    else:
+        used, cut = 0, 0
+        for i, ch in enumerate(text):
+            used += 2 if HEAVY.match(ch) else 1
+            if used > room:
+                break
+            if ch == " ":
+                cut = i
+    kept = text[: max(cut, 0)].rstrip(" ,;:–—-")
+    if plain_weight(kept) < MIN_SHORTENED:
         return ""
     return kept + ELLIPSIS
 
 
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+_BLANK_LINES = re.compile(r"\n{3,}")
+# Space other than a plain space or a line break: tidy makes it a plain space.
+_ODD_SPACE = re.compile(r"[^\S\n ]")
 
 
 def tidy(text: str) -> str:
@@ -96,27 +98,44 @@ def tidy(text: str) -> str:
 
     A full stop doubled by a template (``… Ph.D.`` then ``.``) becomes one; an ellipsis stays.
     """
-    lines = [" ".join(_DOUBLE_STOP.sub(".", line).split()) for line in text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if not line and (not out or not out[-1]):
-            continue
-        out.append(line)
-    return "\n".join(out).strip()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if ".." in text:
+        text = _DOUBLE_STOP.sub(".", text)
+    if (
+        "  " in text
+        or " \n" in text
+        or "\n " in text
+        or text[:1] == " "
+        or text[-1:] == " "
+        or _ODD_SPACE.search(text)
+    ):
+        text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+# Stands for a shortened piece while the rest is measured: keeps its line, weighs 1, and (like a
+# space) ends any link next to it.
+_MARK = "\x00"
 
 
 def _resolve_shortened(text: str, settings: CampaignSettings) -> str:
-    if not SHORTEN_RE.search(text):
+    """``text`` with each ``shorten``-ed piece trimmed to the room the rest of the post leaves."""
+    if SHORTEN_START not in text:
         return tidy(text)
-    fixed = tidy(SHORTEN_RE.sub("", text))
-    reserve = 0 if count_hashtag(fixed, settings.hashtag) else 1 + weighted_length(settings.hashtag)
-    room = LIMIT - weighted_length(fixed) - reserve
+    fixed = tidy(SHORTEN_RE.sub(_MARK, text))
+    marks = fixed.count(_MARK)
+    rest = fixed.replace(_MARK, "")
+    reserve = 0 if count_hashtag(rest, settings.hashtag) else 1 + weighted_length(settings.hashtag)
+    room = LIMIT - (weighted_length(fixed) - marks) - reserve
 
-    def fit(match: Any) -> str:
+    def fit(match: re.Match[str]) -> str:
         nonlocal room
         limit = int(match.group(1)) if match.group(1) else room
-        piece = trim(match.group(2), max(0, min(limit, room - 1)))  # 1: the space before it
-        room -= weighted_length(piece) + 1 if piece else 0
+        piece = trim(match.group(2), max(0, min(limit, room)))
+        room -= plain_weight(piece)
         return piece
 
     return tidy(SHORTEN_RE.sub(fit, text))

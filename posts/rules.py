@@ -15,15 +15,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
-
-from twitter_text.extract_urls import extract_urls_with_indices
 
 from campaign.errors import RuleError
 from campaign.models import CampaignSettings
-from posts.length import LIMIT, check
+from posts.length import (
+    LIMIT,
+    LengthCheck,
+    Span,
+    check,
+    is_normal,
+    plain_weight,
+    refuses,
+    rewrite_urls,
+    url_spans,
+    weight_with_urls,
+)
 
 __all__ = [
     "Prepared",
@@ -44,6 +54,7 @@ class Prepared:
     weighted_length: int
 
 
+@lru_cache(maxsize=4096)
 def domain_of(url: str) -> str | None:
     """The host of ``url`` in lower case without a leading ``www.``, or ``None``."""
     raw = url.strip()
@@ -65,12 +76,13 @@ def _is_tracked(host: str, domains: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def _with_params(url: str, params: Mapping[str, str]) -> str:
+@lru_cache(maxsize=4096)
+def _with_params(url: str, params: tuple[tuple[str, str], ...]) -> str:
     """``url`` with each of ``params`` it lacks appended to its query (existing ones kept as they are)."""
     base, hash_mark, fragment = url.partition("#")
     path, _, query = base.partition("?")
     have = {k for k, _ in parse_qsl(query, keep_blank_values=True)}
-    missing = {k: v for k, v in params.items() if k not in have}
+    missing = {k: v for k, v in params if k not in have}
     if not missing:
         return url
     extra = urlencode(missing)
@@ -78,24 +90,32 @@ def _with_params(url: str, params: Mapping[str, str]) -> str:
     return path + "?" + joined + hash_mark + fragment
 
 
-def add_tracking(text: str, params: Mapping[str, str], domains: Iterable[str]) -> str:
-    """``text`` with ``params`` added to every link whose host is one of ``domains`` (or under one)."""
-    wanted = {d for d in (_bare(d) for d in domains) if d}
-    if not params or not wanted:
-        return text
-    out: list[str] = []
-    pos = 0
-    for entity in extract_urls_with_indices(text):
-        start, end = entity["indices"]
-        url = entity["url"]
+def _tracker(params: Mapping[str, str], domains: Iterable[str]) -> Callable[[str], str] | None:
+    """What to do to each URL: add ``params`` to those on ``domains``; ``None`` when nothing to do."""
+    return _make_tracker(tuple(params.items()), tuple(domains))
+
+
+@lru_cache(maxsize=64)
+def _make_tracker(
+    pairs: tuple[tuple[str, str], ...], domains: tuple[str, ...]
+) -> Callable[[str], str] | None:
+    wanted = frozenset(d for d in (_bare(d) for d in domains) if d)
+    if not pairs or not wanted:
+        return None
+
+    def track(url: str) -> str:
         host = domain_of(url)
         if host is None or not _is_tracked(host, wanted):
-            continue
-        out.append(text[pos:start])
-        out.append(_with_params(url, params))
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
+            return url
+        return _with_params(url, pairs)
+
+    return track
+
+
+def add_tracking(text: str, params: Mapping[str, str], domains: Iterable[str]) -> str:
+    """``text`` with ``params`` added to every link whose host is one of ``domains`` (or under one)."""
+    track = _tracker(params, domains)
+    return text if track is None else rewrite_urls(text, track)[0]
 
 
 def _bare(domain: str) -> str:
@@ -103,29 +123,41 @@ def _bare(domain: str) -> str:
     return domain_of(domain) or ""
 
 
+@lru_cache(maxsize=64)
 def _hashtag_pattern(hashtag: str) -> re.Pattern[str]:
     tag = hashtag.lstrip("#＃")
     # A whole hashtag: not glued to a word or another tag before, not continued by a word after.
     return re.compile(rf"(?<![\w#＃&])[#＃]{re.escape(tag)}(?![\w])", re.IGNORECASE)
 
 
-def _mask_urls(text: str) -> str:
+def _mask_urls(text: str, spans: Sequence[Span] | None = None) -> str:
     """``text`` with every link blanked out (a ``#`` inside a link is not a hashtag)."""
-    chars = list(text)
-    for entity in extract_urls_with_indices(text):
-        start, end = entity["indices"]
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+    spans = url_spans(text) if spans is None else spans
+    if not spans:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for start, end, _ in spans:
+        parts.append(text[pos:start])
+        parts.append(" " * (end - start))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
-def count_hashtag(text: str, hashtag: str) -> int:
-    """How many times ``hashtag`` appears in ``text`` as a hashtag (case-insensitive, links aside)."""
-    return len(_hashtag_pattern(hashtag).findall(_mask_urls(text)))
+def count_hashtag(text: str, hashtag: str, spans: Sequence[Span] | None = None) -> int:
+    """How many times ``hashtag`` appears in ``text`` as a hashtag (case-insensitive, links aside).
+
+    ``spans``: the URLs of ``text`` when already known (:func:`posts.length.url_spans`).
+    """
+    if hashtag.lstrip("#＃").casefold() not in text.casefold():
+        return 0  # the common case, and no need to look for links
+    return len(_hashtag_pattern(hashtag).findall(_mask_urls(text, spans)))
 
 
-def ensure_hashtag(text: str, hashtag: str) -> str:
+def ensure_hashtag(text: str, hashtag: str, spans: Sequence[Span] | None = None) -> str:
     """``text`` with ``hashtag`` exactly once: appended if absent, refused if there twice or more."""
-    found = count_hashtag(text, hashtag)
+    found = count_hashtag(text, hashtag, spans)
     if found == 1:
         return text
     if found > 1:
@@ -153,6 +185,19 @@ def _excerpt(text: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def _measure(final: str, tracked: str, spans: Sequence[Span]) -> LengthCheck:
+    """``check(final)`` for ``final`` = ``tracked`` (URLs ``spans``) + maybe a space and the hashtag.
+
+    The hashtag, after a space or line break, cannot be part of a URL, so the URLs already found
+    are reused rather than found again; anything unusual is counted from scratch.
+    """
+    tail = final[len(tracked) :]
+    if not final.startswith(tracked) or "." in tail or not is_normal(final):
+        return check(final)
+    length = weight_with_urls(tracked, spans) + plain_weight(tail)
+    return LengthCheck(length, not refuses(final) and 0 < length <= LIMIT)
+
+
 def prepare(
     text: str,
     settings: CampaignSettings,
@@ -169,9 +214,10 @@ def prepare(
     if not body:
         raise RuleError("the post has no text: write what it should say")
     domains = settings.tracked_domains or tuple(event_url_domains)
-    tracked = add_tracking(body, settings.tracking, domains)
-    final = ensure_hashtag(tracked, settings.hashtag)
-    result = check(final)
+    track = _tracker(settings.tracking, domains)
+    tracked, spans = (body, url_spans(body)) if track is None else rewrite_urls(body, track)
+    final = ensure_hashtag(tracked, settings.hashtag, spans)
+    result = _measure(final, tracked, spans)
     if result.weighted_length > LIMIT:
         added = []
         if final != tracked:
@@ -187,8 +233,9 @@ def prepare(
         raise RuleError(
             "the post contains a character X refuses (U+FFFE, U+FEFF or U+FFFF): remove it"
         )
-    key = duplicate_key(final, settings.hashtag)
+    key: str | None = None
     for other in others:
+        key = key or duplicate_key(final, settings.hashtag)
         if duplicate_key(other, settings.hashtag) == key:
             raise RuleError(
                 f"the campaign already has a post with this text (“{_excerpt(other)}”): "

@@ -118,6 +118,7 @@ def _hour(dt: datetime) -> str:
     return f"{hour}:{dt.minute:02d} {suffix}" if dt.minute else f"{hour} {suffix}"
 
 
+@lru_cache(maxsize=1024)  # a campaign formats the same few dates over and over
 def format_when(value: datetime | date, style: str, tz: str) -> str:
     """``value`` written for a post in the zone ``tz`` (see the module doc for the styles)."""
     if isinstance(value, datetime):
@@ -222,14 +223,25 @@ def template_error(e: BaseException, name: str) -> TemplateError:
 
 def load(name: str, templates_dir: str | os.PathLike[str] | None = None) -> Template:
     """The compiled template ``name`` (e.g. ``spotlight.j2``), or a :class:`TemplateError`."""
+    if templates_dir is None:
+        return _load(name, _DEFAULT_FOLDERS, _DEFAULT_SHOWN)
+    return _load(name, tuple(_folders(templates_dir)), str(templates_dir))
+
+
+_DEFAULT_FOLDERS = (DEFAULTS_DIR,)
+_DEFAULT_SHOWN = str(DEFAULTS_DIR)
+
+
+@lru_cache(maxsize=256)
+def _load(name: str, folders: tuple[Path, ...], shown: str) -> Template:
     from jinja2 import TemplateError as JinjaError
     from jinja2 import TemplateNotFound
 
-    env = environment(templates_dir)
+    env = _environment(folders)
     try:
         return env.get_template(name)
     except TemplateNotFound as e:
-        raise TemplateError(f"no template named {name} in {templates_dir or DEFAULTS_DIR}") from e
+        raise TemplateError(f"no template named {name} in {shown}") from e
     except JinjaError as e:
         raise template_error(e, name) from e
 

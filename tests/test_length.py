@@ -108,3 +108,107 @@ def test_length_is_additive_over_known_pieces(pieces: list[str]) -> None:
     """The length of a concatenation is the sum of its pieces' lengths (no links involved)."""
     weights = {"a": 1, "日": 2, "😷": 2, "🫠": 2, "🐦‍⬛": 2, "🫶🏽": 2, " ": 1, "\n": 1}
     assert sum(weights[p] for p in pieces) == weighted_length("".join(pieces))
+
+
+_PIECES = st.sampled_from(
+    [
+        "a",
+        "Z",
+        "9",
+        " ",
+        "\n",
+        "\r\n",
+        ".",
+        ",",
+        "(",
+        ")",
+        "/",
+        "?",
+        "&",
+        "=",
+        "#",
+        "@",
+        "-",
+        "é",
+        "e\u0301",
+        "ø",
+        "ß",
+        "Ж",
+        "“",
+        "”",
+        "—",
+        "…",
+        "日",
+        "の",
+        "한",
+        "😷",
+        "🐱",
+        "©",
+        "™",
+        "☺",
+        "❤",
+        "\u2066",
+        "\u202a",
+        "\u3000",
+        "\u00a0",
+        "https://",
+        "http://",
+        "www.",
+        "usip.org",
+        "example.com",
+        "t.co/abc",
+        "/path",
+        "?q=1",
+        ".jp",
+        ".co.uk",
+        "日本語.jp",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=60))
+def test_same_as_twitter_text_where_its_emoji_table_suffices(pieces: list[str]) -> None:
+    """On text without emoji sequences, the count equals twitter-text-parser's exactly."""
+    from twitter_text import parse_tweet
+
+    text = "".join(pieces)
+    assert parse_tweet(text).weightedLength == weighted_length(text)
+
+
+def test_rare_spaces_are_twitter_texts_spaces_but_space_and_newline() -> None:
+    """The fast URL scan's list of other spaces is exactly twitter-text's, less " " and "\\n"."""
+    import re
+
+    from twitter_text.regexp.spaces_group import spaces_group
+
+    from posts.length import _RARE_SPACE
+
+    theirs = re.compile(f"[{spaces_group}]")
+    for cp in range(0x3001):
+        ch = chr(cp)
+        assert (bool(theirs.match(ch)) and ch not in " \n") == bool(_RARE_SPACE.match(ch))
+
+
+@given(st.lists(_PIECES | st.sampled_from(["\t", "\u00a0", "\u2003"]), max_size=60))
+def test_url_spans_match_twitter_text(pieces: list[str]) -> None:
+    """The token-wise URL scan finds exactly the URLs twitter-text-parser finds."""
+    from twitter_text.extract_urls import extract_urls_with_indices
+
+    from posts.length import url_spans
+
+    text = "".join(pieces)
+    expected = [
+        (e["indices"][0], e["indices"][1], e["url"]) for e in extract_urls_with_indices(text)
+    ]
+    assert expected == url_spans(text)
+
+
+@given(st.lists(_PIECES, max_size=40), st.sampled_from(["?utm_source=x", "&a=b", "/more", ""]))
+def test_rewritten_urls_are_found_where_a_fresh_scan_finds_them(
+    pieces: list[str], suffix: str
+) -> None:
+    """rewrite_urls reports the same URLs as scanning its result afresh."""
+    from posts.length import rewrite_urls, url_spans
+
+    text, spans = rewrite_urls("".join(pieces), lambda url: url + suffix)
+    assert url_spans(text) == spans
