@@ -72,6 +72,20 @@ def cached(name: str, make: Callable[[], T], *, stale_ok: bool = False) -> T:
     return cache().get(name, (*version(get_db()), zone_name()), make, stale_ok=stale_ok)
 
 
+def on_own_db(work: Callable[[sqlite_utils.Database], T]) -> Callable[[], T]:
+    """``work`` made runnable on any thread: it gets a connection of its own, closed after."""
+    path = db_path()
+
+    def run() -> T:
+        db = open_db(path, migrate=False)
+        try:
+            return work(db)
+        finally:
+            db.conn.close()
+
+    return run
+
+
 def db_path() -> str:
     """The database file this console serves (for work done off the request's thread)."""
     path: str = current_app.config["CAMPAIGN_DB"]

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from campaign.errors import CampaignError
-from campaign.web.db import actor, cached, get_db
+from campaign.web.db import actor, cached, get_db, on_own_db
 
 bp = Blueprint("inbox", __name__)
 
@@ -25,7 +25,7 @@ def _args() -> dict[str, str]:
 
 @bp.get("/inbox")
 def inbox() -> str:
-    from campaign.mentions.review import STATUSES, counts_by_status
+    from campaign.mentions.review import STATUSES
     from campaign.mentions.search import MentionFilter, search
 
     args = _args()
@@ -55,7 +55,7 @@ def inbox() -> str:
         query=query,
         here=url_for("inbox.inbox", page=page, **query),  # type: ignore[arg-type]
         statuses=STATUSES,
-        counts=cached("review-counts", lambda: counts_by_status(get_db())),
+        counts=review_counts(),
         error=error,
     )
 
@@ -75,7 +75,17 @@ def mark() -> Response:
             get_db(), ids, status, actor=actor(), note=note.strip() if note else None
         )
         flash(f"Marked {changed} post(s) {status}.", "ok")
+        review_counts(now=True)  # the reviewer sees their own marks counted at once
     return _back(url_for("inbox.inbox"))
+
+
+def review_counts(*, now: bool = False) -> dict[str, int]:
+    """Posts per review status. A pass over the whole collection (50 ms over a million), so
+    kept until it changes; after a change the kept counts are shown while new ones are made in
+    the background, except with ``now`` (after this console's own marks)."""
+    from campaign.mentions.review import counts_by_status
+
+    return cached("review-counts", on_own_db(counts_by_status), stale_ok=not now)
 
 
 @bp.get("/inbox/<int:mention_id>")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, render_template
 
-from campaign.web.db import cache, cached, db_path, zone_name
+from campaign.web.db import cache, cached, on_own_db, zone_name
 
 if TYPE_CHECKING:
     from campaign.mentions.report import Report
@@ -39,16 +39,7 @@ def chart() -> Response:
 
 def current_report() -> Report:
     """The report of the collection (kept; made again in the background after a change)."""
-    path, tz = db_path(), zone_name()
+    from campaign.mentions.report import build_report
 
-    def make() -> Report:
-        from campaign.mentions.report import build_report
-        from campaign.store import open_db
-
-        db = open_db(path, migrate=False)
-        try:
-            return build_report(db, tz)
-        finally:
-            db.conn.close()
-
-    return cached("report", make, stale_ok=True)
+    tz = zone_name()
+    return cached("report", on_own_db(lambda db: build_report(db, tz)), stale_ok=True)
