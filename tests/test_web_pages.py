@@ -374,3 +374,25 @@ def test_kept_counts_and_report_follow_marks_and_new_posts(
     )
     assert ("new 0" in stale, "1 posts collected" in stale) == (True, True)
     assert ("new 1" in fresh, "2 posts collected" in fresh) == (True, True)
+
+
+def test_an_emptied_note_box_clears_the_note_and_list_marks_keep_it(
+    web: Browserish, db: sqlite_utils.Database
+) -> None:
+    """Marking from the list keeps a post's note; saving its note box empty clears it."""
+    add_mentions(db, [{"id": 451, "text": "a post"}])
+    web.post("/inbox/mark", {"ids": "451", "status": "new", "note": "keep me"})
+    web.post("/inbox/mark", {"ids": "451", "status": "reviewed"})
+    kept = db.execute("SELECT note FROM mentions WHERE id = 451").fetchone()[0]
+    web.post("/inbox/mark", {"ids": "451", "status": "reviewed", "note": "  "})
+    cleared = db.execute("SELECT note FROM mentions WHERE id = 451").fetchone()[0]
+    assert ("keep me", "") == (kept, cleared)
+
+
+def test_every_page_answers_on_a_new_empty_database(db_path: Path) -> None:
+    """Before any metadata, post or collected post, every page still answers (in UTC)."""
+    web = Browserish(create_app(db_path))
+    paths = ["/calendar", "/calendar?view=month", "/queue", "/posts/new", "/inbox", "/report"]
+    paths += ["/report/chart.png", "/status"]
+    assert [200] * len(paths) == [web.get(p).status_code for p in paths]
+    assert "Times are shown in UTC" in text_of(web.get("/queue").get_data(as_text=True))

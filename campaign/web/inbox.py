@@ -71,8 +71,9 @@ def mark() -> Response:
     if not ids:
         flash("Tick at least one post first (or move to one with j/k and press x).", "info")
     else:
+        # A note box sent empty clears the note; the list's buttons send none and keep it.
         changed = mark_ids(
-            get_db(), ids, status, actor=actor(), note=note.strip() if note else None
+            get_db(), ids, status, actor=actor(), note=None if note is None else note.strip()
         )
         flash(f"Marked {changed} post(s) {status}.", "ok")
         review_counts(now=True)  # the reviewer sees their own marks counted at once
