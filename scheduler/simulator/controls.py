@@ -90,14 +90,14 @@ def register(app: Flask, state: SimState) -> None:
             if "accept_duplicates" in spec:
                 state.accept_duplicates = bool(spec["accept_duplicates"])
             elif spec.get("clear"):
-                state.accept_duplicates = state._initial[0]
+                state.accept_duplicates = state.started_with[0]
         return get_faults()
 
     @app.delete("/_sim/faults")
     def clear_faults() -> Answer:
         with state.lock:
             state.faults.update({"clear": True}, state.now())
-            state.accept_duplicates, state.latency = state._initial
+            state.accept_duplicates, state.latency = state.started_with
         return get_faults()
 
     @app.get("/_sim/limits")

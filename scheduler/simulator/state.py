@@ -262,7 +262,7 @@ class SimState:
         self.accept_duplicates = accept_duplicates
         self.latency = latency
         self.stopping = threading.Event()
-        self._initial = (accept_duplicates, latency)
+        self.started_with = (accept_duplicates, latency)  # what clear and reset go back to
         self.reset()
 
     def reset(self) -> None:
@@ -280,7 +280,7 @@ class SimState:
             self.faults = Faults(seed=self.seed)
             self.clock_offset = timedelta(0)
             self.requests: list[RequestRecord] = []
-            self.accept_duplicates, self.latency = self._initial
+            self.accept_duplicates, self.latency = self.started_with
             self.rng = random.Random(self.seed)
             self.conversation_rng = random.Random(self.seed)
             self.conversation_authors: list[User] = []
