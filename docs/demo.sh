@@ -61,18 +61,11 @@ campaign daemon --no-collect > "$out/daemon.log" 2>&1 &
 daemon=$!
 pids+=($daemon)
 for _ in $(seq 120); do
-  n=$(campaign posts list --status published --json | python -c 'import json,sys; print(len(json.load(sys.stdin)))')
-  [ "$n" -ge 5 ] && break
-  python -c 'import time; time.sleep(0.5)'
-done
-kill -TERM "$daemon"; wait "$daemon" || true
-show campaign status
-echo
-echo "What went out, with the ids X returned:"
-campaign posts list --status published --json | python -c '
+  n=$(campaign posts list --status published --json | python -c '
 import json, sys
 for p in json.load(sys.stdin):
-    print(f"  tweet {p[\"tweet_id\"]}  {p[\"scheduled_at\"]}  {p[\"text\"].splitlines()[0][:70]}")'
+    first = p["text"].splitlines()[0][:70]
+    print("  tweet", p["tweet_id"], " ", p["scheduled_at"], " ", first)'
 
 step "6. Collect the conversation under the hashtag, and review it"
 show campaign collect
