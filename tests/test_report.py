@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,23 @@ def test_cli_report_json(filled: sqlite_utils.Database, run: Any) -> None:
     data = json.loads(run("report", "--json").output)
     assert 6 == data["total"]
     assert {"new": 5, "reviewed": 1, "flagged": 0, "needs-reply": 0, "ignored": 0} == data["review"]
+
+
+def test_report_sees_new_posts_despite_its_cache(filled: sqlite_utils.Database) -> None:
+    """A post added after a report shows up in the next one; review changes show at once."""
+    first = build_report(filled, "UTC")
+    later = tweet(
+        2**62,
+        "late #PolicingInConflict #Late",
+        author_id=3,
+        hashtags=["PolicingInConflict", "Late"],
+    )
+    with immediate(filled):
+        Writer(filled, source="search").write([later], [user(3, "carol")])
+    mark(filled, [2**62], "flagged", actor="t")
+    second = build_report(filled, "UTC")
+    assert first.total + 1 == second.total
+    assert ("#late", 1) in second.hashtags
+    assert 1 == second.review["flagged"]
+    fresh = build_report(filled, "UTC", cached=False)
+    assert second == dataclasses.replace(fresh, generated_at=second.generated_at)
