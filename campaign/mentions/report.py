@@ -114,10 +114,13 @@ _CACHE: dict[tuple[Any, ...], tuple[list[Any], ...]] = {}
 _CACHE_SIZE = 8
 
 
-def _aggregates(db: sqlite_utils.Database, own_tag: str, top: int) -> tuple[list[Any], ...]:
-    """Volume buckets, top authors, hashtags, links and domains (cached while nothing is added)."""
+def _aggregates(db: sqlite_utils.Database, own_tag: str, top: int, n: int) -> tuple[list[Any], ...]:
+    """Volume buckets, top authors, hashtags, links and domains (cached while nothing is added).
+
+    ``n`` is how many posts there are now; with the newest id it tells whether any were added.
+    """
     path = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
-    n, newest = db.execute("SELECT count(*), max(id) FROM mentions").fetchone()
+    newest = db.execute("SELECT max(id) FROM mentions").fetchone()[0]
     key = (path, own_tag, top, n, newest) if path else None
     if key is not None and key in _CACHE:
         return _CACHE[key]
@@ -153,7 +156,10 @@ def build_report(
     own_tag = hashtag.lstrip("#").lower()
     if not cached:
         _CACHE.clear()
-    volume, author_rows, tag_rows, link_rows, domain_rows = _aggregates(db, own_tag, top)
+    review = counts_by_status(db)
+    volume, author_rows, tag_rows, link_rows, domain_rows = _aggregates(
+        db, own_tag, top, sum(review.values())
+    )
     for bucket, n in volume:
         start = from_db(f"{bucket[:13]}:{int(bucket[14:]) * 15:02d}:00+00:00")
         loc = local(start, tzi)
@@ -214,7 +220,7 @@ def build_report(
         our_posts=our_posts,
         replies_to_ours=sum(replies.values()),
         quotes_of_ours=sum(quotes.values()),
-        review=counts_by_status(db),
+        review=review,
     )
 
 
