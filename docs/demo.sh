@@ -61,7 +61,15 @@ campaign daemon --no-collect > "$out/daemon.log" 2>&1 &
 daemon=$!
 pids+=($daemon)
 for _ in $(seq 120); do
-  n=$(campaign posts list --status published --json | python -c '
+  n=$(campaign posts list --status published --json | python -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  [ "$n" -ge 5 ] && break
+  python -c 'import time; time.sleep(0.5)'
+done
+kill -TERM "$daemon"; wait "$daemon" || true
+show campaign status
+echo
+echo "What went out, with the ids X returned:"
+campaign posts list --status published --json | python -c '
 import json, sys
 for p in json.load(sys.stdin):
     first = p["text"].splitlines()[0][:70]
@@ -73,4 +81,4 @@ show campaign mentions list --limit 5
 show campaign report --output-dir "$out/report"
 
 step "Done"
-echo "Everything is in $out/: the database, the YAML, the daemon log and the report (report.html, volume.png)."
+echo "Everything is in $out/: the database, the YAML, the daemon log and the report (report.html, report.png)."
