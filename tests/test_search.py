@@ -195,3 +195,17 @@ def test_cli_hostile_search_is_one_plain_line(filled: sqlite_utils.Database, run
     result = run("mentions", "list", "--search", '"*"')
     assert 2 == result.exit_code
     assert result.output.startswith("Error: nothing to search for")
+
+
+def test_cli_list_lines_and_empty_messages(db: sqlite_utils.Database, run: Any) -> None:
+    """Plain `mentions list` says how to collect when empty, and prints one line a post."""
+    empty = run("mentions", "list")
+    assert "No posts collected yet: run `campaign collect`" in empty.output
+    tweets, users = conversation(3)
+    with immediate(db):
+        Writer(db, source="twarc").write(tweets, users)
+    listed = run("mentions", "list", "--since", "2026-12-06T14:01", "--lang", "es")
+    assert [
+        f"{tweets[1]['id']}  2026-12-06 14:01 UTC  new          @user1: {tweets[1]['text']}"
+    ] == (listed.output.splitlines())
+    assert "No posts match." in run("mentions", "list", "--author", "@nobody").output
