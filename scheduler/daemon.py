@@ -34,6 +34,7 @@ from typing import Any
 import sqlite_utils
 
 from campaign.clock import now, to_db
+from campaign.errors import CampaignError
 from campaign.store import open_db, set_state
 from scheduler import lease
 from scheduler.publish import (
@@ -51,6 +52,7 @@ log = logging.getLogger("scheduler.daemon")
 PUBLISH_EXECUTOR = "publish"
 LEASE_EXECUTOR = "lease"
 COLLECT_EXECUTOR = "collect"
+RETRY_ROUND = 5  # seconds before another round after one failed unexpectedly
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,17 @@ class Daemon:
         if self.stop_event.is_set() or not self.active:
             return
         run = self.publishing()
-        log.debug("round starts (thread %s)", threading.get_ident())
-        outcomes = run.run_due(should_stop=self.stop_event.is_set)
+        log.debug("round starts")
+        try:
+            outcomes = run.run_due(should_stop=self.stop_event.is_set)
+        except CampaignError as e:
+            log.error("publishing round failed: %s; trying again in %s s", e, RETRY_ROUND)
+            self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
+            return
+        except Exception:  # a bug in one round must not end the daemon's wake-ups
+            log.exception("publishing round failed; trying again in %s s", RETRY_ROUND)
+            self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
+            return
         if run.lease_lost:
             run.lease_lost = False
             self.active = False

@@ -317,6 +317,8 @@ class Publishing:
                     log.warning("lost the publishing lease: standing by")
                 continue
             out.append(outcome)
+            if outcome.status == "unknown":
+                break  # settle it before anything later goes out
         return out
 
     def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:

@@ -110,7 +110,8 @@ def test_notices_other_processes_within_two_seconds(
 def test_two_daemons_publish_each_post_once(
     db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
 ) -> None:
-    """Two daemons started together: one publishes, the other takes over when it is killed."""
+    """Two daemons started together: one publishes, the other takes over when it is killed
+    and stops cleanly on SIGINT."""
     fake_x_process.faults(accept_duplicates=True)
     start = now() + timedelta(seconds=2.5)
     texts = [f"Once only {i}" for i in range(16)]
@@ -130,7 +131,7 @@ def test_two_daemons_publish_each_post_once(
     finally:
         for p in (a, b):
             if p.poll() is None:
-                stop(p)
+                stop(p, signal.SIGINT)
     assert texts == api_texts(fake_x_process)
     assert {"published"} == {r["status"] for r in rows(db)}
     assert other.returncode == 0
