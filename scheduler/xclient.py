@@ -96,6 +96,11 @@ def _read_file(path: str) -> dict[str, str]:
         raise CredentialsError(
             f"cannot read the credentials file {p} ({e.strerror}): check its permissions"
         ) from e
+    try:
+        if p.stat().st_mode & 0o077:
+            log.warning("the credentials file %s can be read by other users: `chmod 600 %s`", p, p)
+    except OSError:
+        pass
     values: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -221,7 +226,10 @@ class _Redactor(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        self.secrets: frozenset[str] = frozenset()  # replaced whole, never mutated: thread-safe
+
+    def add(self, secrets: Iterable[str]) -> None:
+        self.secrets = self.secrets | frozenset(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
@@ -386,7 +394,7 @@ class XClient:
         self.last_rate = RateInfo()
         self._me: dict[str, Any] | None = None
         self._secrets = creds.secrets()
-        _REDACTOR.secrets.update(self._secrets)
+        _REDACTOR.add(self._secrets)
         self._client = tweepy.Client(
             bearer_token=creds.bearer_token,
             consumer_key=creds.api_key,

@@ -271,3 +271,17 @@ def test_bearer_token_never_reaches_the_log(
 
 def _base(fake_x: FakeX) -> dict[str, str]:
     return {"X_API_BASE_URL": fake_x.base_url}
+
+
+def test_credentials_file_readable_by_others_is_warned(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A keys file other users can read still works, with a warning to chmod 600 it."""
+    f = tmp_path / "x.env"
+    f.write_text("X_BEARER_TOKEN=bearer-from-open-file\n")
+    f.chmod(0o644)
+    with caplog.at_level(logging.WARNING):
+        creds = Credentials.from_env({}, need_bearer=True, file=str(f))
+    assert creds.can_search
+    assert "chmod 600" in caplog.text
+    assert "bearer-from-open-file" not in caplog.text
