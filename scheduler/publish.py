@@ -145,6 +145,23 @@ def due_posts(db: sqlite_utils.Database, at: datetime, limit: int = 500) -> list
     )
 
 
+def sendable_posts(
+    db: sqlite_utils.Database, at: datetime | None = None, limit: int = 1
+) -> list[Post]:
+    """Approved posts that may go out (lone posts, or replies whose parent is published), due
+    by ``at`` if given, in the order they go out."""
+    sql = (
+        "SELECT p.* FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post_id "
+        "WHERE p.status = 'approved' AND (p.reply_to_post_id IS NULL OR "
+        "(parent.status = 'published' AND parent.tweet_id IS NOT NULL))"
+    )
+    params: list[Any] = []
+    if at is not None:
+        sql += " AND p.scheduled_at <= ?"
+        params.append(to_db(at))
+    return _posts(db, sql + " ORDER BY p.scheduled_at, p.id LIMIT ?", [*params, limit])
+
+
 def pending_posts(db: sqlite_utils.Database) -> list[Post]:
     """Posts whose fate is not known yet: claimed (``publishing``) or ``unknown``."""
     return _posts(
@@ -323,12 +340,8 @@ class Publishing:
 
     def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:
         at = now() if until is None else min(now(), until)
-        for post in due_posts(self.db, at):
-            status, tweet_id = parent_state(self.db, post)
-            if post.reply_to_post_id is None:
-                return post, None
-            if status == "published" and tweet_id:
-                return post, tweet_id
+        for post in sendable_posts(self.db, at):
+            return post, parent_state(self.db, post)[1]
         return None, None
 
     def mark_overdue(self) -> list[Outcome]:
@@ -502,19 +515,9 @@ class Publishing:
             blocked = self.blocked_until()
             return max(min(pending), blocked) if blocked else min(pending)
         candidates: list[datetime] = []
-        sql = "SELECT * FROM posts WHERE status = 'approved'"
-        params: list[Any] = []
-        if until is not None:
-            sql += " AND scheduled_at <= ?"
-            params.append(to_db(until))
-        sql += " ORDER BY scheduled_at, id LIMIT 200"
-        first: datetime | None = None
-        for post in _posts(self.db, sql, params):
-            status, tweet_id = parent_state(self.db, post)
-            # A reply whose parent is not out yet goes in the round that sends the parent.
-            if post.reply_to_post_id is None or (status == "published" and tweet_id):
-                first = post.scheduled_at
-                break
+        # A reply whose parent is not out yet goes in the round that sends the parent.
+        sendable = sendable_posts(self.db, until)
+        first = sendable[0].scheduled_at if sendable else None
         if first is not None:
             _, cap = self.limits()
             held = cap_until(self.db, cap, max(first, now()))
