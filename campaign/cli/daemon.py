@@ -138,9 +138,9 @@ def daemon(
     collect: bool | None,
     lease_ttl: float,
 ) -> None:
-    """Publish approved posts when they are due, and collect the conversation, until stopped.
+    """Publish due posts and collect, until stopped.
 
-    Needs X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (and
+    Publishes approved posts when they are due and collects the conversation. Needs X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (and
     X_BEARER_TOKEN to collect) in the environment or in --credentials FILE. One daemon
     publishes per database; a second one stands by and takes over if the first dies.
     SIGTERM or Ctrl-C finishes the post in flight and exits. See docs/daemon.md.
@@ -191,7 +191,7 @@ def publish(
     resume: bool,
     as_json: bool,
 ) -> None:
-    """Publish the approved posts that are due now, then exit (for cron).
+    """Publish what is due now, then exit (for cron).
 
     Same guarantees as the daemon: each post at most once, unclear outcomes checked against
     the account's timeline. Refuses to run while a daemon holds the publishing lease.
@@ -240,7 +240,11 @@ def publish(
 @click.option("--json", "as_json", is_flag=True, help="Print the snapshot as JSON.")
 @pass_ctx
 def status(obj: CliContext, as_json: bool) -> None:
-    """The daemon's heartbeat and lease, the next post, counts, last errors, stops and holds."""
+    """Daemon heartbeat, next post, counts and errors.
+
+    Also whether publishing is stopped and why, a rate-limit wait, posts held by the daily cap
+    and replies waiting for their parent. --json prints the same as one JSON document.
+    """
     from scheduler.status import snapshot
 
     snap = snapshot(obj.db())
