@@ -396,3 +396,12 @@ def test_every_page_answers_on_a_new_empty_database(db_path: Path) -> None:
     paths += ["/report/chart.png", "/status"]
     assert [200] * len(paths) == [web.get(p).status_code for p in paths]
     assert "Times are shown in UTC" in text_of(web.get("/queue").get_data(as_text=True))
+
+
+def test_empty_composer_shows_zero_and_no_refusal(web: Browserish) -> None:
+    """An empty text box counts 0 and is not refused until it is saved."""
+    answer = web.post("/api/length", {"text": "   "}).get_json()
+    assert (0, True, None) == (answer["weighted_length"], answer["valid"], answer["error"])
+    refused = web.post("/posts/new", {"text": " ", "at": "2026-12-05T11:00"})
+    assert 422 == refused.status_code
+    assert "the post has no text" in refused.get_data(as_text=True)

@@ -58,6 +58,8 @@ def preview(text: str, exclude: int | None = None) -> Preview:
     settings = editing.settings_for(db)
     domains = settings.tracked_domains or editing.event_domains(meta)
     typed = length.check(text)
+    if not text.strip():  # nothing typed yet: nothing to refuse
+        return Preview(0, 0, length.LIMIT, True, None, None)
     try:
         as_sent = rules.ensure_hashtag(
             rules.add_tracking(text.strip(), settings.tracking, domains), settings.hashtag
