@@ -263,7 +263,7 @@ def test_bearer_token_never_reaches_the_log(
     fake_x: FakeX, caplog: pytest.LogCaptureFixture
 ) -> None:
     """tweepy's DEBUG request log has the bearer token scrubbed."""
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG, logger="tweepy.client"):
         client(fake_x).search_recent("#PolicingInConflict")
     assert "Authorization" in caplog.text
     assert "sim-bearer-token" not in caplog.text
