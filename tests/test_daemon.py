@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from campaign.clock import now, to_db
+from campaign.clock import from_db, now, to_db
 from posts import queue
 from scheduler import lease
 from tests.fixtures.simulator import FakeXProcess, campaign_command
@@ -69,6 +69,11 @@ def test_thirty_posts_on_time_once_then_sigterm(
         code = stop(daemon)
     assert 0 == code
     assert texts == api_texts(fake_x_process)
+    made_at = {
+        t["submitted_text"]: from_db(t["created_at"].replace("Z", "+00:00"))
+        for t in fake_x_process.tweets(source="api")
+    }
+    assert all(made_at[r["text"]] >= from_db(r["scheduled_at"]) for r in rows(db))
     lateness = sorted(
         (queue.get(db, r["id"]).published_at - queue.get(db, r["id"]).scheduled_at).total_seconds()  # type: ignore[operator]
         for r in rows(db)
