@@ -19,9 +19,11 @@ def _logging(verbose: bool) -> None:
     logging.basicConfig(
         stream=sys.stderr, level=logging.DEBUG if verbose else logging.INFO, format=LOG_FORMAT
     )
-    # APScheduler logs every run of the one-second watch job; tweepy logs request headers
-    # (the bearer token) at DEBUG: neither belongs in the daemon's log.
-    for name in ("apscheduler", "tweepy", "urllib3", "requests_oauthlib", "oauthlib"):
+    # APScheduler logs every run of the one-second watch job (and a warning each time that job
+    # waits behind a long publishing round); tweepy logs request headers (the bearer token) at
+    # DEBUG: none of that belongs in the daemon's log. A job's exception is still an ERROR.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    for name in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
