@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -462,7 +463,7 @@ class XClient:
             if token:
                 params["pagination_token"] = token
             body = self._json(
-                lambda p=params: self._client.get_users_tweets(user_id, **p),  # type: ignore[misc]
+                partial(self._client.get_users_tweets, user_id, **params),
                 "read the account's timeline",
             )
             data = body.get("data") or []
