@@ -296,7 +296,7 @@ def test_report_page_and_chart(web: Browserish, db: sqlite_utils.Database) -> No
     page = text_of(web.get("/report").get_data(as_text=True))
     chart = web.get("/report/chart.png")
     assert "2 posts collected" in page
-    assert "#rule_of_law" in page
+    assert "#rule_of_law" in page and "##" not in page
     assert ("image/png", b"\x89PNG") == (chart.mimetype, chart.data[:4])
 
 
