@@ -23,7 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "campaign.cli.setup:import_page",
         "Turn a pasted event page into metadata YAML to check.",
     ),
-    "plan": ("campaign.cli.plan:plan", "Generate or refresh draft posts from the metadata."),
+    "plan": (
+        "campaign.cli.plan:plan",
+        "Generate draft posts from the loaded campaign, or refresh them after a change.",
+    ),
     "posts": ("campaign.cli.posts:posts", "List, add, edit, approve and cancel posts."),
     "calendar": ("campaign.cli.plan:calendar", "Show the schedule, or export it as iCalendar."),
     "daemon": ("campaign.cli.daemon:daemon", "Publish due posts and collect, until stopped."),
@@ -33,7 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mentions": ("campaign.cli.mentions:mentions", "Search, review and export the conversation."),
     "report": ("campaign.cli.mentions:report", "Summarise the conversation: text, PNG and HTML."),
     "web": ("campaign.cli.web:web", "Serve the web console for staff and reviewers."),
-    "fake-x": ("campaign.cli.fakex:fake_x", "Run the local X API simulator for rehearsals and tests."),
+    "fake-x": (
+        "campaign.cli.fakex:fake_x",
+        "Run the local X API simulator for rehearsals and tests.",
+    ),
 }
 
 
