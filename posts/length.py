@@ -43,6 +43,14 @@ _JOINERS = re.compile(
 HEAVY = re.compile(
     "[^\u0000-\u00a8\u00aa-\u00ad\u00af-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]"
 )
+# The weight-2 characters that are parts of emoji sequences (ZWJ, weight 1, is checked apart).
+_SEQUENCE_PARTS = frozenset(
+    [chr(c) for c in (0xFE0E, 0xFE0F, 0x20E3)]
+    + [chr(c) for c in range(0x1F1E6, 0x1F200)]
+    + [chr(c) for c in range(0x1F3FB, 0x1F400)]
+    + [chr(c) for c in range(0xE0020, 0xE0080)]
+)
+_REFUSED = frozenset("\ufffe\ufeff\uffff")
 # A private-use character: weighs 2 like an emoji and is not part of any emoji sequence.
 _STAND_IN = "\ue000"
 # X refuses three characters outright (twitter-text's invalid characters).
@@ -63,9 +71,11 @@ class LengthCheck:
 
 def normalise(text: str) -> str:
     """What X counts: NFC, with every line ending one character."""
-    if not text.isascii():
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 _DOT_WORD = re.compile(r"\.\w")
@@ -120,6 +130,7 @@ def rewrite_urls(text: str, rewrite: Callable[[str], str]) -> tuple[str, list[Sp
     """``text`` with each URL replaced by ``rewrite(url)``, and the URLs of the result.
 
     Only the tokens whose URLs changed are looked at again, so this costs one scan of the text.
+    ``rewrite`` must give the same answer for the same URL (tokens are remembered).
     """
     if "." not in text:
         return text, []
@@ -129,25 +140,15 @@ def rewrite_urls(text: str, rewrite: Callable[[str], str]) -> tuple[str, list[Sp
     size = 0  # characters written to out
     for start, end in _dotted_tokens(text):
         base = max(start - 1, 0)
-        found = _token_urls(text[base:end])
-        if not found:
-            continue
-        lead = text[base:start]
-        token = text[start:end]
-        parts: list[str] = []
-        at = 0
-        for s, e, url in found:
-            parts.append(token[at : s - len(lead)])
-            parts.append(rewrite(url))
-            at = e - len(lead)
-        parts.append(token[at:])
-        new_token = "".join(parts)
-        if new_token != token:
-            found = _token_urls(lead + new_token)
+        done = _rewrite_token(text[base:end], start - base, rewrite)
+        if done is None:
+            continue  # no URL in this token
+        new_token, found = done
         chunk = text[pos:start]
         out.append(chunk)
         size += len(chunk)
-        spans.extend((size - len(lead) + s, size - len(lead) + e, url) for s, e, url in found)
+        offset = size - (start - base)
+        spans.extend((offset + s, offset + e, url) for s, e, url in found)
         out.append(new_token)
         size += len(new_token)
         pos = end
@@ -155,28 +156,51 @@ def rewrite_urls(text: str, rewrite: Callable[[str], str]) -> tuple[str, list[Sp
     return "".join(out), spans
 
 
+@lru_cache(maxsize=4096)
+def _rewrite_token(
+    chunk: str, lead: int, rewrite: Callable[[str], str]
+) -> tuple[str, tuple[Span, ...]] | None:
+    """One token (``chunk`` less its ``lead`` preceding character) with its URLs rewritten, and
+    the URLs of the result relative to the chunk; ``None`` if it has no URL."""
+    found = _token_urls(chunk)
+    if not found:
+        return None
+    token = chunk[lead:]
+    parts: list[str] = []
+    at = 0
+    for s, e, url in found:
+        parts.append(token[at : s - lead])
+        parts.append(rewrite(url))
+        at = e - lead
+    parts.append(token[at:])
+    new_token = "".join(parts)
+    if new_token != token:
+        found = _token_urls(chunk[:lead] + new_token)
+    return new_token, found
+
+
 def is_normal(text: str) -> bool:
     """Whether ``text`` is already as X counts it (NFC, no carriage returns)."""
     return "\r" not in text and (text.isascii() or unicodedata.is_normalized("NFC", text))
 
 
-def weight_with_urls(text: str, spans: Iterable[Span]) -> int:
-    """The weighted length of normal ``text`` whose URLs are ``spans`` (see :func:`url_spans`)."""
+def weigh(text: str, spans: Iterable[Span]) -> tuple[int, bool]:
+    """The weighted length of normal ``text`` whose URLs are ``spans`` (see :func:`url_spans`),
+    and whether it holds a character X refuses."""
     spans = list(spans)
-    if not spans:
-        return plain_weight(text)
     if text.isascii():
-        return len(text) + sum(URL_WEIGHT - (end - start) for start, end, _ in spans)
-    if not _JOINERS.search(text):
-        # No emoji sequence: weigh the whole text at once, then swap each URL's weight for 23.
-        whole = len(text) + len(HEAVY.findall(text))
-        return whole + sum(URL_WEIGHT - plain_weight(text[s:e]) for s, e, _ in spans)
-    weight = 0
-    pos = 0
-    for start, end, _ in spans:
-        weight += plain_weight(text[pos:start]) + URL_WEIGHT
-        pos = end
-    return weight + plain_weight(text[pos:])
+        return len(text) + sum(URL_WEIGHT - (end - start) for start, end, _ in spans), False
+    heavy = HEAVY.findall(text)  # one pass finds the weight-2 characters, refused ones among them
+    refused = not _REFUSED.isdisjoint(heavy)
+    if "\u200d" in text or not _SEQUENCE_PARTS.isdisjoint(heavy):
+        # An emoji sequence (or what may be one): weigh the text between URLs piece by piece.
+        weight, pos = 0, 0
+        for start, end, _ in spans:
+            weight += plain_weight(text[pos:start]) + URL_WEIGHT
+            pos = end
+        return weight + plain_weight(text[pos:]), refused
+    whole = len(text) + len(heavy)
+    return whole + sum(URL_WEIGHT - plain_weight(text[s:e]) for s, e, _ in spans), refused
 
 
 def refuses(text: str) -> bool:
@@ -213,7 +237,8 @@ def plain_weight(text: str) -> int:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> tuple[int, bool]:
     normal = normalise(text)
-    return weight_with_urls(normal, url_spans(normal)), not refuses(normal)
+    weight, refused = weigh(normal, url_spans(normal))
+    return weight, not refused
 
 
 def weighted_length(text: str) -> int:

@@ -68,10 +68,11 @@ def trim(text: str, budget: int) -> str:
     result may be shorter than needed but never longer. Less than :data:`MIN_SHORTENED` left:
     nothing.
     """
-    if plain_weight(text) <= budget:
+    heavy = 0 if text.isascii() else len(HEAVY.findall(text))
+    if len(text) + heavy <= budget:
         return text
     room = budget - plain_weight(ELLIPSIS)
-    if HEAVY.search(text) is None:
+    if not heavy:
         cut = text.rfind(" ", 0, room + 1)  # every character weighs 1
     else:
         used, cut = 0, 0
@@ -90,7 +91,9 @@ def trim(text: str, budget: int) -> str:
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Space other than a plain space or a line break: tidy makes it a plain space.
-_ODD_SPACE = re.compile(r"[^\S\n ]")
+_ODD_SPACE = re.compile(
+    "[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)  # every character str.split() splits on, but " " and "\n" (tests check the list)
 
 
 def tidy(text: str) -> str:

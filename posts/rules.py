@@ -32,7 +32,7 @@ from posts.length import (
     refuses,
     rewrite_urls,
     url_spans,
-    weight_with_urls,
+    weigh,
 )
 
 __all__ = [
@@ -123,11 +123,37 @@ def _bare(domain: str) -> str:
     return domain_of(domain) or ""
 
 
+# The only characters outside ASCII that a case-insensitive pattern matches to ASCII letters
+# (İ ı ~ i, ſ ~ s, the Kelvin sign ~ k): tests check this list against the re module.
+_CASE_ODD = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _may_hold(text: str, hashtag: str) -> bool:
+    """A quick test: could ``text`` hold ``hashtag`` in any case? (False: it certainly does not.)"""
+    word = _tag_word(hashtag)
+    if not word.isascii() or _CASE_ODD.search(text):
+        return _tag_finder(hashtag).search(text) is not None
+    return word in text.lower()
+
+
+@lru_cache(maxsize=64)
+def _tag_word(hashtag: str) -> str:
+    """The tag's word in lower case: a quick test before the exact count."""
+    return hashtag.lstrip("#＃").lower()
+
+
+@lru_cache(maxsize=64)
+def _tag_finder(hashtag: str) -> re.Pattern[str]:
+    """The tag's word anywhere, in any case, matched as :func:`_hashtag_pattern` matches it."""
+    return re.compile(re.escape(hashtag.lstrip("#＃")), re.IGNORECASE)
+
+
 @lru_cache(maxsize=64)
 def _hashtag_pattern(hashtag: str) -> re.Pattern[str]:
     tag = hashtag.lstrip("#＃")
     # A whole hashtag: not glued to a word or another tag before, not continued by a word after.
-    return re.compile(rf"(?<![\w#＃&])[#＃]{re.escape(tag)}(?![\w])", re.IGNORECASE)
+    # (The look-behind comes after the "#" so the search can jump from "#" to "#".)
+    return re.compile(rf"[#＃](?<![\w#＃&][#＃]){re.escape(tag)}(?!\w)", re.IGNORECASE)
 
 
 def _mask_urls(text: str, spans: Sequence[Span] | None = None) -> str:
@@ -150,7 +176,7 @@ def count_hashtag(text: str, hashtag: str, spans: Sequence[Span] | None = None) 
 
     ``spans``: the URLs of ``text`` when already known (:func:`posts.length.url_spans`).
     """
-    if hashtag.lstrip("#＃").casefold() not in text.casefold():
+    if not _may_hold(text, hashtag):
         return 0  # the common case, and no need to look for links
     return len(_hashtag_pattern(hashtag).findall(_mask_urls(text, spans)))
 
@@ -194,8 +220,9 @@ def _measure(final: str, tracked: str, spans: Sequence[Span]) -> LengthCheck:
     tail = final[len(tracked) :]
     if not final.startswith(tracked) or "." in tail or not is_normal(final):
         return check(final)
-    length = weight_with_urls(tracked, spans) + plain_weight(tail)
-    return LengthCheck(length, not refuses(final) and 0 < length <= LIMIT)
+    length, refused = weigh(tracked, spans)
+    length += plain_weight(tail)
+    return LengthCheck(length, not refused and not refuses(tail) and 0 < length <= LIMIT)
 
 
 def prepare(

@@ -42,7 +42,7 @@ SUFFIX = ".j2"
 # trims the piece once it knows how much room the rest of the post leaves.
 SHORTEN_START = "\x1e"
 SHORTEN_MID = "\x1f"
-SHORTEN_RE = re.compile("\x1e(\\d*)\x1f(.*?)\x1e", re.DOTALL)
+SHORTEN_RE = re.compile("\x1e(\\d*)\x1f([^\x1e]*)\x1e")
 
 
 def _template_kind(name: str) -> str | None:
@@ -154,13 +154,37 @@ def _shorten(text: Any, limit: int | None = None) -> str:
 # --- the environment -----------------------------------------------------------------------
 
 
+def _data_fields() -> dict[type, frozenset[str]]:
+    """The fields of the campaign's data classes: plain data, safe to read in a template."""
+    from dataclasses import fields
+
+    from campaign.models import Cadence, CampaignSettings, Event, Metadata, Publication, Speaker
+
+    classes = (Cadence, CampaignSettings, Event, Metadata, Publication, Speaker)
+    return {c: frozenset(f.name for f in fields(c)) for c in classes}
+
+
 @lru_cache(maxsize=16)
 def _environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
     from jinja2 import FileSystemLoader, StrictUndefined, pass_context
     from jinja2.runtime import Context
     from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    data_fields = _data_fields()
+
+    class CampaignSandbox(SandboxedEnvironment):
+        """The sandbox, with a quick way through for the fields of the campaign's own data.
+
+        Those fields hold plain values (text, dates, tuples), for which the sandbox's checks
+        always pass; every other attribute goes through them as usual.
+        """
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if attribute in data_fields.get(type(obj), ()):
+                return getattr(obj, attribute)
+            return super().getattr(obj, attribute)
+
+    env = CampaignSandbox(
         loader=FileSystemLoader([str(f) for f in folders]),
         undefined=StrictUndefined,
         autoescape=False,  # plain text for X, not HTML
@@ -224,12 +248,16 @@ def template_error(e: BaseException, name: str) -> TemplateError:
 def load(name: str, templates_dir: str | os.PathLike[str] | None = None) -> Template:
     """The compiled template ``name`` (e.g. ``spotlight.j2``), or a :class:`TemplateError`."""
     if templates_dir is None:
-        return _load(name, _DEFAULT_FOLDERS, _DEFAULT_SHOWN)
+        found = _DEFAULT_TEMPLATES.get(name)
+        if found is None:
+            found = _DEFAULT_TEMPLATES[name] = _load(name, _DEFAULT_FOLDERS, _DEFAULT_SHOWN)
+        return found
     return _load(name, tuple(_folders(templates_dir)), str(templates_dir))
 
 
 _DEFAULT_FOLDERS = (DEFAULTS_DIR,)
 _DEFAULT_SHOWN = str(DEFAULTS_DIR)
+_DEFAULT_TEMPLATES: dict[str, Template] = {}
 
 
 @lru_cache(maxsize=256)

@@ -186,3 +186,22 @@ def test_prepare_is_idempotent(parts: list[str], with_tag: bool) -> None:
     first = prepare(text, SETTINGS)
     assert first == prepare(first.text, SETTINGS)
     assert 1 == count_hashtag(first.text, TAG)
+
+
+def test_case_odd_characters_are_all_that_match_ascii_case_insensitively() -> None:
+    """The quick hashtag test knows every non-ASCII character re.IGNORECASE matches to ASCII."""
+    import re
+    import string
+
+    from posts.rules import _CASE_ODD
+
+    for cp in [*range(0x80, 0x3000), 0x212A, 0x212B, 0xFB00, 0xFF21]:
+        ch = chr(cp)
+        matches = any(re.fullmatch(c, ch, re.IGNORECASE) for c in string.ascii_letters)
+        assert matches == bool(_CASE_ODD.match(ch))
+
+
+def test_hashtag_with_dotless_i_counts_as_present() -> None:
+    """A hashtag written with a character that matches case-insensitively is still found once."""
+    text = "Talking #PolıcingInConflict today"
+    assert 1 == count_hashtag(text, TAG)

@@ -250,3 +250,12 @@ def test_trim_cuts_on_a_word_within_budget() -> None:
 def test_tidy_collapses_blank_lines_and_double_stops() -> None:
     """Optional facts left out leave no gaps: one blank line at most, no doubled full stop."""
     assert "A by Ph.D.\n\nB…" == tidy("  A  by Ph.D..  \n\n\n\nB…\n\n")
+
+
+def test_odd_space_list_is_what_split_splits_on() -> None:
+    """tidy's quick test knows every whitespace character str.split() knows, but space and newline."""
+    from posts.render import _ODD_SPACE
+
+    for cp in range(0x3001):
+        ch = chr(cp)
+        assert (ch.isspace() and ch not in " \n") == bool(_ODD_SPACE.match(ch))
