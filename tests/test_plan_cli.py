@@ -108,3 +108,16 @@ def test_broken_template_is_reported_with_file_and_line(
     assert "starting.j2, line 2" in result.output
     assert "tittle" in result.output
     assert "Traceback" not in result.output
+
+
+@time_machine.travel(BEFORE_CAMPAIGN, tick=False)
+def test_plan_audits_each_new_draft_as_the_planner(
+    run: Run, sample_yaml: Path, db_path: Path
+) -> None:
+    """Every draft plan creates has one audit row: no status → draft, actor "planner"."""
+    _load(run, sample_yaml)
+    run("plan")
+    db = open_db(db_path)
+    rows = db.execute("SELECT actor, from_status, to_status FROM post_audit").fetchall()
+    assert len(list_posts(db)) == len(rows)
+    assert {("planner", None, "draft")} == set(rows)
