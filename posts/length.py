@@ -3,7 +3,8 @@
 The rules are twitter-text's, as ``twitter-text-parser`` implements them: text is NFC-normalised
 and every line ending counts as one character; each URL counts 23; each emoji counts 2; any other
 code point counts 1 in the Latin ranges (U+0000–U+10FF, U+2000–U+200D, U+2010–U+201F,
-U+2032–U+2037) and 2 elsewhere (CJK, most symbols). Two things are done differently:
+U+2032–U+2037) and 2 elsewhere (CJK, most symbols); © and ®, emoji inside those ranges, count 2.
+Two things are done differently:
 
 - **Emoji from the current Unicode table.** The library's emoji table dates from 2019, so a
   sequence built from newer emoji (a ZWJ sequence such as 🐦‍⬛, a skin tone on 🫶, a new flag or
@@ -14,9 +15,11 @@ U+2032–U+2037) and 2 elsewhere (CJK, most symbols). Two things are done differ
   against the ``emoji`` package's current table, and each sequence counts 2.
 - **Speed.** The library runs its URL expression over the whole text and its emoji expression
   (thousands of alternatives) at every position: about 1.5 ms a post. Here the URL expression
-  (the library's own, for X's exact idea of a link) runs only on whitespace-separated tokens that
-  contain a dot, each token once per process, and characters are weighed with one precompiled
-  class. ``tests/test_length.py`` checks the result equals the library's on generated text.
+  (the library's own, for X's exact idea of a link) runs only on whitespace-separated tokens
+  with a dot followed by a letter or digit, with the character before each token (the library's
+  match depends on it), each distinct token once per process; characters are weighed with one
+  precompiled class. ``tests/test_length.py`` checks the result equals the library's on generated
+  text wherever the library's emoji table suffices.
 """
 
 from __future__ import annotations
