@@ -32,7 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "daemon": ("campaign.cli.daemon:daemon", "Publish due posts and collect, until stopped."),
     "publish": ("campaign.cli.daemon:publish", "Publish what is due now, then exit (for cron)."),
     "status": ("campaign.cli.daemon:status", "Daemon heartbeat, next post, counts and errors."),
-    "collect": ("campaign.cli.mentions:collect", "Fetch new posts under the campaign's query."),
+    "collect": (
+        "campaign.cli.mentions:collect",
+        "Fetch new posts under the campaign's query from X's recent search, once.",
+    ),
     "mentions": ("campaign.cli.mentions:mentions", "Search, review and export the conversation."),
     "report": ("campaign.cli.mentions:report", "Summarise the conversation: text, PNG and HTML."),
     "web": ("campaign.cli.web:web", "Serve the web console for staff and reviewers."),
