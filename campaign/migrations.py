@@ -109,6 +109,13 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m002_call_deadline(db: sqlite_utils.Database) -> None:
+    # When the claimed call to X can no longer land (claim time + that process's timeout): a
+    # restarted publisher with another timeout must still wait this long before reconciling.
+    db.execute("ALTER TABLE posts ADD COLUMN call_deadline TEXT")
+
+
 # Other areas register their sets here, in the order they must apply.
 SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -55,6 +55,7 @@ class Post:
     reply_to_post_id: int | None
     claimed_at: datetime | None
     claimed_by: str | None
+    call_deadline: datetime | None
     attempts: int
     last_error: str | None
     published_at: datetime | None
@@ -81,6 +82,7 @@ class Post:
             reply_to_post_id=row["reply_to_post_id"],
             claimed_at=t(row["claimed_at"]),
             claimed_by=row["claimed_by"],
+            call_deadline=t(row.get("call_deadline")),
             attempts=row["attempts"],
             last_error=row["last_error"],
             published_at=t(row["published_at"]),
@@ -244,10 +246,13 @@ def claim(
     claimed_by: str,
     actor: str,
     *,
+    timeout: float,
     guard: tuple[str, Iterable[Any]] | None = None,
 ) -> datetime | None:
-    """The publishing claim: ``approved → publishing`` with ``claimed_at``, ``claimed_by`` and
-    ``attempts + 1``, committed to disk (``synchronous=FULL``) before it returns.
+    """The publishing claim: ``approved → publishing`` with ``claimed_at``, ``claimed_by``,
+    ``call_deadline`` (the claim time plus the call's ``timeout`` in seconds: after it, the call
+    can no longer land at X) and ``attempts + 1``, committed to disk (``synchronous=FULL``)
+    before it returns.
 
     ``guard`` is a ``(sql, params)`` query that must return a row inside the same transaction
     (the publisher's lease) or nothing is claimed. Returns the claim time, or ``None`` if the
@@ -259,8 +264,15 @@ def claim(
             return None
         cur = db.execute(
             "UPDATE posts SET status = 'publishing', claimed_at = ?, claimed_by = ?, "
-            "attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'approved'",
-            [to_db(stamp), claimed_by, to_db(stamp), post_id],
+            "call_deadline = ?, attempts = attempts + 1, updated_at = ? "
+            "WHERE id = ? AND status = 'approved'",
+            [
+                to_db(stamp),
+                claimed_by,
+                to_db(stamp + timedelta(seconds=timeout)),
+                to_db(stamp),
+                post_id,
+            ],
         )
         if cur.rowcount != 1:
             return None

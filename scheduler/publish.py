@@ -281,6 +281,10 @@ class Publishing:
     def _ready_at(self, post: Post) -> datetime:
         if post.id in self.retry_at:
             return self.retry_at[post.id]
+        if (
+            post.call_deadline is not None
+        ):  # the claiming process's own timeout, even after a restart
+            return post.call_deadline + timedelta(seconds=self.config.settle)
         claimed = post.claimed_at or post.updated_at
         return claimed + timedelta(seconds=self.config.x_timeout + self.config.settle)
 
@@ -372,6 +376,7 @@ class Publishing:
             post.id,
             self.holder,
             self.actor,
+            timeout=self.config.x_timeout,
             guard=lease.guard(self.holder, self.lease_name),
         )
         if claimed_at is None:

@@ -85,9 +85,9 @@ def test_claim_needs_the_lease(db: sqlite_utils.Database) -> None:
     """The claim checks the lease inside its own transaction: without it nothing moves."""
     post_id = add_post(db, "guarded", now())
     assert lease.acquire(db, "a", ttl=60)
-    assert queue.claim(db, post_id, "b", "b", guard=lease.guard("b")) is None
+    assert queue.claim(db, post_id, "b", "b", timeout=10.0, guard=lease.guard("b")) is None
     assert "approved" == queue.get(db, post_id).status
-    claimed = queue.claim(db, post_id, "a", "a", guard=lease.guard("a"))
+    claimed = queue.claim(db, post_id, "a", "a", timeout=10.0, guard=lease.guard("a"))
     post = queue.get(db, post_id)
     assert ("publishing", "a", 1, claimed) == (
         post.status,
@@ -101,6 +101,9 @@ def test_claim_happens_once(db_path: Path) -> None:
     """Two connections claiming the same post: exactly one succeeds."""
     a, b = open_db(db_path), open_db(db_path)
     post_id = add_post(a, "once", now())
-    results = [queue.claim(a, post_id, "a", "a"), queue.claim(b, post_id, "b", "b")]
+    results = [
+        queue.claim(a, post_id, "a", "a", timeout=10.0),
+        queue.claim(b, post_id, "b", "b", timeout=10.0),
+    ]
     assert 1 == sum(r is not None for r in results)
     assert 1 == len([h for h in queue.history(a, post_id) if h["to_status"] == "publishing"])

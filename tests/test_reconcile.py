@@ -83,9 +83,9 @@ def _run(db: sqlite_utils.Database, fake_x: FakeX, *, timeout: float = 1.0) -> P
     return Publishing(db, XPublisher(client), holder, config)
 
 
-def _claim_as_crashed(db: sqlite_utils.Database, post_id: int) -> None:
-    """What a daemon killed right after its claim leaves behind."""
-    assert queue.claim(db, post_id, "daemon:gone", "daemon:gone") is not None
+def _claim_as_crashed(db: sqlite_utils.Database, post_id: int, timeout: float = 1.0) -> None:
+    """What a daemon (its call timeout ``timeout``) killed right after its claim leaves behind."""
+    assert queue.claim(db, post_id, "daemon:gone", "daemon:gone", timeout=timeout) is not None
 
 
 def test_crash_left_claim_found_on_timeline(db: sqlite_utils.Database, fake_x: FakeX) -> None:
@@ -102,6 +102,24 @@ def test_crash_left_claim_found_on_timeline(db: sqlite_utils.Database, fake_x: F
     assert [(post_id, "published", sent)] == [(o.post_id, o.status, o.tweet_id) for o in outcomes]
     assert 1 == len(fake_x.tweets(source="api"))
     assert sent == queue.get(db, post_id).tweet_id
+
+
+def test_restart_waits_for_the_crashed_claims_own_timeout(
+    db: sqlite_utils.Database, fake_x: FakeX
+) -> None:
+    """A claim made with a 3 s timeout is not judged by a restarted daemon's 1 s timeout: a
+    request still on its way could land after an earlier check."""
+    post_id = add_post(db, "Claimed by a patient daemon", now())
+    _claim_as_crashed(db, post_id, timeout=3.0)
+    run = _run(db, fake_x, timeout=1.0)
+    time.sleep(1.5)  # past the new daemon's timeout + settle, not the claim's own
+    assert [] == run.run_due()
+    assert "publishing" == queue.get(db, post_id).status
+    assert [] == fake_x.tweets(source="api")
+    time.sleep(2.0)  # now past 3 s + settle: checked, absent, sent once
+    outcomes = run.run_due()
+    assert ["approved", "published"] == [o.status for o in outcomes]
+    assert 1 == len(fake_x.tweets(source="api"))
 
 
 def test_crash_left_claim_absent_is_sent_again(db: sqlite_utils.Database, fake_x: FakeX) -> None:
@@ -153,8 +171,8 @@ def test_duplicate_not_on_timeline_fails(db: sqlite_utils.Database, fake_x: Fake
 def test_first_claim_spans_retries(db: sqlite_utils.Database) -> None:
     """The timeline is read from the first claim since the post was last approved by a person."""
     post_id = add_post(db, "retry me", now())
-    first = queue.claim(db, post_id, "a", "a")
+    first = queue.claim(db, post_id, "a", "a", timeout=10.0)
     queue.transition(db, post_id, "publishing", "unknown", "a")
     queue.transition(db, post_id, "unknown", "approved", "a")
-    queue.claim(db, post_id, "a", "a")
+    queue.claim(db, post_id, "a", "a", timeout=10.0)
     assert first == first_claim(db, post_id)

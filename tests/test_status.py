@@ -22,7 +22,7 @@ from tests.publishing import add_post
 
 
 def _publish_row(db: sqlite_utils.Database, post_id: int, tweet_id: str) -> None:
-    assert queue.claim(db, post_id, "t", "t") is not None
+    assert queue.claim(db, post_id, "t", "t", timeout=10.0) is not None
     assert queue.transition(
         db, post_id, "publishing", "published", "t", tweet_id=tweet_id, published_at=now()
     )
@@ -66,9 +66,9 @@ def test_last_errors_newest_first(db: sqlite_utils.Database) -> None:
     """Failures and unsettled posts are listed newest first with post id and message."""
     a = add_post(db, "a", now())
     b = add_post(db, "b", now())
-    queue.claim(db, a, "t", "t")
+    queue.claim(db, a, "t", "t", timeout=10.0)
     queue.transition(db, a, "publishing", "failed", "t", "X refused the request (400)")
-    queue.claim(db, b, "t", "t")
+    queue.claim(db, b, "t", "t", timeout=10.0)
     queue.transition(db, b, "publishing", "unknown", "t", "no answer from X")
     errors = snapshot(db)["last_errors"]
     assert [(b, "no answer from X"), (a, "X refused the request (400)")] == [
