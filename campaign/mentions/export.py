@@ -1,7 +1,10 @@
 """Exporting the conversation (all of it, or what a search matched) as CSV or JSONL.
 
 CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel reads it as UTF-8),
-every field quoted where needed, newlines inside a post kept inside its quoted cell.
+every field quoted where needed, newlines inside a post kept inside its quoted cell. A cell that
+starts with ``=``, ``+``, ``-`` or ``@`` followed by text (``@USIP thanks``) gets a leading ``'``,
+as spreadsheets expect for text, so it is shown as written instead of run as a formula (which
+shows ``#NAME?`` at best and runs what a stranger wrote at worst).
 JSONL writes one object per line: the tweet as X sent it, its ``author`` embedded (the shape
 ``twarc2 flatten`` writes, so ``campaign mentions import`` reads it back) and the review in
 ``__campaign``.
