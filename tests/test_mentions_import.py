@@ -102,3 +102,29 @@ def test_cli_import_of_a_missing_file_is_a_plain_error(run: Any) -> None:
     result = run("mentions", "import", "nope.jsonl")
     assert 2 == result.exit_code
     assert "Error: cannot import nope.jsonl: no such file" in result.output
+
+
+def test_links_leave_out_quoted_posts_and_media(db: sqlite_utils.Database) -> None:
+    """Shared links count real links only: X's photo links and quoted-post links are left out."""
+    from campaign.mentions.store import links_of
+
+    t = {
+        "entities": {
+            "urls": [
+                {"expanded_url": "https://www.usip.org/a", "display_url": "usip.org/a"},
+                {
+                    "expanded_url": "https://twitter.com/u/status/1",
+                    "display_url": "twitter.com/u/…",
+                },
+                {
+                    "expanded_url": "https://x.com/u/status/1/photo/1",
+                    "display_url": "pic.x.com/abc",
+                },
+                {"expanded_url": "https://twitter.com/USIP", "display_url": "twitter.com/USIP"},
+            ]
+        }
+    }
+    assert [
+        ("https://www.usip.org/a", "usip.org"),
+        ("https://twitter.com/USIP", "twitter.com"),
+    ] == links_of(t)

@@ -544,7 +544,8 @@ def _print_report(rep: Any) -> None:
     def table(title: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         t = Table(title=title, title_justify="left")
         for i, h in enumerate(headers):
-            t.add_column(h, justify="right" if i == len(headers) - 1 else "left")
+            numeric = bool(rows) and all(isinstance(r[i], int) for r in rows)
+            t.add_column(h, justify="right" if numeric else "left")
         for r in rows:
             t.add_row(*(str(c) if c is not None else "" for c in r))
         console.print(t)

@@ -27,6 +27,7 @@ ACCOUNT_ID_KEY = "x_account_id"
 TWITTER_EPOCH_MS = 1288834974657
 _HASHTAG_RE = re.compile(r"(?<![\w&])#(\w+)")
 _LINK_RE = re.compile(r"https?://", re.IGNORECASE)
+_X_HOSTS = frozenset({"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com"})
 
 _COLUMNS = (
     "id",
@@ -150,7 +151,7 @@ def hashtags_of(tweet: Mapping[str, Any]) -> set[str]:
 
 
 def links_of(tweet: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(expanded url, domain)`` of each link a post shares (X's own media links left out)."""
+    """``(expanded url, domain)`` of each link a post shares (X's media and quoted posts left out)."""
     entities = tweet.get("entities")
     urls = entities.get("urls") if isinstance(entities, Mapping) else None
     out: list[tuple[str, str]] = []
@@ -169,6 +170,8 @@ def links_of(tweet: Mapping[str, Any]) -> list[tuple[str, str]]:
             continue
         if host.startswith("www."):
             host = host[4:]
+        if host in _X_HOSTS and "/status/" in url:
+            continue  # a quoted post, counted as a quote, not a shared link
         if host:
             out.append((url, host))
     return out
