@@ -236,6 +236,8 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
     tz = _settings(obj).timezone
     for m in found:
         who = f"@{m['author_username']}" if m["author_username"] else m["author_id"] or "?"
+        if m["is_ours"]:
+            who += " (ours)"
         note = f"  [{m['note']}]" if m["note"] else ""
         click.echo(
             f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
