@@ -23,7 +23,7 @@ import yaml
 from campaign import DEFAULT_HASHTAG
 from campaign.clock import now
 from campaign.errors import CampaignError
-from campaign.models import Cadence, Publication, Speaker
+from campaign.models import Cadence, CampaignSettings, Publication, Speaker
 from campaign.slug import slugify
 
 __all__ = ["ImportedPage", "decode_page", "parse_page", "split_role", "split_topics", "to_yaml"]
@@ -481,6 +481,7 @@ def _list(indent: int, key: str, values: tuple[str, ...]) -> list[str]:
 def to_yaml(page: ImportedPage) -> str:
     """Metadata YAML for ``page``, ready for `campaign load`, every filled-in fact marked CONFIRM."""
     cad = Cadence()
+    prices = CampaignSettings(name="-")
     hashtag = page.hashtag or DEFAULT_HASHTAG
     if page.title:
         title, title_note = page.title, None
@@ -535,6 +536,15 @@ def to_yaml(page: ImportedPage) -> str:
         _line(4, "publications_days_after", str(cad.publications_days_after)),
         _line(4, "publications_every_days", str(cad.publications_every_days)),
         _line(4, "post_time", f"'{cad.post_time:%H:%M}'"),
+        _line(2, "price_post", str(prices.price_post), "US dollars X bills for a post"),
+        _line(2, "price_post_with_link", f"{prices.price_post_with_link:.2f}", "… with a link"),
+        _line(2, "price_read", str(prices.price_read), "… for each post collected"),
+        _line(
+            2,
+            "collect_max_reads_per_day",
+            str(prices.collect_max_reads_per_day),
+            "collecting stops for the day here; or unlimited",
+        ),
         "",
         "event:",
         _line(2, "title", _scalar(title), title_note),

@@ -64,6 +64,10 @@ CAMPAIGN_KEYS = (
     "collect_every_minutes",
     "daily_cap",
     "overdue_limit_minutes",
+    "price_post",
+    "price_post_with_link",
+    "price_read",
+    "collect_max_reads_per_day",
 )
 CADENCE_KEYS = (
     "announcement_days_before",
@@ -300,6 +304,48 @@ class _Reader:
             return self.error(node, field, f"is {value}, but it must be {maximum} or less")
         return value
 
+    def price(self, node: yaml.Node, field: str) -> float | _Missing:
+        """US dollars as a plain number (``0.015``; a leading $ is allowed), 0 up to 100."""
+        raw = self.scalar(node, field, "a price in US dollars")
+        if isinstance(raw, _Missing):
+            return raw
+        digits = raw.removeprefix("$").strip()
+        if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", digits):
+            return self.error(
+                node, field, f"{raw!r} is not a price: write US dollars as a number, e.g. 0.015"
+            )
+        value = float(digits)
+        if value < 0:
+            return self.error(node, field, f"is {raw}, but a price cannot be below 0")
+        if value > 100:
+            return self.error(
+                node, field, f"is {raw}, which is more than $100 a post: write dollars, not cents"
+            )
+        return value
+
+    def read_budget(self, node: yaml.Node, field: str) -> int | _Missing:
+        """Reads a day: a whole number of at least one page (100), or ``unlimited``."""
+        if isinstance(node, yaml.ScalarNode) and str(node.value).strip().lower() == "unlimited":
+            return 0  # 0 stands for "no limit" here; the caller turns it into None
+        raw = self.scalar(node, field, "a whole number of posts")
+        if isinstance(raw, _Missing):
+            return raw
+        if not re.fullmatch(r"[-+]?\d+", raw.replace("_", "").replace(",", "")):
+            return self.error(
+                node,
+                field,
+                f"{raw!r} is not a number of posts: write e.g. 10000, or unlimited for no limit",
+            )
+        value = int(raw.replace("_", "").replace(",", ""))
+        if value < 100:
+            return self.error(
+                node,
+                field,
+                f"is {value}, but one request reads up to 100 posts: write 100 or more "
+                "(or unlimited for no limit)",
+            )
+        return value
+
     def boolean(self, node: yaml.Node, field: str) -> bool | _Missing:
         raw = self.scalar(node, field, "true or false")
         if isinstance(raw, _Missing):
@@ -528,6 +574,10 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
     every = r.optional(sec, "collect_every_minutes", lambda n, f: r.integer(n, f, 1))
     cap = r.optional(sec, "daily_cap", lambda n, f: r.integer(n, f, 1))
     overdue = r.optional(sec, "overdue_limit_minutes", lambda n, f: r.integer(n, f, 0))
+    price_post = r.optional(sec, "price_post", r.price)
+    price_link = r.optional(sec, "price_post_with_link", r.price)
+    price_read = r.optional(sec, "price_read", r.price)
+    reads = r.optional(sec, "collect_max_reads_per_day", r.read_budget)
     if isinstance(name, _Missing) or isinstance(cadence, _Missing):
         return MISSING
     return CampaignSettings(
@@ -544,6 +594,12 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
         collect_every_minutes=every or defaults.collect_every_minutes,
         daily_cap=cap or defaults.daily_cap,
         overdue_limit_minutes=defaults.overdue_limit_minutes if overdue is None else overdue,
+        price_post=defaults.price_post if price_post is None else price_post,
+        price_post_with_link=defaults.price_post_with_link if price_link is None else price_link,
+        price_read=defaults.price_read if price_read is None else price_read,
+        collect_max_reads_per_day=defaults.collect_max_reads_per_day
+        if reads is None
+        else (reads or None),
     )
 
 
@@ -842,6 +898,10 @@ def to_dict(md: Metadata) -> dict[str, Any]:
             "collect_every_minutes": c.collect_every_minutes,
             "daily_cap": c.daily_cap,
             "overdue_limit_minutes": c.overdue_limit_minutes,
+            "price_post": c.price_post,
+            "price_post_with_link": c.price_post_with_link,
+            "price_read": c.price_read,
+            "collect_max_reads_per_day": c.collect_max_reads_per_day,
         },
         "event": {
             "title": e.title,
@@ -878,6 +938,9 @@ def to_dict(md: Metadata) -> dict[str, Any]:
             for p in md.publications
         ],
     }
+
+
+_DEFAULTS = CampaignSettings(name="-")
 
 
 def from_dict(data: dict[str, Any]) -> Metadata:
@@ -921,6 +984,13 @@ def from_dict(data: dict[str, Any]) -> Metadata:
             collect_every_minutes=c["collect_every_minutes"],
             daily_cap=c["daily_cap"],
             overdue_limit_minutes=c["overdue_limit_minutes"],
+            # Absent from campaigns stored before prices existed: the defaults.
+            price_post=c.get("price_post", _DEFAULTS.price_post),
+            price_post_with_link=c.get("price_post_with_link", _DEFAULTS.price_post_with_link),
+            price_read=c.get("price_read", _DEFAULTS.price_read),
+            collect_max_reads_per_day=c.get(
+                "collect_max_reads_per_day", _DEFAULTS.collect_max_reads_per_day
+            ),
         ),
         event=Event(
             title=e["title"],

@@ -43,6 +43,12 @@ class CampaignSettings:
     collect_every_minutes: int = 5
     daily_cap: int = 100  # posts in any 24 hours
     overdue_limit_minutes: int = 120  # later than this after downtime: missed, not sent
+    # What X bills (USD, pay-per-use since February 2026): a post, a post with a link, a post read.
+    price_post: float = 0.015
+    price_post_with_link: float = 0.20
+    price_read: float = 0.005
+    # Posts the collector may read in any 24 hours (10,000 = $50 a day); None: no limit.
+    collect_max_reads_per_day: int | None = 10_000
 
     @property
     def search_query(self) -> str:

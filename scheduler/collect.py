@@ -12,6 +12,11 @@ A 429 ends the run with status ``rate-limited`` and the reset time; until that t
 sends nothing and answers ``waiting`` (so the daemon waits for the reset instead of spinning).
 5xx and lost answers are retried a few times with growing pauses (searching is safe to repeat).
 X refuses a ``since_id`` older than its 7-day window: then the run asks for the whole window.
+
+X bills every post read, so collecting is bounded by ``collect_max_reads_per_day``: the posts
+fetched by the runs started in the last 24 hours (``collect_runs.fetched``) plus the next page
+(up to 100) may not exceed it. A run that would go over stops with status ``budget`` and
+``budget_until`` (when a page fits again); until then a run sends nothing (:func:`read_budget`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import sqlite_utils
@@ -66,6 +71,48 @@ class CollectResult:
     runs: int = 0
     error: str | None = None
     rate_reset_at: datetime | None = None
+    budget_until: datetime | None = None  # set when the daily read budget stopped the run
+
+
+@dataclass(frozen=True)
+class ReadBudget:
+    """The daily read budget at a moment: its limit, the reads of the last 24 hours, and (when
+    the next page does not fit) the time it fits again."""
+
+    limit: int | None
+    used: int
+    until: datetime | None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.until is not None
+
+
+def read_budget(
+    db: sqlite_utils.Database, settings: CampaignSettings, at: datetime | None = None
+) -> ReadBudget:
+    """The reads (posts fetched) of the runs started in the 24 hours before ``at`` (default now)
+    against ``settings.collect_max_reads_per_day``; exhausted when one more page could exceed it.
+    """
+    at = at or now()
+    window = timedelta(hours=24)
+    rows = db.execute(
+        "SELECT started_at, fetched FROM collect_runs WHERE started_at > ? AND fetched > 0 "
+        "ORDER BY started_at, id",
+        [to_db(at - window)],
+    ).fetchall()
+    used = sum(int(r[1]) for r in rows)
+    limit = settings.collect_max_reads_per_day
+    if limit is None or used + PAGE_SIZE <= limit:
+        return ReadBudget(limit, used, None)
+    left = used
+    until = at + window  # only if a single run holds it all (it drops out a day after it began)
+    for started, fetched in rows:
+        left -= int(fetched)
+        if left + PAGE_SIZE <= limit:
+            until = from_db(started) + window
+            break
+    return ReadBudget(limit, used, until)
 
 
 def _pending(db: sqlite_utils.Database, query: str) -> dict[str, Any] | None:
@@ -112,6 +159,11 @@ def collect_once(
             result.status = "waiting"
             result.rate_reset_at = reset
             return result
+    budget = read_budget(db, settings)
+    if budget.exhausted:
+        result.status = "budget"
+        result.budget_until = budget.until
+        return result
     _remember_account(db, client)
     writer = Writer(db, source="search", ours=load_ours(db))
     resume = last if last and last["status"] != "done" and last["next_token"] else None
@@ -125,7 +177,7 @@ def collect_once(
             db,
             client,
             writer,
-            query,
+            settings,
             result,
             since_id=since_id,
             token=token,
@@ -154,7 +206,7 @@ def _one_pass(
     db: sqlite_utils.Database,
     client: SearchClient,
     writer: Writer,
-    query: str,
+    settings: CampaignSettings,
     result: CollectResult,
     *,
     since_id: str | None,
@@ -167,6 +219,7 @@ def _one_pass(
     stop: threading.Event | None,
 ) -> str:
     """Page from ``token`` (or the start) until X has no more; one ``collect_runs`` row."""
+    query = settings.search_query
     run_id = db.execute(
         "INSERT INTO collect_runs (started_at, query, since_id, newest_id, next_token, "
         "resumed_from, status, api_base_url, tool_version) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
@@ -187,6 +240,10 @@ def _one_pass(
     while True:
         if max_requests is not None and result.requests >= max_requests:
             status = "budget"
+            break
+        budget = read_budget(db, settings)
+        if budget.exhausted:
+            status, result.budget_until = "budget", budget.until
             break
         if stop is not None and stop.is_set():
             status = "interrupted"

@@ -13,7 +13,9 @@ import sqlite_utils
 
 from campaign.clock import now, to_db
 from campaign.migrations import POST_STATUSES
+from campaign.models import CampaignSettings
 from campaign.store import get_state
+from posts.cost import dollars, estimate, read_cost, unit
 from scheduler import lease
 from scheduler.publish import (
     campaign_settings,
@@ -122,6 +124,52 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "overdue_limit_minutes": settings.overdue_limit_minutes,
         "last_collection": _last_collection(db),
         "collect_last_error": collect_error,
+        "cost": cost(db, settings, current),
+    }
+
+
+COMMITTED = ("approved", "publishing", "unknown")
+
+
+def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) -> dict[str, Any]:
+    """What the campaign costs on X at ``at``: ``spent`` (published posts), ``committed``
+    (approved and on their way), ``reads`` (collected so far, and the last 24 hours against the
+    daily read budget). Dollars are strings with three decimals, e.g. ``"0.215"``."""
+    from scheduler.collect import read_budget
+
+    def posts_in(*statuses: str) -> dict[str, Any]:
+        marks = ", ".join("?" * len(statuses))
+        texts = [
+            r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", statuses)
+        ]
+        return estimate(texts, settings).to_json()
+
+    has_runs = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collect_runs'"
+    ).fetchone()
+    total_reads = (
+        int(db.execute("SELECT coalesce(sum(fetched), 0) FROM collect_runs").fetchone()[0])
+        if has_runs
+        else 0
+    )
+    budget = read_budget(db, settings, at) if has_runs else None
+    limit = settings.collect_max_reads_per_day
+    return {
+        "spent": posts_in("published"),
+        "committed": posts_in(*COMMITTED),
+        "reads": {
+            "count": total_reads,
+            "total_usd": unit(read_cost(total_reads, settings)),
+            "last_24h": budget.used if budget else 0,
+            "max_per_day": limit,
+            "max_per_day_usd": unit(read_cost(limit, settings)) if limit is not None else None,
+            "budget_until": to_db(budget.until) if budget and budget.until else None,
+        },
+        "prices": {
+            "post": unit(dollars(settings.price_post)),
+            "post_with_link": unit(dollars(settings.price_post_with_link)),
+            "read": unit(dollars(settings.price_read)),
+        },
     }
 
 
