@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -41,13 +39,9 @@ class CliContext:
     @property
     def actor(self) -> str:
         """Who is acting, for the audit trail: ``cli:<user>`` (``CAMPAIGN_USER`` overrides)."""
-        user = os.environ.get("CAMPAIGN_USER")
-        if not user:
-            try:
-                user = getpass.getuser()
-            except OSError:
-                user = "unknown"
-        return f"cli:{user}"
+        from campaign.actors import local_user
+
+        return f"cli:{local_user()}"
 
 
 pass_ctx = click.make_pass_decorator(CliContext)

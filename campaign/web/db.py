@@ -3,14 +3,13 @@ connection cannot cross waitress's threads), the campaign's time zone, and who i
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlite_utils
 from flask import current_app, g, request
 
+from campaign.actors import local_user
 from campaign.store import open_db
 from campaign.web.cache import Cache
 
@@ -46,14 +45,7 @@ def actor() -> str:
     has a password, else ``CAMPAIGN_USER`` or the account running it."""
     auth = request.authorization
     user = auth.username if auth is not None and auth.username else None
-    if not user:
-        user = os.environ.get("CAMPAIGN_USER")
-    if not user:
-        try:
-            user = getpass.getuser()
-        except OSError:
-            user = "unknown"
-    return f"web:{user}"
+    return f"web:{user or local_user()}"
 
 
 def cache() -> Cache:
