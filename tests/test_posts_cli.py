@@ -306,7 +306,7 @@ def test_list_without_posts_says_how_to_make_some(run: Run) -> None:
 
 
 def test_list_table_in_the_campaign_zone(run: Run, new_york: Metadata) -> None:
-    """The table shows id, status, local time, kind, length and text, then counts by status."""
+    """The table shows id, status, local time, kind, length and text, then counts and cost."""
     add(run, "Second in time", "2026-12-07T15:00Z", "--approve")
     add(run, "First in time\nsecond line", "2026-12-06T14:00Z")
     result = run("posts", "list", env={"COLUMNS": "100"})
@@ -318,6 +318,8 @@ def test_list_table_in_the_campaign_zone(run: Run, new_york: Metadata) -> None:
         f" 2  draft     2026-12-06 09:00 EST     manual  {first_len:>7}  First in time",
         f" 1  approved  2026-12-07 10:00 EST     manual  {second_len:>7}  Second in time {TAG}",
         "2 posts: 1 draft, 1 approved",
+        "Cost on X: $0.03 for the 2 listed drafts and approved posts if they go out "
+        "(0 with links); $0.00 for the 0 published",
     ] == lines
 
 
@@ -409,7 +411,7 @@ def test_show_json_has_the_history(run: Run) -> None:
 
 
 def test_approve_prints_one_line_per_post_changed(run: Run, db: sqlite_utils.Database) -> None:
-    """Approving ids prints a line per post approved; one already approved is noted on stderr."""
+    """Approving ids prints a line per post approved; stderr notes one already approved and the cost."""
     add(run, "First")
     add(run, "Second", "2026-12-07T14:00Z", "--approve")
     add(run, "Third", "2026-12-08T14:00Z")
@@ -418,7 +420,11 @@ def test_approve_prints_one_line_per_post_changed(run: Run, db: sqlite_utils.Dat
         f"Approved post 1 for 2026-12-06 14:00 UTC: First {TAG}\n"
         f"Approved post 3 for 2026-12-08 14:00 UTC: Third {TAG}\n"
     ) == result.stdout
-    assert "Post 2 was already approved.\n" == result.stderr
+    assert (
+        "Post 2 was already approved.\n"
+        "Approved 2 posts: $0.03 on X when they go out; "
+        "approved and not yet published in all: $0.045\n"
+    ) == result.stderr
     assert ["approved"] * 3 == [row(db, i)["status"] for i in (1, 2, 3)]
     assert [("cli:tester", "draft", "approved", "approved by hand")] == trail(db, 3)[1:]
 

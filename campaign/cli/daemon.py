@@ -321,3 +321,32 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
     if snap["collect_last_error"]:
         ce = snap["collect_last_error"]
         console.print(f"[red]Collect failed[/] {show(ce['at'], tz)}: {ce['message']}")
+    _show_cost(console, snap["cost"], tz)
+
+
+def _show_cost(console: Any, cost: dict[str, Any], tz: str) -> None:
+    """The campaign's cost on X: spent, committed, reads, and today's reads against the budget."""
+    from decimal import Decimal
+
+    from campaign.clock import show
+    from posts.cost import usd
+
+    def money(text: str) -> str:
+        return usd(Decimal(text))
+
+    spent, committed, reads = cost["spent"], cost["committed"], cost["reads"]
+    console.print(
+        f"Cost on X (estimated): spent {money(spent['total_usd'])} on {spent['count']} published "
+        f"posts; committed {money(committed['total_usd'])} for {committed['count']} approved "
+        f"and not yet published; {reads['count']:,} posts read ({money(reads['total_usd'])})"
+    )
+    if reads["max_per_day"] is None:
+        console.print(f"Collection budget: none ({reads['last_24h']:,} read in the last 24 hours)")
+    else:
+        line = (
+            f"Collection budget: {reads['last_24h']:,} of {reads['max_per_day']:,} reads "
+            f"({money(reads['max_per_day_usd'])}) in the last 24 hours"
+        )
+        if reads["budget_until"]:
+            line += f"; used up until {show(reads['budget_until'], tz)}"
+        console.print(line)

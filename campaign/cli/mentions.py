@@ -149,7 +149,18 @@ def collect(
             err=True,
         )
         sys.exit(EXIT_RATE_LIMITED)
-    if result.status == "budget":
+    from posts.cost import read_cost, usd
+
+    click.echo(f"Estimated cost on X of these reads: {usd(read_cost(result.fetched, settings))}.")
+    if result.status == "budget" and result.budget_until is not None:
+        limit = settings.collect_max_reads_per_day or 0
+        click.echo(
+            f"Stopped: the collection budget of {limit:,} reads a day "
+            f"({usd(read_cost(limit, settings))}) is used up until "
+            f"{show(result.budget_until, settings.timezone)}; raise collect_max_reads_per_day "
+            "in the YAML to collect more."
+        )
+    elif result.status == "budget":
         click.echo(
             f"Stopped after {result.requests} requests (--max-requests); run `campaign collect` "
             "again to fetch the rest.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -69,11 +70,32 @@ def plan(obj: CliContext, templates_dir: str | None, dry_run: bool) -> None:
         click.echo(f"Dry run, nothing written. It would be: {counts}.")
     else:
         click.echo(f"Drafts {counts}.")
+    _cost_line(db, md.campaign, planned, result.outcomes, dry_run)
     if past:
         click.echo(
             f"* {past} of these times have already passed: change them with "
             "`campaign posts edit ID --at WHEN` or cancel them (an approved late post is marked missed)."
         )
+
+
+def _cost_line(
+    db: Any, settings: Any, planned: list[Any], outcomes: dict[str, str], dry_run: bool
+) -> None:
+    """What the drafts cost on X if they all go out (dry run: the drafts the plan would leave)."""
+    from posts.cost import dollars, estimate, usd
+    from posts.queue import list_posts
+
+    if dry_run:
+        texts = [p.text for p in planned if outcomes.get(p.source_key) != "skipped_protected"]
+    else:
+        texts = [p.text for p in list_posts(db, "draft")]
+    cost = estimate(texts, settings)
+    noun = "draft" if cost.count == 1 else "drafts"
+    click.echo(
+        f"Estimated cost on X if all {cost.count} {noun} go out: {usd(cost.total)} "
+        f"({cost.with_link} with links at {usd(dollars(settings.price_post_with_link))}, "
+        f"{cost.without_link} without at {usd(dollars(settings.price_post))})"
+    )
 
 
 # `campaign plan` (owned by the planner's author) goes above this line.

@@ -74,7 +74,11 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     db = obj.db()
     found = queue.list_posts(db, status)
     if as_json:
-        print_json([p.to_json() for p in found])
+        from posts.cost import post_cost, unit
+        from posts.editing import settings_for
+
+        settings = settings_for(db)
+        print_json([{**p.to_json(), "cost_usd": unit(post_cost(p.text, settings))} for p in found])
         return
     if not found:
         if status:
@@ -117,6 +121,27 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     parts = [f"{counts[s]} {s}" for s in queue.STATUSES if s in counts]
     noun = "post" if len(found) == 1 else "posts"
     click.echo(f"{len(found)} {noun}: {', '.join(parts)}")
+    _cost_footer(db, found)
+
+
+def _cost_footer(db: Any, found: list[Any]) -> None:
+    """What the listed posts cost on X: those still to go out, and those already out."""
+    from posts.cost import estimate, usd
+    from posts.editing import settings_for
+
+    settings = settings_for(db)
+    ahead = estimate((p.text for p in found if p.status in TO_GO_OUT), settings)
+    spent = estimate((p.text for p in found if p.status == "published"), settings)
+    click.echo(
+        f"Cost on X: {usd(ahead.total)} for the {ahead.count} listed drafts and approved posts "
+        f"if they go out ({ahead.with_link} with links); {usd(spent.total)} for the "
+        f"{spent.count} published"
+    )
+
+
+# Posts that may still go out (and be billed): drafts and the approved ones on their way.
+TO_GO_OUT = ("draft", "approved", "publishing", "unknown")
+COMMITTED = ("approved", "publishing", "unknown")
 
 
 @posts.command("show")
@@ -291,6 +316,22 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
             f"Approved post {post.id} for {show(post.scheduled_at, tz)}: {_first_line(post.text)}"
         )
         _warn_if_past(post, tz, settings.overdue_limit_minutes)
+    if done:
+        from posts import queue
+        from posts.cost import estimate, usd
+
+        these = estimate((p.text for p in done), settings)
+        waiting = estimate((p.text for p in queue.list_posts(db, COMMITTED)), settings)
+        goes = (
+            "post: {} on X when it goes out"
+            if these.count == 1
+            else "posts: {} on X when they go out"
+        )
+        click.echo(
+            f"Approved {these.count} {goes.format(usd(these.total))}; "
+            f"approved and not yet published in all: {usd(waiting.total)}",
+            err=True,
+        )
 
 
 @posts.command("cancel")

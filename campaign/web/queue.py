@@ -135,7 +135,28 @@ def queue_list() -> str:
         kinds=[r["kind"] for r in rows(KINDS_SQL)],
         counts=counts,
         today=local(now(), zone_name()).date().isoformat(),
+        cost=_cost(where, params),
     )
+
+
+def _cost(where: str, params: list[Any]) -> dict[str, Any]:
+    """What the posts matching the filters cost on X: still to go out, and already out."""
+    from posts.cost import estimate, usd
+    from posts.editing import settings_for
+
+    settings = settings_for(get_db())
+    found = rows(f"SELECT status, text FROM posts {where}", params)
+    ahead = estimate(
+        (r["text"] for r in found if r["status"] in ("draft", "approved", "publishing", "unknown")),
+        settings,
+    )
+    spent = estimate((r["text"] for r in found if r["status"] == "published"), settings)
+    return {
+        "ahead": ahead,
+        "ahead_usd": usd(ahead.total),
+        "spent": spent,
+        "spent_usd": usd(spent.total),
+    }
 
 
 def _origin(post: Any) -> dict[str, Any]:
@@ -161,11 +182,16 @@ def _post_page(
     status: int = 200,
 ) -> tuple[str, int]:
     from posts import queue
-    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE
+    from posts.cost import has_link, post_cost, usd
+    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, settings_for
 
     db = get_db()
     post = queue.get(db, post_id)
     shown_text = post.text if text is None else text
+    cost = {
+        "usd": usd(post_cost(post.text, settings_for(db))),
+        "link": has_link(post.text),
+    }
     return (
         render_template(
             "post.html",
@@ -176,6 +202,7 @@ def _post_page(
             preview=preview(shown_text, exclude=post.id),
             history=queue.history(db, post.id),
             origin=_origin(post),
+            cost=cost,
             editable=post.status in EDITABLE,
             approvable=post.status in APPROVABLE,
             cancellable=post.status in CANCELLABLE,
