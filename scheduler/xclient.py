@@ -12,6 +12,7 @@ One :class:`XClient` per thread (it holds a ``requests`` session).
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ from typing import Any
 import requests
 import tweepy
 import tweepy.errors
+from dotenv.parser import parse_stream
 from requests.adapters import HTTPAdapter
 
 from campaign.clock import UTC, now
@@ -85,7 +87,7 @@ AUTH_403_MARKERS = (
 
 
 def _read_file(path: str) -> dict[str, str]:
-    """``KEY=VALUE`` lines (``#`` comments, blank lines and ``export`` allowed; quotes stripped)."""
+    """``KEY=VALUE`` lines, as a ``.env`` file (``#`` comments, ``export`` and quotes allowed)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -102,25 +104,17 @@ def _read_file(path: str) -> dict[str, str]:
             log.warning("the credentials file %s can be read by other users: `chmod 600 %s`", p, p)
     except OSError:
         pass
+    # python-dotenv's parser reads the format (comments, `export`, quotes); a line it cannot
+    # read, or one without `=`, is refused by number, never quoted: it may hold a secret.
     values: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            # Never quote the line: it may hold a secret.
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and binding.value is None):
             raise CredentialsError(
-                f"line {number} of the credentials file {p} is not KEY=VALUE: "
+                f"line {binding.original.line} of the credentials file {p} is not KEY=VALUE: "
                 "write one setting a line, e.g. X_API_KEY=..."
             )
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
     return values
 
 
