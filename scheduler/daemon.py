@@ -316,6 +316,10 @@ class Daemon:
                 set_state(
                     db, "collect_last_error", json.dumps({"at": to_db(now()), "message": error})
                 )
+            elif getattr(result, "budget_until", None) is not None:
+                # The daily read budget is used up: each run until then sends nothing.
+                log.info("collect: the daily read budget is used up until %s", result.budget_until)
+                set_state(db, "collect_last_error", None)
             else:
                 log.info("collected: %s", _describe(result))
                 set_state(db, "collect_last_error", None)
