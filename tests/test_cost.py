@@ -308,7 +308,7 @@ def test_status_shows_spent_committed_reads_and_the_budget(
     } == cost
     flat = " ".join(text.split())
     assert (
-        "Cost on X (estimated): spent $0.215 on 2 published posts; committed $0.215 for 2 "
+        "Cost on X (estimated): spent $0.215 on 2 published; committed $0.215 for 2 "
         "approved and not yet published; 1,350 posts read ($6.75)"
     ) in flat
     assert (

@@ -336,8 +336,8 @@ def _show_cost(console: Any, cost: dict[str, Any], tz: str) -> None:
 
     spent, committed, reads = cost["spent"], cost["committed"], cost["reads"]
     console.print(
-        f"Cost on X (estimated): spent {money(spent['total_usd'])} on {spent['count']} published "
-        f"posts; committed {money(committed['total_usd'])} for {committed['count']} approved "
+        f"Cost on X (estimated): spent {money(spent['total_usd'])} on {spent['count']} published"
+        f"; committed {money(committed['total_usd'])} for {committed['count']} approved "
         f"and not yet published; {reads['count']:,} posts read ({money(reads['total_usd'])})"
     )
     if reads["max_per_day"] is None:
