@@ -381,6 +381,14 @@ class Publishing:
         )
         if claimed_at is None:
             return None
+        # Send what the claimed row holds: a person may have edited the text or the time
+        # between our read and the claim (the claim waited for their write lock). Once it is
+        # ``publishing`` nobody can change it, so the text sent is the text reconciled.
+        post = queue.get(self.db, post.id)
+        if post.scheduled_at > now():
+            return self._move(
+                post.id, "publishing", "approved", "not sent: rescheduled while being claimed"
+            )
         try:
             tweet_id = self.publisher.publish(post.text, reply_to)
         except RateLimited as e:

@@ -1,0 +1,85 @@
+"""The daemon during a live event: a post edited or rescheduled while it is being claimed, slow
+and stalled calls to X, a locked database, and the timeline read failing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import sqlite_utils
+
+from campaign.clock import now, to_db
+from campaign.store import open_db
+from posts import queue
+from scheduler import lease
+from scheduler.publish import PublishConfig, Publishing
+from scheduler.publisher import XPublisher
+from scheduler.xclient import Credentials, XClient
+from tests.fixtures.simulator import FakeX
+from tests.publishing import add_post
+
+
+def _run(db: sqlite_utils.Database, fake_x: FakeX, **config: object) -> Publishing:
+    holder = lease.new_holder("test")
+    assert lease.acquire(db, holder, ttl=120)
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2)
+    settings: dict[str, object] = {"x_timeout": 2.0, "settle": 0.1, "backoff": 0.05}
+    settings.update(config)
+    return Publishing(db, XPublisher(client), holder, PublishConfig(**settings))  # type: ignore[arg-type]
+
+
+def _slow_write(db_path: Path, sql: str, params: list[object], hold: float) -> threading.Event:
+    """In another thread and connection, write ``sql`` in a transaction kept open ``hold`` s
+    (a staff edit from the web console or the CLI holding the write lock); the returned event
+    is set once the change is written but not yet committed."""
+    written = threading.Event()
+
+    def work() -> None:
+        other = open_db(db_path)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute(sql, params)
+        written.set()
+        time.sleep(hold)
+        other.execute("COMMIT")
+        other.close()
+
+    threading.Thread(target=work, daemon=True).start()
+    assert written.wait(5)
+    return written
+
+
+def test_text_edited_while_the_claim_waits_goes_out_as_edited(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX
+) -> None:
+    """A text edit committed while the claim waits for the write lock: X gets the edited text."""
+    post_id = add_post(db, "Old text #PolicingInConflict", now() - timedelta(seconds=1))
+    run = _run(db, fake_x)
+    _slow_write(
+        db_path,
+        "UPDATE posts SET text = ? WHERE id = ?",
+        ["New text #PolicingInConflict", post_id],
+        0.5,
+    )
+    run.run_due()
+    post = queue.get(db, post_id)
+    assert ("published", ["New text #PolicingInConflict"]) == (
+        post.status,
+        [t["submitted_text"] for t in fake_x.tweets(source="api")],
+    )
+    assert "New text #PolicingInConflict" == post.text
+
+
+def test_post_rescheduled_while_the_claim_waits_is_not_sent_early(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX
+) -> None:
+    """A post moved to tomorrow while the claim waits for the write lock is not sent now."""
+    post_id = add_post(db, "Moved #PolicingInConflict", now() - timedelta(seconds=1))
+    run = _run(db, fake_x)
+    tomorrow = now() + timedelta(days=1)
+    _slow_write(
+        db_path, "UPDATE posts SET scheduled_at = ? WHERE id = ?", [to_db(tomorrow), post_id], 0.5
+    )
+    run.run_due()
+    assert ("approved", []) == (queue.get(db, post_id).status, fake_x.tweets(source="api"))
