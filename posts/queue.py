@@ -258,8 +258,10 @@ def claim(
     (the publisher's lease) or nothing is claimed. Returns the claim time, or ``None`` if the
     post was no longer ``approved`` or the guard failed.
     """
-    stamp = from_db(to_db(now()))  # as stored: millisecond precision
     with immediate(db, durable=True):
+        # Stamped once the write lock is ours: a claim that waited for another writer (the web
+        # console, a CLI edit) must not date its call deadline from before the wait.
+        stamp = from_db(to_db(now()))  # as stored: millisecond precision
         if guard is not None and db.execute(guard[0], list(guard[1])).fetchone() is None:
             return None
         cur = db.execute(

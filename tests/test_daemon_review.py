@@ -83,3 +83,19 @@ def test_post_rescheduled_while_the_claim_waits_is_not_sent_early(
     )
     run.run_due()
     assert ("approved", []) == (queue.get(db, post_id).status, fake_x.tweets(source="api"))
+
+
+def test_claim_waiting_for_the_write_lock_dates_its_call_deadline_from_the_claim(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX
+) -> None:
+    """A claim that waited for a staff write records a call deadline counted from its commit."""
+    post_id = add_post(db, "Locked out #PolicingInConflict", now() - timedelta(seconds=1))
+    run = _run(db, fake_x, x_timeout=2.0)
+    _slow_write(db_path, "UPDATE state SET value = value WHERE 0", [], 1.0)
+    released = now() + timedelta(seconds=0.9)  # the lock is held 1 s from just before this
+    run.run_due()
+    post = queue.get(db, post_id)
+    assert post.claimed_at is not None and post.call_deadline is not None
+    assert "published" == post.status
+    assert post.claimed_at >= released
+    assert post.call_deadline == post.claimed_at + timedelta(seconds=2)
