@@ -56,3 +56,10 @@ def test_an_index_built_before_the_fix_is_rebuilt(db: sqlite_utils.Database) -> 
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_fts_emoji_separators'")
     migrations.apply(db)
     assert set(tids) - {tids[2]} == found(db, "#policinginconflict")
+
+
+def test_underscores_stay_inside_hashtags_and_handles(db: sqlite_utils.Database) -> None:
+    """#covid does not find #Covid_19, nor "the" @Pi_In_The_Sky; the whole tag and handle do."""
+    tagged, handled = store(db, ["stay home #Covid_19", "RT @Pi_In_The_Sky: a question"])
+    assert (set(), set()) == (found(db, "#covid"), found(db, "the"))
+    assert ({tagged}, {handled}) == (found(db, "#covid_19"), found(db, "@pi_in_the_sky"))

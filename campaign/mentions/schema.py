@@ -169,3 +169,16 @@ def m002_fts_emoji_separators(db: sqlite_utils.Database) -> None:
         f"text, content='mentions', content_rowid='id', tokenize=\"{tokenize}\")"
     )
     db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
+
+
+@migrations()
+def m003_fts_underscore_in_tokens(db: sqlite_utils.Database) -> None:
+    # X's hashtags and handles include '_' (#Covid_19, @Pi_In_The_Sky): keeping it inside the
+    # token stops #covid from finding #Covid_19 and the word "the" from finding @Pi_In_The_Sky.
+    tokenize = f"unicode61 remove_diacritics 2 tokenchars '#@_' separators '{_symbol_separators()}'"
+    db.execute("DROP TABLE mentions_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE mentions_fts USING fts5("
+        f"text, content='mentions', content_rowid='id', tokenize=\"{tokenize}\")"
+    )
+    db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
