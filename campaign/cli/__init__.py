@@ -7,12 +7,13 @@ command's one-line help lives in :data:`COMMANDS` beside the module that impleme
 from __future__ import annotations
 
 import importlib
+import sqlite3
 from typing import Any
 
 import click
 
 from campaign import __version__
-from campaign.cli.common import CliContext, UserError
+from campaign.cli.common import CliContext, UserError, explain_db_error, explain_os_error
 from campaign.errors import CampaignError
 
 # name -> ("module:attribute", one-line help). Order is the order `campaign --help` shows.
@@ -69,6 +70,15 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except CampaignError as e:
             raise UserError(str(e)) from e
+        # The daemon is left alone: systemd restarts it after a crash, but not after exit code 2.
+        except sqlite3.Error as e:
+            if ctx.invoked_subcommand == "daemon" or not isinstance(ctx.obj, CliContext):
+                raise
+            raise UserError(explain_db_error(e, ctx.obj.db_path)) from e
+        except OSError as e:
+            if ctx.invoked_subcommand == "daemon" or not e.filename:
+                raise
+            raise UserError(explain_os_error(e)) from e
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,140 @@
+"""Every mistake a comms person can make gets one clear line and exit code 2, never a traceback.
+
+The answers are checked through the real command line (in-process with click's runner, or as a
+subprocess where a second process or a signal is part of the situation).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from campaign.cli import cli
+
+CAMPAIGN = str(Path(sys.executable).parent / "campaign")
+
+
+def _cli(*args: object) -> Result:
+    """The CLI in-process, with exceptions caught the way a terminal would see them."""
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _clean_error(result: Result) -> str:
+    """The error line, after checking the answer is exit code 2 with no traceback."""
+    assert 2 == result.exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@pytest.fixture
+def locked_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The campaign database with another process holding its write lock (BEGIN IMMEDIATE)."""
+    monkeypatch.setattr("campaign.store.BUSY_TIMEOUT_MS", 200)
+    _cli("init")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            f"c = sqlite3.connect({str(db_path)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert "held" == holder.stdout.readline().strip()
+    try:
+        yield db_path
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_database_locked_by_another_writer_is_one_line_saying_try_again(
+    locked_db: Path,
+) -> None:
+    """A write blocked past the busy timeout says the database is busy and to run it again."""
+    result = _cli("posts", "add", "--text", "Doors open at 9:30", "--at", "2026-12-06T09:00Z")
+
+    out = _clean_error(result)
+    assert out.startswith(f"Error: the database {locked_db} is busy:")
+    assert "run the command again" in out
+    assert "OperationalError" not in out
+
+
+def test_a_read_only_database_says_so_instead_of_a_sqlite_error(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database the user may not write says it is read-only and what to check."""
+    from campaign import store
+
+    _cli("init")
+    real_open = store.open_db
+
+    def read_only(*args: object, **kwargs: object) -> object:
+        db = real_open(*args, **kwargs)  # type: ignore[arg-type]
+        db.conn.execute("PRAGMA query_only = ON")  # SQLite answers as for a read-only file
+        return db
+
+    monkeypatch.setattr(store, "open_db", read_only)
+    result = _cli("posts", "add", "--text", "Doors open at 9:30", "--at", "2026-12-06T09:00Z")
+
+    out = _clean_error(result)
+    assert out.startswith(f"Error: cannot change the database {db_path}: it is read-only")
+
+
+def test_a_file_that_is_not_sqlite_is_named_as_not_a_campaign_database(tmp_path: Path) -> None:
+    """--db on a text file says it is not a campaign database (and no SQL error class)."""
+    other = tmp_path / "notes.db"
+    other.write_text("meeting notes\n" * 100)
+
+    out = _clean_error(_cli("--db", other, "posts", "list"))
+
+    assert "not a campaign database" in out or "cannot open" in out
+    assert "DatabaseError" not in out
+
+
+def test_writing_a_file_where_a_file_stands_in_the_path_is_one_line(tmp_path: Path) -> None:
+    """report --output-dir under a plain file names the path and says what is wrong."""
+    (tmp_path / "afile").write_text("x")
+
+    out = _clean_error(_cli("report", "--output-dir", "afile/sub", "--json"))
+
+    assert "Error: cannot use afile/sub: part of the path is a file, not a folder" in out
+
+
+def test_export_to_a_place_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    """mentions export into a folder that cannot hold files names the file and the reason."""
+    target = tmp_path / "afile"
+    target.write_text("x")
+
+    out = _clean_error(_cli("mentions", "export", "--output", target / "out.csv"))
+
+    assert f"Error: cannot use {target / 'out.csv'}:" in out
+
+
+def test_the_daemon_keeps_its_crash_exit_code_for_database_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database error in `daemon` stays a crash (not exit 2, which systemd would not restart)."""
+    from scheduler import daemon
+
+    for key in ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
+        monkeypatch.setenv(key, "sim")
+
+    def locked(self: object) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(daemon.Daemon, "run", locked)
+    result = _cli("daemon", "--no-collect")
+
+    assert 1 == result.exit_code
+    assert isinstance(result.exception, sqlite3.OperationalError)
