@@ -138,3 +138,39 @@ def test_the_daemon_keeps_its_crash_exit_code_for_database_errors(
 
     assert 1 == result.exit_code
     assert isinstance(result.exception, sqlite3.OperationalError)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("posts", "show", "99999999999999999999999"),
+        ("posts", "approve", "99999999999999999999"),
+        ("posts", "cancel", "3", "99999999999999999999"),
+        ("posts", "edit", "99999999999999999999", "--text", "x"),
+        ("posts", "add", "--text", "x", "--at", "2026-12-06T09:00Z", "--reply-to", "10" * 12),
+        ("mentions", "show", "99999999999999999999999"),
+        ("mentions", "mark", "99999999999999999999999", "--status", "reviewed"),
+    ],
+)
+def test_an_id_too_big_for_the_database_is_no_such_record(args: tuple[str, ...]) -> None:
+    """An id beyond SQLite's integers is 'there is no … with id', not an OverflowError."""
+    _cli("init")
+
+    out = _clean_error(_cli(*args))
+
+    assert "there is no " in out and "with id " in out
+    assert "Overflow" not in out
+
+
+def test_a_word_where_a_post_id_goes_says_to_use_the_number_from_the_list() -> None:
+    """`posts approve next` says 'next' is not a post id and where the ids are."""
+    out = _clean_error(_cli("posts", "approve", "next"))
+
+    assert "'next' is not a post id: use the number shown by `campaign posts list`" in out
+
+
+def test_calendar_days_beyond_the_calendar_is_refused_cleanly() -> None:
+    """`calendar --days 99999999` is refused as out of range, not an OverflowError."""
+    out = _clean_error(_cli("calendar", "--days", "99999999"))
+
+    assert "Invalid value for '--days'" in out

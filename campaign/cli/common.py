@@ -48,6 +48,42 @@ class CliContext:
 
 pass_ctx = click.make_pass_decorator(CliContext)
 
+SQLITE_MAX_ID = 2**63 - 1
+
+
+class RecordId(click.ParamType):
+    """A post's or collected post's id: a whole number SQLite can hold, else a clear refusal."""
+
+    name = "id"
+
+    def __init__(self, what: str, listing: str) -> None:
+        self.what = what
+        self.listing = listing
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(
+                    f"{value!r} is not a {self.what} id: use the number shown by `{self.listing}`",
+                    param,
+                    ctx,
+                )
+        if not 0 < number <= SQLITE_MAX_ID:
+            self.fail(
+                f"there is no {self.what} with id {value}: see `{self.listing}` for the ids",
+                param,
+                ctx,
+            )
+        return number
+
+
+POST_ID = RecordId("post", "campaign posts list")
+MENTION_ID = RecordId("collected post", "campaign mentions list")
+
 
 def explain_db_error(e: sqlite3.Error, db_path: str) -> str:
     """What a SQLite error means for the person at the keyboard, and what to do about it."""

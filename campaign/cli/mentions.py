@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from campaign.cli.common import CliContext, UserError, pass_ctx, print_json
+from campaign.cli.common import MENTION_ID, CliContext, UserError, pass_ctx, print_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -262,7 +262,7 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
 
 
 @mentions.command("show")
-@click.argument("mention_id", type=int)
+@click.argument("mention_id", type=MENTION_ID)
 @pass_ctx
 def show_mention(obj: CliContext, mention_id: int) -> None:
     """Show one post in full, with its review history."""
@@ -280,7 +280,7 @@ def show_mention(obj: CliContext, mention_id: int) -> None:
 
 
 @mentions.command("mark")
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1, type=MENTION_ID)
 @click.option(
     "--status",
     "new_status",

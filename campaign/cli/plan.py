@@ -110,7 +110,7 @@ def _cost_line(
 )
 @click.option(
     "--days",
-    type=int,
+    type=click.IntRange(max=36_500),  # a hundred years; more overflows the calendar
     metavar="N",
     help="Only today and the following days, N in all (campaign's time zone).",
 )

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import click
 
-from campaign.cli.common import CliContext, pass_ctx, print_json
+from campaign.cli.common import POST_ID, CliContext, pass_ctx, print_json
 
 
 def _zone(obj: CliContext) -> str:
@@ -145,7 +145,7 @@ COMMITTED = ("approved", "publishing", "unknown")
 
 
 @posts.command("show")
-@click.argument("post_id", metavar="ID", type=int)
+@click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--json", "as_json", is_flag=True, help="JSON, with the audit trail as `history`.")
 @pass_ctx
 def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
@@ -207,7 +207,7 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
 @click.option("--text", required=True, help="What the post says (the hashtag is added if missing).")
 @click.option("--at", "when", required=True, metavar="WHEN", help="When to publish (ISO 8601).")
 @click.option("--approve", is_flag=True, help="Approve it at once instead of leaving a draft.")
-@click.option("--reply-to", type=int, metavar="ID", help="Publish it as a reply to post ID.")
+@click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
 @pass_ctx
 def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | None) -> None:
     """Add a post written by hand; prints only its new id."""
@@ -228,7 +228,7 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
 
 
 @posts.command("edit")
-@click.argument("post_id", metavar="ID", type=int)
+@click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--text", help="The new text (checked again; the hashtag is added if missing).")
 @click.option("--at", "when", metavar="WHEN", help="The new time (ISO 8601).")
 @pass_ctx
@@ -270,7 +270,7 @@ def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> N
 
 
 @posts.command("approve")
-@click.argument("ids", metavar="ID...", nargs=-1, type=int)
+@click.argument("ids", metavar="ID...", nargs=-1, type=POST_ID)
 @click.option("--all", "all_drafts", is_flag=True, help="Approve every draft.")
 @click.option(
     "--day",
@@ -335,7 +335,7 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
 
 
 @posts.command("cancel")
-@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@click.argument("ids", metavar="ID...", nargs=-1, type=POST_ID, required=True)
 @pass_ctx
 def cancel(obj: CliContext, ids: tuple[int, ...]) -> None:
     """Cancel posts so they are never published."""
