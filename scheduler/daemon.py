@@ -21,10 +21,12 @@ is finished, the lease released, exit 0.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,6 +55,7 @@ PUBLISH_EXECUTOR = "publish"
 LEASE_EXECUTOR = "lease"
 COLLECT_EXECUTOR = "collect"
 RETRY_ROUND = 5  # seconds before another round after one failed unexpectedly
+CLOCK_STEP = 2.0  # seconds the wall clock may go back before the interval jobs are re-timed
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,30 @@ class Daemon:
             )
             log.info("collecting every %s minutes", minutes)
         self.scheduler.start()
+        threading.Thread(target=self._watch_clock, name="clock", daemon=True).start()
         log.info("daemon started as %s (lease ttl %.1f s)", self.holder, ttl)
+
+    def _watch_clock(self) -> None:
+        """Re-time the interval jobs when the wall clock steps back (NTP, a VM resumed).
+
+        APScheduler times interval jobs by the wall clock: after a step back of ten minutes the
+        watch, the heartbeat and collecting would not run for ten minutes. This loop sleeps on
+        the monotonic clock, so it notices the step and makes each of them run at once.
+        """
+        wall, mono = now(), time.monotonic()
+        while not self.stop_event.wait(1.0):
+            wall_now, mono_now = now(), time.monotonic()
+            step = (wall_now - wall).total_seconds() - (mono_now - mono)
+            wall, mono = wall_now, mono_now
+            if step >= -CLOCK_STEP or self.scheduler is None or not self.scheduler.running:
+                continue
+            log.warning("the clock went back %.0f s: running the periodic jobs now", -step)
+            from apscheduler.jobstores.base import JobLookupError
+
+            for job in self.scheduler.get_jobs():
+                if job.id != "wake":
+                    with contextlib.suppress(JobLookupError):  # shutting down meanwhile
+                        job.modify(next_run_time=wall_now)
 
     def _check_account(self, db: sqlite_utils.Database) -> None:
         account = getattr(self.publisher, "account", None)

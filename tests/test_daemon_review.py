@@ -9,16 +9,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlite_utils
+import time_machine
 
 from campaign.clock import now, to_db
 from campaign.store import open_db
 from posts import queue
 from scheduler import lease
+from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.publish import PublishConfig, Publishing
 from scheduler.publisher import XPublisher
 from scheduler.xclient import Credentials, XClient
 from tests.fixtures.simulator import FakeX
-from tests.publishing import add_post
+from tests.publishing import add_post, wait_for
 
 
 def _run(db: sqlite_utils.Database, fake_x: FakeX, **config: object) -> Publishing:
@@ -99,3 +101,30 @@ def test_claim_waiting_for_the_write_lock_dates_its_call_deadline_from_the_claim
     assert "published" == post.status
     assert post.claimed_at >= released
     assert post.call_deadline == post.claimed_at + timedelta(seconds=2)
+
+
+def _daemon(db_path: Path, fake_x: FakeX, **config: object) -> Daemon:
+    """An in-process daemon over ``db_path`` publishing to the simulator, with short timings."""
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2)
+    publish = PublishConfig(x_timeout=2.0, settle=0.1, backoff=0.05)
+    settings: dict[str, object] = {"publish": publish, "lease_ttl": 1.5, "watch_interval": 0.2}
+    settings.update(config)
+    return Daemon(str(db_path), XPublisher(client), DaemonConfig(**settings))  # type: ignore[arg-type]
+
+
+def test_clock_stepped_back_still_notices_posts_approved_after(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX
+) -> None:
+    """After NTP steps the clock back ten minutes, a post approved then still goes out at once."""
+    with time_machine.travel(now(), tick=True) as traveller:
+        daemon = _daemon(db_path, fake_x)
+        daemon.start()
+        try:
+            assert wait_for(lambda: daemon.active, timeout=5)
+            time.sleep(0.5)
+            traveller.shift(-600)
+            time.sleep(0.5)
+            post_id = add_post(db, "After the step #PolicingInConflict", now())
+            assert wait_for(lambda: "published" == queue.get(db, post_id).status, timeout=5)
+        finally:
+            daemon.shutdown()
