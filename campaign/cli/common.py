@@ -51,7 +51,7 @@ pass_ctx = click.make_pass_decorator(CliContext)
 SQLITE_MAX_ID = 2**63 - 1
 
 
-class RecordId(click.ParamType):
+class RecordId(click.ParamType[int, Any]):
     """A post's or collected post's id: a whole number SQLite can hold, else a clear refusal."""
 
     name = "id"
