@@ -59,10 +59,12 @@ def show(dt: datetime | str | None, tz: tzinfo | str) -> str:
     return loc.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def parse_when(text: str, tz: tzinfo | str | None = None) -> datetime:
+def parse_when(text: str, tz: tzinfo | str | None = None, *, strict: bool = False) -> datetime:
     """Parse a time a person typed: ISO 8601, e.g. ``2026-12-06T09:00-05:00``.
 
     Without an offset the time is read in ``tz`` (the campaign's zone) when given, else refused.
+    ``strict`` also refuses a local time the clocks skip (daylight saving starts) or pass twice
+    (it ends), instead of reading it as the earlier offset would.
     """
     raw = text.strip()
     try:
@@ -78,7 +80,43 @@ def parse_when(text: str, tz: tzinfo | str | None = None) -> datetime:
                 f"the time {text!r} has no UTC offset: add one, e.g. 2026-12-06T09:00-05:00"
             )
         dt = dt.replace(tzinfo=zone(tz) if isinstance(tz, str) else tz)
-    return dt.astimezone(UTC)
+        if strict:
+            _refuse_unclear_local(text, dt)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError as e:
+        raise CampaignError(
+            f"the time {text!r} is out of range: check the year, e.g. 2026-12-06T09:00"
+        ) from e
+
+
+def _refuse_unclear_local(text: str, dt: datetime) -> None:
+    """Refuse a naive local time that does not exist, or exists twice, in its zone."""
+    try:
+        first, second = dt.replace(fold=0).utcoffset(), dt.replace(fold=1).utcoffset()
+        if first == second:
+            return
+        back = dt.replace(fold=0).astimezone(UTC).astimezone(dt.tzinfo).replace(tzinfo=None)
+    except OverflowError:
+        return  # the caller says the year is out of range
+    assert first is not None and second is not None
+    wall = dt.replace(tzinfo=None)
+    if back != wall:
+        raise CampaignError(
+            f"{text.strip()} does not exist in {dt.tzinfo} (the clocks skip that hour for "
+            "daylight saving): pick a time outside the skipped hour"
+        )
+    raise CampaignError(
+        f"{text.strip()} happens twice in {dt.tzinfo} (the clocks go back that night): add the "
+        f"offset, {wall.isoformat(timespec='minutes')}{_offset(first)} for the first or "
+        f"{wall.isoformat(timespec='minutes')}{_offset(second)} for the second"
+    )
+
+
+def _offset(td: timedelta) -> str:
+    minutes = int(td.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def seconds(td: timedelta) -> float:

@@ -93,9 +93,21 @@ def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -
     return prepared.text, prepared.weighted_length
 
 
+# X opened in 2006; a post time outside these years is a typo, and at the far end of the
+# calendar adding the iCalendar event's length (or any delay) overflows datetime.
+YEARS = range(2006, 2101)
+
+
 def _aware(at: datetime, what: str) -> datetime:
     if at.tzinfo is None:
         raise ValueError(f"{what} must be an aware datetime (give it a time zone)")
+    if at.year not in YEARS:
+        from campaign.errors import RuleError
+
+        raise RuleError(
+            f"{what} is in the year {at.year}: check the year (posts can be planned for "
+            f"{YEARS[0]} to {YEARS[-1]})"
+        )
     return at
 
 

@@ -174,3 +174,58 @@ def test_calendar_days_beyond_the_calendar_is_refused_cleanly() -> None:
     out = _clean_error(_cli("calendar", "--days", "99999999"))
 
     assert "Invalid value for '--days'" in out
+
+
+@pytest.fixture
+def new_york(sample_yaml: Path) -> None:
+    """The sample campaign loaded (America/New_York)."""
+    assert 0 == _cli("load", sample_yaml).exit_code
+
+
+@pytest.mark.usefixtures("new_york")
+def test_a_time_the_clocks_skip_is_refused_not_moved_an_hour() -> None:
+    """`posts add --at 2026-03-08T02:30` (New York's spring-forward gap) says the time does not exist."""
+    out = _clean_error(_cli("posts", "add", "--text", "Spring", "--at", "2026-03-08T02:30"))
+
+    assert (
+        "Error: 2026-03-08T02:30 does not exist in America/New_York (the clocks skip that hour "
+        "for daylight saving): pick a time outside the skipped hour\n"
+    ) == out
+
+
+@pytest.mark.usefixtures("new_york")
+def test_a_time_the_clocks_pass_twice_asks_for_the_offset() -> None:
+    """`posts edit --at 2026-11-01T01:30` (fall back) names both offsets to choose from."""
+    added = _cli("posts", "add", "--text", "Autumn", "--at", "2026-11-02T10:00")
+    assert 0 == added.exit_code, added.output
+
+    out = _clean_error(_cli("posts", "edit", added.stdout.strip(), "--at", "2026-11-01T01:30"))
+
+    assert "happens twice in America/New_York" in out
+    assert "2026-11-01T01:30-04:00 for the first or 2026-11-01T01:30-05:00 for the second" in out
+    ok = _cli("posts", "edit", added.stdout.strip(), "--at", "2026-11-01T01:30-05:00")
+    assert 0 == ok.exit_code, ok.output
+
+
+@pytest.mark.usefixtures("new_york")
+@pytest.mark.parametrize("when", ["9999-12-31T23:59", "3000-01-01T10:00Z", "1999-01-01T10:00"])
+def test_a_post_time_in_an_implausible_year_is_refused(when: str) -> None:
+    """A post time far in the past or future is a typo: refused with the year named."""
+    out = _clean_error(_cli("posts", "add", "--text", "Typo", "--at", when))
+
+    assert out.startswith("Error: the time ")
+    assert "check the year" in out
+
+
+@pytest.mark.usefixtures("new_york")
+def test_adding_a_draft_whose_time_has_passed_warns_and_still_prints_the_id() -> None:
+    """A draft added for a past time prints its id on stdout and a warning on stderr."""
+    result = CliRunner().invoke(
+        cli, ["posts", "add", "--text", "Late", "--at", "2020-01-01T10:00"], catch_exceptions=False
+    )
+
+    assert 0 == result.exit_code
+    assert "1\n" == result.stdout
+    assert "Warning: post 1 is set for 2020-01-01 10:00 EST, which has already passed" in (
+        result.stderr
+    )

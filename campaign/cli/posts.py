@@ -23,7 +23,7 @@ def _zone(obj: CliContext) -> str:
 def _when(text: str, tz: str) -> datetime:
     from campaign.clock import parse_when
 
-    return parse_when(text, tz)
+    return parse_when(text, tz, strict=True)
 
 
 def _first_line(text: str, width: int = 60) -> str:
@@ -41,6 +41,13 @@ def _warn_if_past(post: Any, tz: str, overdue_minutes: int) -> None:
             f"already passed: the daemon sends it as soon as it runs, or marks it missed if it is "
             f"more than {overdue_minutes} minutes late. To move it: "
             f"campaign posts edit {post.id} --at WHEN",
+            err=True,
+        )
+    elif post.status == "draft" and is_past(post):
+        click.echo(
+            f"Warning: post {post.id} is set for {show(post.scheduled_at, tz)}, which has already "
+            f"passed: move it with `campaign posts edit {post.id} --at WHEN` before approving it "
+            "(approved late, it goes out at once, or is marked missed).",
             err=True,
         )
 
