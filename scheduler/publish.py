@@ -410,8 +410,10 @@ class Publishing:
             if not e.maybe_sent:
                 self._wait(now() + self._backoff(1), str(e))
                 return self._move(post.id, "publishing", "approved", f"not sent: {e}")
-            when = claimed_at + timedelta(seconds=self.config.x_timeout + self.config.settle)
-            self.retry_at[post.id] = max(when, from_db(to_db(now())))
+            # The settling margin counts from when the call ended if that was after its
+            # deadline (a slow connect, the clock stepped forward): never reconcile at once.
+            ended = max(claimed_at + timedelta(seconds=self.config.x_timeout), now())
+            self.retry_at[post.id] = from_db(to_db(ended + timedelta(seconds=self.config.settle)))
             self._wait(self.retry_at[post.id], f"{e}: checking the timeline before sending again")
             return self._move(post.id, "publishing", "unknown", f"{NO_ANSWER}{e}")
         except (Refused, XError) as e:

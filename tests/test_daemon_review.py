@@ -128,3 +128,29 @@ def test_clock_stepped_back_still_notices_posts_approved_after(
             assert wait_for(lambda: "published" == queue.get(db, post_id).status, timeout=5)
         finally:
             daemon.shutdown()
+
+
+def test_clock_stepped_forward_during_a_call_still_settles_before_reconciling(
+    db: sqlite_utils.Database, fake_x: FakeX
+) -> None:
+    """A post whose call timed out while NTP stepped the clock forward is reconciled only after
+    the settling margin, so a post landing late at X is found and not sent twice."""
+    with time_machine.travel(now(), tick=True) as traveller:
+        # X acts on the post half a second after we give up, and (as X may) lets a second
+        # copy of the same text through.
+        fake_x.faults(delay_before={"post": 2.5}, accept_duplicates=True)
+        post_id = add_post(db, "Stepped #PolicingInConflict", now() - timedelta(seconds=1))
+        run = _run(db, fake_x, x_timeout=2.0, settle=1.5)
+        threading.Timer(1.0, traveller.shift, [60]).start()
+        run.run_due()
+        fake_x.faults(delay_before={"post": 0})
+        assert "unknown" == queue.get(db, post_id).status
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and queue.get(db, post_id).status != "published":
+            run.run_due()
+            time.sleep(0.05)
+        time.sleep(1.0)  # anything sent again would have landed by now
+    assert ("published", 1) == (
+        queue.get(db, post_id).status,
+        len(fake_x.tweets(source="api")),
+    )
