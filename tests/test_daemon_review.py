@@ -3,11 +3,13 @@ and stalled calls to X, a locked database, and the timeline read failing."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 import time_machine
 
@@ -154,3 +156,38 @@ def test_clock_stepped_forward_during_a_call_still_settles_before_reconciling(
         queue.get(db, post_id).status,
         len(fake_x.tweets(source="api")),
     )
+
+
+def test_published_write_refused_by_a_locked_database_is_reconciled_not_resent(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX
+) -> None:
+    """X took the post but the database stayed locked past the busy timeout when the daemon
+    went to record it: the round fails, and the next ones find it on the timeline."""
+    post_id = add_post(db, "Recorded late #PolicingInConflict", now() - timedelta(seconds=1))
+    run = _run(db, fake_x, x_timeout=2.0, settle=0.1)
+    db.execute("PRAGMA busy_timeout=200")
+    fake_x.faults(delay={"post": 0.5})  # the answer comes while the lock is held
+
+    def lock_once_claimed() -> None:
+        other = open_db(db_path)
+        assert wait_for(lambda: queue.get(other, post_id).status == "publishing", timeout=5)
+        other.execute("BEGIN IMMEDIATE")
+        time.sleep(1.5)
+        other.execute("COMMIT")
+        other.close()
+
+    locker = threading.Thread(target=lock_once_claimed)
+    locker.start()
+    with pytest.raises(sqlite3.OperationalError):
+        run.run_due()
+    locker.join()
+    assert "publishing" == queue.get(db, post_id).status
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and queue.get(db, post_id).status != "published":
+        run.run_due()
+        time.sleep(0.05)
+    on_x = fake_x.tweets(source="api")
+    assert [("published", on_x[0]["id"])] == [
+        (queue.get(db, post_id).status, queue.get(db, post_id).tweet_id)
+    ]
+    assert 1 == len(on_x)
