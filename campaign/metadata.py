@@ -389,6 +389,8 @@ class _Reader:
             dt = datetime.fromisoformat(raw)
         except ValueError:
             return self.error(node, field, f"{raw!r} is not a date and time: write {example}")
+        if not 2006 <= dt.year <= 2100:  # a typo; the far end of the calendar overflows
+            return self.error(node, field, f"{raw!r} is in the year {dt.year}: check the year")
         if dt.tzinfo is None:
             local = dt.replace(tzinfo=tz)
             back = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)

@@ -229,3 +229,18 @@ def test_adding_a_draft_whose_time_has_passed_warns_and_still_prints_the_id() ->
     assert "Warning: post 1 is set for 2020-01-01 10:00 EST, which has already passed" in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize("start", ["9999-12-31 23:30", "0001-01-20 00:30"])
+def test_an_event_in_an_implausible_year_is_a_listed_problem(
+    sample_yaml: Path, tmp_path: Path, start: str
+) -> None:
+    """`load` with the event in year 9999 or 1 lists the line and the year, no OverflowError."""
+    text = sample_yaml.read_text(encoding="utf-8")
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(text.replace("  start: 2026-12-06 10:00 ", f"  start: {start} "), "utf-8")
+
+    out = _clean_error(_cli("load", bad))
+
+    assert f"typo.yaml, line 54, event.start: '{start}' is in the year " in out
+    assert "check the year" in out
