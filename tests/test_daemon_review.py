@@ -18,7 +18,7 @@ from campaign.store import open_db
 from posts import queue
 from scheduler import lease
 from scheduler.daemon import Daemon, DaemonConfig
-from scheduler.publish import PublishConfig, Publishing
+from scheduler.publish import PublishConfig, Publishing, waiting
 from scheduler.publisher import XPublisher
 from scheduler.xclient import Credentials, XClient
 from tests.fixtures.simulator import FakeX
@@ -191,3 +191,30 @@ def test_published_write_refused_by_a_locked_database_is_reconciled_not_resent(
         (queue.get(db, post_id).status, queue.get(db, post_id).tweet_id)
     ]
     assert 1 == len(on_x)
+
+
+def test_timeline_rate_limited_while_settling_waits_for_the_reset_then_settles_once(
+    db: sqlite_utils.Database, fake_x: FakeX
+) -> None:
+    """A lost answer whose timeline check gets a 429: nothing is sent before X's reset, then
+    the post is found on the timeline and recorded, never sent again."""
+    first = add_post(db, "Lost answer #PolicingInConflict", now() - timedelta(seconds=2))
+    second = add_post(db, "Next in line #PolicingInConflict", now() - timedelta(seconds=1))
+    run = _run(db, fake_x, x_timeout=1.0, settle=0.1)
+    fake_x.faults(drop_every=1, accept_duplicates=True)
+    run.run_due()
+    fake_x.faults(drop_every=0, rate_limit={"group": "timeline", "reset_in": 3, "count": None})
+    assert "unknown" == queue.get(db, first).status
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and queue.get(db, second).status != "published":
+        run.run_due()
+        if waiting(db) is not None:
+            assert 1 == len(fake_x.tweets(source="api"))  # nothing more while it waits
+        time.sleep(0.05)
+    timeline = [r["status"] for r in fake_x.requests() if r["group"] == "timeline"]
+    assert (429, 200) == (timeline[0], timeline[-1])
+    on_x = fake_x.tweets(source="api")
+    assert ["published", "published"] == [queue.get(db, p).status for p in (first, second)]
+    assert [queue.get(db, first).tweet_id, queue.get(db, second).tweet_id] == [
+        t["id"] for t in on_x
+    ]
