@@ -21,8 +21,9 @@ from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.publish import PublishConfig, Publishing, waiting
 from scheduler.publisher import XPublisher
 from scheduler.xclient import Credentials, XClient
-from tests.fixtures.simulator import FakeX
+from tests.fixtures.simulator import FakeX, FakeXProcess
 from tests.publishing import add_post, wait_for
+from tests.test_daemon import start_daemon, stop
 
 
 def _run(db: sqlite_utils.Database, fake_x: FakeX, **config: object) -> Publishing:
@@ -218,3 +219,22 @@ def test_timeline_rate_limited_while_settling_waits_for_the_reset_then_settles_o
     assert [queue.get(db, first).tweet_id, queue.get(db, second).tweet_id] == [
         t["id"] for t in on_x
     ]
+
+
+@pytest.mark.slow
+def test_sigterm_while_waiting_for_a_rate_limit_reset_exits_0_at_once(
+    db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
+) -> None:
+    """SIGTERM while the daemon waits two minutes for a 429 reset: exit 0 within 3 s, the post
+    still approved (not lost, not sent) and the lease released for the next daemon."""
+    fake_x_process.faults(rate_limit={"group": "post", "reset_in": 120})
+    post_id = add_post(db, "Held by a 429 #PolicingInConflict", now())
+    daemon = start_daemon(fake_x_process, db_path, tmp_path / "daemon.log")
+    try:
+        assert wait_for(lambda: waiting(db) is not None, timeout=15)
+    finally:
+        asked = time.monotonic()
+        code = stop(daemon)
+    assert (0, True) == (code, time.monotonic() - asked < 3)
+    assert ("approved", None) == (queue.get(db, post_id).status, lease.current(db))
+    assert [] == fake_x_process.tweets(source="api")
