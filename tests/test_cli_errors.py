@@ -6,11 +6,15 @@ subprocess where a second process or a signal is part of the situation).
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -244,3 +248,138 @@ def test_an_event_in_an_implausible_year_is_a_listed_problem(
 
     assert f"typo.yaml, line 54, event.start: '{start}' is in the year " in out
     assert "check the year" in out
+
+
+def test_importing_an_empty_file_says_it_is_empty(tmp_path: Path) -> None:
+    """`mentions import` of an empty file is refused as empty, not 'Imported 0 posts'."""
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+
+    out = _clean_error(_cli("mentions", "import", "empty.jsonl"))
+
+    assert out.startswith("Error: empty.jsonl is empty: nothing to import")
+
+
+def test_importing_a_json_array_says_how_to_make_json_lines(tmp_path: Path) -> None:
+    """A JSON array instead of JSONL is named as such, with the jq line that converts it."""
+    (tmp_path / "posts.json").write_text('[{"id": "1", "text": "hi"}, {"id": "2", "text": "x"}]')
+
+    out = _clean_error(_cli("mentions", "import", "posts.json"))
+
+    assert "Error: posts.json is one JSON array, not JSON Lines" in out
+    assert "jq -c '.[]' posts.json > posts.jsonl" in out
+
+
+def test_importing_a_file_with_no_usable_line_is_an_error_not_a_success(tmp_path: Path) -> None:
+    """A pretty-printed JSON file imports nothing: exit 2 saying what the file should hold."""
+    (tmp_path / "pretty.json").write_text('{\n  "id": "5",\n  "text": "x"\n}\n')
+
+    out = _clean_error(_cli("mentions", "import", "pretty.json"))
+
+    assert "Error: nothing imported from pretty.json: its 4 lines are not twarc2 JSON" in out
+
+
+def test_a_file_with_some_broken_lines_still_imports_the_rest(tmp_path: Path) -> None:
+    """One good line and one broken one: the good post is imported, the broken line listed."""
+    (tmp_path / "mixed.jsonl").write_text('{"id": "7", "text": "ok"}\nnot json\n')
+
+    result = _cli("mentions", "import", "mixed.jsonl")
+
+    assert 0 == result.exit_code, result.output
+    assert "Skipped 1 broken line (not twarc2 JSON): line 2" in result.output
+
+
+def _count(db_path: Path, sql: str) -> int:
+    con = sqlite3.connect(db_path, timeout=10)
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        con.close()
+
+
+def _interrupt_when(
+    args: list[str], env: dict[str, str], ready: Callable[[], bool]
+) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI, send SIGINT (Ctrl-C) once ``ready()``, and return how it ended."""
+    proc = subprocess.Popen(
+        [CAMPAIGN, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not ready() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the command finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_import_keeps_whole_batches_and_says_to_run_it_again(
+    tmp_path: Path, db_path: Path
+) -> None:
+    """SIGINT mid-import: exit 130, a line saying what is kept, and whole, indexed batches."""
+    from campaign.mentions.importer import BATCH
+
+    lines = (
+        f'{{"id": "{1_900_000_000_000_000_000 + i}", "text": "post {i} #PolicingInConflict", '
+        f'"author_id": "{100 + i % 50}", "created_at": "2026-11-20T10:00:00.000Z"}}\n'
+        for i in range(BATCH * 12)
+    )
+    (tmp_path / "big.jsonl").write_text("".join(lines))
+    _cli("init")
+    env = {**os.environ, "CAMPAIGN_DB": str(db_path)}
+
+    done = _interrupt_when(
+        ["mentions", "import", "big.jsonl"],
+        env,
+        lambda: _count(db_path, "SELECT count(*) FROM mentions") > 0,
+    )
+
+    assert 130 == done.returncode, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Interrupted: the posts imported before the stop are kept" in done.stderr
+    stored = _count(db_path, "SELECT count(*) FROM mentions")
+    assert 0 == stored % BATCH
+    assert stored == _count(db_path, "SELECT count(*) FROM mentions_fts")
+    again = _cli("mentions", "import", "big.jsonl")
+    assert 0 == again.exit_code, again.output
+    assert BATCH * 12 == _count(db_path, "SELECT count(*) FROM mentions")
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_collect_keeps_the_pages_and_the_next_run_continues(
+    fake_x: Any, db_path: Path, sample_yaml: Path
+) -> None:
+    """SIGINT mid-collect: exit 130, a line saying to run it again, which fetches the rest."""
+    _cli("load", sample_yaml)
+    fake_x.add_conversation(1500, 3)
+    fake_x.faults(latency=0.2)
+    env = {**os.environ, **fake_x.env, "CAMPAIGN_DB": str(db_path)}
+
+    done = _interrupt_when(
+        ["collect", "--quiet"], env, lambda: _count(db_path, "SELECT count(*) FROM mentions") > 0
+    )
+
+    assert 130 == done.returncode, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Interrupted: the pages fetched before the stop are kept" in done.stderr
+    kept = _count(db_path, "SELECT count(*) FROM mentions")
+    assert kept == _count(db_path, "SELECT count(*) FROM mentions_fts")
+    fake_x.clear_faults()
+    again = subprocess.run(
+        [CAMPAIGN, "collect", "--quiet"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert 0 == again.returncode, again.stderr
+    reference = db_path.with_name("reference.db")
+    _cli("--db", reference, "load", sample_yaml)
+    whole = subprocess.run(
+        [CAMPAIGN, "--db", str(reference), "collect", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert 0 == whole.returncode, whole.stderr
+    everything = "SELECT count(*) FROM mentions"
+    assert _count(reference, everything) == _count(db_path, everything)

@@ -125,6 +125,14 @@ def collect(
     progress_cb, stop = _collect_progress(quiet)
     try:
         result = collect_once(db, client, settings, progress=progress_cb, max_requests=max_requests)
+    except KeyboardInterrupt:
+        stop()
+        click.echo(
+            "Interrupted: the pages fetched before the stop are kept; run `campaign collect` "
+            "again to continue where it stopped.",
+            err=True,
+        )
+        sys.exit(130)
     finally:
         stop()
         client.close()
@@ -393,19 +401,37 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
     """
     from campaign.mentions.importer import import_lines
 
-    db = obj.db()
-    if file == "-":
-        result = import_lines(db, sys.stdin.buffer)
-    else:
-        path = Path(file)
+    path = Path(file)
+    if file != "-":
+        if path.is_dir():
+            raise UserError(f"cannot import {path}: it is a folder; give the .jsonl file in it")
         if not path.is_file():
-            raise UserError(f"cannot import {path}: no such file")
-        with path.open("rb") as fh:
-            cb, stop = _import_progress(quiet, path.stat().st_size)
-            try:
-                result = import_lines(db, fh, progress=cb)
-            finally:
-                stop()
+            raise UserError(f"cannot import {path}: no such file; check the name")
+        if path.stat().st_size == 0:
+            raise UserError(
+                f"{path} is empty: nothing to import (twarc2 writes one JSON page per line)"
+            )
+    db = obj.db()
+    try:
+        if file == "-":
+            result = import_lines(db, sys.stdin.buffer)
+        else:
+            with path.open("rb") as fh:
+                cb, stop = _import_progress(quiet, path.stat().st_size)
+                try:
+                    result = import_lines(db, fh, progress=cb)
+                finally:
+                    stop()
+    except KeyboardInterrupt:
+        click.echo(
+            "Interrupted: the posts imported before the stop are kept (each batch is saved "
+            f"whole); run `campaign mentions import {file}` again to finish: posts already "
+            "stored are only updated.",
+            err=True,
+        )
+        sys.exit(130)
+    if result.posts == 0 and result.broken:
+        raise UserError(_nothing_imported(path, file, result.broken))
     click.echo(
         f"Imported {result.posts} posts from {result.lines} lines: {result.new} new, "
         f"{result.updated} already stored, {result.authors} author records."
@@ -420,6 +446,24 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
             f"(not twarc2 JSON): line {shown}{more}",
             err=True,
         )
+
+
+def _nothing_imported(path: Path, file: str, broken: int) -> str:
+    """Why not one post came out of the file, and what to do."""
+    first = b""
+    if file != "-":
+        with path.open("rb") as fh:
+            first = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if first.startswith(b"["):
+        return (
+            f"{file} is one JSON array, not JSON Lines (one post or twarc2 page per line): "
+            f"convert it with `jq -c '.[]' {file} > posts.jsonl` and import that"
+        )
+    lines = "its only line is" if broken == 1 else f"its {broken} lines are"
+    return (
+        f"nothing imported from {file}: {lines} not twarc2 JSON; import the output "
+        "of `twarc2 search` (or `twarc2 flatten`), one JSON document per line"
+    )
 
 
 def _import_progress(
