@@ -102,16 +102,33 @@ class ImportedPage:
 
 
 def decode_page(data: bytes, source: str = "the page") -> str:
-    """Page text from a file's bytes: UTF-8 (with or without BOM), else Windows-1252."""
+    """Page text from a file's bytes: UTF-8 (with or without BOM), UTF-16 with its BOM (what
+    Windows Notepad calls "Unicode"), else Windows-1252. Empty or binary data is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _not_empty(data.decode("utf-16"), source)
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise CampaignError(
+            f"{source} is not text (a PDF, a Word document or an image?): copy the event "
+            "page's text into a plain-text file and import that"
+        )
     try:
-        return data.decode("utf-8-sig")
+        return _not_empty(data.decode("utf-8-sig"), source)
     except UnicodeDecodeError:
         try:
-            return data.decode("cp1252")
+            return _not_empty(data.decode("cp1252"), source)
         except UnicodeDecodeError as e:
             raise CampaignError(
                 f"cannot read {source} as text: save the page as UTF-8 text and try again"
             ) from e
+
+
+def _not_empty(text: str, source: str) -> str:
+    if not text.strip():
+        raise CampaignError(f"{source} is empty: paste the event page's text into it and save it")
+    return text
 
 
 # --------------------------------------------------------------------------------------------

@@ -383,3 +383,47 @@ def test_ctrl_c_during_collect_keeps_the_pages_and_the_next_run_continues(
     assert 0 == whole.returncode, whole.stderr
     everything = "SELECT count(*) FROM mentions"
     assert _count(reference, everything) == _count(db_path, everything)
+
+
+def test_import_page_of_an_empty_file_says_to_paste_the_page(tmp_path: Path) -> None:
+    """`import-page` of an empty file is refused (it printed a YAML of placeholders, exit 0)."""
+    (tmp_path / "page.txt").write_text("  \n\n")
+
+    out = _clean_error(_cli("import-page", "page.txt"))
+
+    assert "Error: page.txt is empty: paste the event page's text into it and save it\n" == out
+
+
+def test_import_page_of_a_binary_file_says_it_is_not_text(tmp_path: Path) -> None:
+    """A PDF-like binary file is refused as not text (cp1252 used to turn it into YAML)."""
+    (tmp_path / "page.pdf").write_bytes(b"%PDF-1.7\n\x00\x01\x02\xff stream\x00endstream")
+
+    out = _clean_error(_cli("import-page", "page.pdf"))
+
+    assert out.startswith("Error: page.pdf is not text (a PDF, a Word document or an image?)")
+
+
+def test_import_page_reads_a_notepad_unicode_file_like_utf8(tmp_path: Path) -> None:
+    """A page saved as UTF-16 with a BOM gives the same YAML as the same page in UTF-8."""
+    page = Path(__file__).resolve().parent.parent / "campaign/data/policing-in-conflict-page.txt"
+    text = page.read_text(encoding="utf-8")
+    (tmp_path / "utf16.txt").write_bytes(text.encode("utf-16"))
+
+    expected = _cli("import-page", page)
+    actual = _cli("import-page", "utf16.txt")
+
+    assert 0 == actual.exit_code, actual.output
+    assert expected.stdout == actual.stdout
+
+
+def test_import_page_without_a_date_warns_that_the_start_is_a_placeholder(tmp_path: Path) -> None:
+    """A page in another language (no English date) still gives YAML, with a warning on stderr."""
+    (tmp_path / "fr.txt").write_text(
+        "Conférence sur la police\n\n6 décembre\n\nJean Dupont\nDirecteur, Institut\n", "utf-8"
+    )
+
+    result = _cli("import-page", "fr.txt")
+
+    assert 0 == result.exit_code
+    assert "event:" in result.stdout
+    assert result.stderr.startswith("Warning: found no date in fr.txt")

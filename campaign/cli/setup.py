@@ -63,4 +63,13 @@ def import_page(file: str, year: int | None) -> None:
                 data = f.read()
         except OSError as e:
             raise CampaignError(f"cannot read {file}: {e.strerror}; check the file name") from e
-    click.echo(to_yaml(parse_page(decode_page(data, file), year)), nl=False)
+    source = "standard input" if file == "-" else file
+    page = parse_page(decode_page(data, source), year)
+    click.echo(to_yaml(page), nl=False)
+    if page.year_source == "none":
+        click.echo(
+            f"Warning: found no date in {source} (the importer reads English event pages, "
+            "e.g. 'December 6'): the event's start above is a placeholder; write the real "
+            "date before `campaign load`.",
+            err=True,
+        )
