@@ -121,7 +121,32 @@ SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
 
 
 def apply_all(db: sqlite_utils.Database) -> None:
-    """Apply every pending migration of every set."""
+    """Apply every pending migration of every set.
+
+    A database that already has a migration this version does not know was made by a newer
+    version: it is refused before anything is written, since this code would misread it.
+    """
+    sets: list[Migrations] = []
     for ref in SETS:
         module_name, attr = ref.split(":")
-        getattr(importlib.import_module(module_name), attr).apply(db)
+        sets.append(getattr(importlib.import_module(module_name), attr))
+    _refuse_newer(db, sets)
+    for migrations in sets:
+        migrations.apply(db)
+
+
+def _refuse_newer(db: sqlite_utils.Database, sets: list[Migrations]) -> None:
+    from campaign.errors import CampaignError
+
+    if not db[Migrations.migrations_table].exists():
+        return
+    known = {(m.name, step.name) for m in sets for step in m._migrations}
+    rows = db.execute(f"SELECT migration_set, name FROM {Migrations.migrations_table}")
+    unknown = sorted({(r[0], r[1]) for r in rows.fetchall()} - known)
+    if unknown:
+        steps = ", ".join(f"{s}.{n}" for s, n in unknown[:3]) + (" …" if len(unknown) > 3 else "")
+        path = db.execute("PRAGMA database_list").fetchone()[2] or "this database"
+        raise CampaignError(
+            f"{path} was made by a newer version of campaign (it has schema steps this "
+            f"version does not know: {steps}): upgrade campaign, or use another database with --db"
+        )

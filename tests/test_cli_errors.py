@@ -427,3 +427,23 @@ def test_import_page_without_a_date_warns_that_the_start_is_a_placeholder(tmp_pa
     assert 0 == result.exit_code
     assert "event:" in result.stdout
     assert result.stderr.startswith("Warning: found no date in fr.txt")
+
+
+def test_a_database_from_a_newer_version_is_refused_before_anything_is_written(
+    db_path: Path,
+) -> None:
+    """A schema step this version does not know: refused, naming it, and the file is unchanged."""
+    _cli("init")
+    con = sqlite3.connect(db_path)
+    with con:
+        con.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('campaign', 'm099_from_the_future', '2027-01-01')"
+        )
+    con.close()
+
+    out = _clean_error(_cli("posts", "add", "--text", "x", "--at", "2026-12-06T09:00Z"))
+
+    assert out.startswith(f"Error: {db_path} was made by a newer version of campaign")
+    assert "campaign.m099_from_the_future" in out
+    assert 0 == _count(db_path, "SELECT count(*) FROM posts")
