@@ -447,3 +447,20 @@ def test_a_database_from_a_newer_version_is_refused_before_anything_is_written(
     assert out.startswith(f"Error: {db_path} was made by a newer version of campaign")
     assert "campaign.m099_from_the_future" in out
     assert 0 == _count(db_path, "SELECT count(*) FROM posts")
+
+
+def test_web_on_a_port_already_taken_is_one_line() -> None:
+    """`campaign web --port N` with N in use says so and suggests another port (no traceback)."""
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        out = _clean_error(_cli("web", "--port", port))
+    finally:
+        taken.close()
+
+    assert out.startswith(f"Error: cannot listen on 127.0.0.1:{port} (")
+    assert "pick another --port" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from campaign.cli.common import CliContext, pass_ctx
+from campaign.cli.common import CliContext, UserError, pass_ctx
 
 
 @click.command()
@@ -38,7 +38,16 @@ def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> 
     """
     from campaign.web.server import create_server, url_of
 
-    server = create_server(obj.db_path, host, port, allow_hosts=allow_hosts)
+    try:
+        server = create_server(obj.db_path, host, port, allow_hosts=allow_hosts)
+    except OSError as e:
+        if e.filename:
+            raise
+        raise UserError(
+            f"cannot listen on {host}:{port} ({e.strerror or e}): another program (perhaps "
+            "another `campaign web`) may be using that port; pick another --port, or 0 for "
+            "any free one"
+        ) from e
     click.echo(f"Campaign console on {url_of(server)} (Ctrl-C to stop)", nl=True)
     try:
         server.run()
