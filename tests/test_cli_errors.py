@@ -464,3 +464,54 @@ def test_web_on_a_port_already_taken_is_one_line() -> None:
 
     assert out.startswith(f"Error: cannot listen on 127.0.0.1:{port} (")
     assert "pick another --port" in out
+
+
+def test_status_prints_a_post_text_with_square_brackets_as_text() -> None:
+    """An approved post saying "[/sarcasm]" shows in `status` (rich read it as markup and crashed)."""
+    added = _cli(
+        "posts", "add", "--text", "Great panel [/sarcasm]", "--at", "2099-12-10T10:00Z", "--approve"
+    )
+    assert 0 == added.exit_code, added.output
+
+    result = _cli("status")
+
+    assert 0 == result.exit_code, result.output
+    assert "Great panel [/sarcasm]" in result.stdout
+
+
+def test_report_prints_names_and_links_from_x_with_square_brackets_as_text(
+    tmp_path: Path,
+) -> None:
+    """A collected author named "Ann [/bold]" and a link with "[/red]" show as typed in `report`."""
+    (tmp_path / "m.jsonl").write_text(
+        '{"data": [{"id": "1900000000000000001", "text": "hi #PolicingInConflict https://t.co/x",'
+        ' "author_id": "5", "created_at": "2026-11-20T10:00:00.000Z", "entities": {"urls": '
+        '[{"start": 23, "end": 37, "url": "https://t.co/x", "expanded_url": '
+        '"https://example.org/[/red]"}]}}], "includes": {"users": [{"id": "5", "username": '
+        '"ann", "name": "Ann [/bold]", "public_metrics": {"followers_count": 3}}]}}\n'
+    )
+    assert 0 == _cli("mentions", "import", "m.jsonl").exit_code
+
+    result = _cli("report")
+
+    assert 0 == result.exit_code, result.output
+    assert "Ann [/bold]" in result.stdout
+    assert "https://example.org/[/red]" in result.stdout
+
+
+def test_plan_prints_a_campaign_name_with_square_brackets_as_text(
+    sample_yaml: Path, tmp_path: Path
+) -> None:
+    """A campaign named "Policing [/2026]" plans and prints its table (no rich MarkupError)."""
+    text = sample_yaml.read_text(encoding="utf-8").replace(
+        "  name: Policing in Conflict-Affected Settings   #",
+        "  name: Policing [/2026]   #",
+        1,
+    )
+    (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+    assert 0 == _cli("load", "c.yaml").exit_code
+
+    result = _cli("plan", "--dry-run")
+
+    assert 0 == result.exit_code, result.output
+    assert "Policing [/2026]" in result.stdout

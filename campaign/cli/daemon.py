@@ -258,6 +258,7 @@ def status(obj: CliContext, as_json: bool) -> None:
 
 def _show(snap: dict[str, Any], obj: CliContext) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from campaign.clock import show
@@ -270,27 +271,30 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
         console.print("Daemon: [bold]not running[/] (no publishing lease held)")
     elif d["alive"]:
         console.print(
-            f"Daemon: [green]running[/] — {d['holder']} (pid {d['pid']} on {d['host']}), "
+            f"Daemon: [green]running[/] — {escape(str(d['holder']))} (pid {d['pid']} on "
+            f"{escape(str(d['host']))}), "
             f"last heartbeat {show(d['heartbeat_at'], tz)}"
         )
     else:
         console.print(
             f"Daemon: [red]not heard from since {show(d['heartbeat_at'], tz)}[/] "
-            f"({d['holder']}, lease expired {show(d['expires_at'], tz)})"
+            f"({escape(str(d['holder']))}, lease expired {show(d['expires_at'], tz)})"
         )
     if snap["publishing_stopped"]:
         s = snap["publishing_stopped"]
         console.print(
-            f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {s['reason']}\n"
+            f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {escape(s['reason'])}\n"
             "  Fix the credentials, then run `campaign publish --resume` or restart the daemon."
         )
     if snap["waiting"]:
         w = snap["waiting"]
-        console.print(f"[yellow]Waiting[/] until {show(w['until'], tz)}: {w['reason']}")
+        console.print(f"[yellow]Waiting[/] until {show(w['until'], tz)}: {escape(w['reason'])}")
     n = snap["next_due"]
     if n:
         first = n["text"].splitlines()[0] if n["text"] else ""
-        console.print(f"Next post: #{n['id']} at {show(n['scheduled_at'], tz)} — {first[:70]}")
+        console.print(
+            f"Next post: #{n['id']} at {show(n['scheduled_at'], tz)} — {escape(first[:70])}"
+        )
     else:
         console.print("Next post: none approved")
     counts = Table(show_header=True, header_style="bold", box=None)
@@ -303,12 +307,12 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
     for h in snap["held_by_daily_cap"]:
         console.print(f"  post {h['id']} held by daily cap until {show(h['until'], tz)}")
     for w in snap["waiting_for_parent"]:
-        console.print(f"  post {w['id']} {w['why']}")
+        console.print(f"  post {w['id']} {escape(w['why'])}")
     if snap["last_errors"]:
         console.print("Last errors (newest first):")
         for e in snap["last_errors"]:
             console.print(
-                f"  {show(e['at'], tz)} post {e['post_id']} → {e['to']}: {e['message'] or ''}"
+                f"  {show(e['at'], tz)} post {e['post_id']} → {e['to']}: {escape(e['message'] or '')}"
             )
     c = snap["last_collection"]
     if c:
@@ -320,7 +324,7 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
         )
     if snap["collect_last_error"]:
         ce = snap["collect_last_error"]
-        console.print(f"[red]Collect failed[/] {show(ce['at'], tz)}: {ce['message']}")
+        console.print(f"[red]Collect failed[/] {show(ce['at'], tz)}: {escape(ce['message'])}")
     _show_cost(console, snap["cost"], tz)
 
 

@@ -583,6 +583,7 @@ def _report_json(rep: Any) -> dict[str, Any]:
 def _print_report(rep: Any) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(highlight=False)
     console.print(
@@ -604,7 +605,8 @@ def _print_report(rep: Any) -> None:
             numeric = bool(rows) and all(isinstance(r[i], int) for r in rows)
             t.add_column(h, justify="right" if numeric else "left")
         for r in rows:
-            t.add_row(*(str(c) if c is not None else "" for c in r))
+            # Text, not markup: names and links from X may hold "[/…]", which rich would parse.
+            t.add_row(*(Text(str(c)) if c is not None else "" for c in r))
         console.print(t)
 
     table("Posts per day", ("Day", "Posts"), [(f"{d:%a %d %b %Y}", n) for d, n in rep.per_day])

@@ -61,7 +61,7 @@ def plan(obj: CliContext, templates_dir: str | None, dry_run: bool) -> None:
             when += " *"
         first = p.text.splitlines()[0]
         table.add_row(when, p.kind, str(p.weighted_length), labels.get(outcome, outcome), first)
-    Console().print(table)
+    Console(markup=False).print(table)  # post texts may hold '[/…]', not markup
     counts = (
         f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}, "
         f"kept {result.skipped_protected} (approved, published, cancelled or edited by hand)"
