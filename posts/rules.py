@@ -225,6 +225,11 @@ def _measure(final: str, tracked: str, spans: Sequence[Span]) -> LengthCheck:
     return LengthCheck(length, not refused and not refuses(tail) and 0 < length <= LIMIT)
 
 
+# C0 and C1 control characters and DEL, except tab and line breaks: pasted from a word processor
+# or a terminal, they are invisible here, garble `posts show` and do not show on X as typed.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def prepare(
     text: str,
     settings: CampaignSettings,
@@ -240,6 +245,13 @@ def prepare(
     body = text.strip()
     if not body:
         raise RuleError("the post has no text: write what it should say")
+    control = _CONTROL.search(body)
+    if control is not None:
+        raise RuleError(
+            f"the post contains an invisible control character (U+{ord(control.group()):04X}) "
+            f"at character {control.start() + 1}: remove it (it often comes from pasting); "
+            "what X would show is not what you see"
+        )
     domains = settings.tracked_domains or tuple(event_url_domains)
     track = _tracker(settings.tracking, domains)
     tracked, spans = (body, url_spans(body)) if track is None else rewrite_urls(body, track)

@@ -515,3 +515,26 @@ def test_plan_prints_a_campaign_name_with_square_brackets_as_text(
 
     assert 0 == result.exit_code, result.output
     assert "Policing [/2026]" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "at"),
+    [("Doors\x0bopen at 9:30", "U+000B", 6), ("Doors open \x1b[31mnow", "U+001B", 12)],
+)
+def test_a_post_with_an_invisible_control_character_names_it_and_where(
+    text: str, code: str, at: int
+) -> None:
+    """A vertical tab from Word or a terminal escape in the text is refused, with its position."""
+    out = _clean_error(_cli("posts", "add", "--text", text, "--at", "2099-12-06T09:00Z"))
+
+    assert (
+        f"Error: the post contains an invisible control character ({code}) at character {at}"
+        in (out)
+    )
+
+
+def test_line_breaks_and_tabs_are_not_control_characters_to_refuse() -> None:
+    """A post on two lines with a tab is accepted: only invisible controls are refused."""
+    result = _cli("posts", "add", "--text", "Line one\nLine\ttwo", "--at", "2099-12-06T09:00Z")
+
+    assert 0 == result.exit_code, result.output
