@@ -245,6 +245,11 @@ def prepare(
     body = text.strip()
     if not body:
         raise RuleError("the post has no text: write what it should say")
+    if not duplicate_key(body, settings.hashtag).strip("#@.,;:!?-–— "):
+        raise RuleError(
+            f"the post is only the hashtag {settings.hashtag}: write what it should say (the "
+            "hashtag is added for you)"
+        )
     control = _CONTROL.search(body)
     if control is not None:
         raise RuleError(

@@ -538,3 +538,14 @@ def test_line_breaks_and_tabs_are_not_control_characters_to_refuse() -> None:
     result = _cli("posts", "add", "--text", "Line one\nLine\ttwo", "--at", "2099-12-06T09:00Z")
 
     assert 0 == result.exit_code, result.output
+
+
+@pytest.mark.parametrize("text", ["#PolicingInConflict", "  #policinginconflict ! "])
+def test_a_post_that_is_only_the_hashtag_is_refused(text: str) -> None:
+    """`posts add --text "#PolicingInConflict"` asks for words (it queued a bare hashtag)."""
+    out = _clean_error(_cli("posts", "add", "--text", text, "--at", "2099-12-06T09:00Z"))
+
+    assert (
+        "Error: the post is only the hashtag #PolicingInConflict: write what it should say "
+        "(the hashtag is added for you)\n"
+    ) == out
