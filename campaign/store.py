@@ -43,12 +43,46 @@ def open_db(
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.DatabaseError as e:
-        raise CampaignError(f"cannot open {p} as a campaign database: {e}") from e
+        raise CampaignError(explain(e, p)) from e
     if migrate:
         from campaign.migrations import apply_all
 
         apply_all(db)
     return db
+
+
+def explain(e: sqlite3.Error, path: str | os.PathLike[str]) -> str:
+    """What a SQLite error on the database at ``path`` means for a person, and what to do."""
+    db_path = str(path)
+    name = getattr(e, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(e):
+        return (
+            f"the database {db_path} is busy: another campaign command, the daemon or the web "
+            f"console kept it locked for more than {BUSY_TIMEOUT_MS // 1000} seconds, and nothing "
+            "was changed; run the command again in a moment"
+        )
+    if name.startswith("SQLITE_READONLY") or name == "SQLITE_PERM":
+        return (
+            f"cannot change the database {db_path}: it is read-only for you (check the "
+            "permissions of the file and of its folder, which must be writable too), or use "
+            "another database with --db"
+        )
+    if name.startswith("SQLITE_FULL"):
+        return f"the disk holding {db_path} is full: free some space, then run the command again"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return (
+            f"cannot open {db_path}: it is damaged or is not a campaign database; restore it "
+            "from a backup, or use another file with --db"
+        )
+    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")):
+        return (
+            f"cannot read or write the database {db_path} (a disk or file-system error): check "
+            "that the disk is there and the file can be opened, then run the command again"
+        )
+    return (
+        f"the database {db_path} could not be used ({e}): if it was made by another program "
+        "or another version of campaign, use another file with --db"
+    )
 
 
 @contextmanager

@@ -102,8 +102,10 @@ def test_a_file_that_is_not_sqlite_is_named_as_not_a_campaign_database(tmp_path:
 
     out = _clean_error(_cli("--db", other, "posts", "list"))
 
-    assert "not a campaign database" in out or "cannot open" in out
-    assert "DatabaseError" not in out
+    assert (
+        f"Error: cannot open {other}: it is damaged or is not a campaign database; restore it "
+        "from a backup, or use another file with --db\n"
+    ) == out
 
 
 def test_writing_a_file_where_a_file_stands_in_the_path_is_one_line(tmp_path: Path) -> None:
@@ -549,3 +551,19 @@ def test_a_post_that_is_only_the_hashtag_is_refused(text: str) -> None:
         "Error: the post is only the hashtag #PolicingInConflict: write what it should say "
         "(the hashtag is added for you)\n"
     ) == out
+
+
+def test_calendar_ics_into_a_folder_that_cannot_be_written_names_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Permission denied on the .ics names the file asked for, not its hidden temporary file."""
+
+    def denied(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", denied)
+    monkeypatch.setattr(Path, "unlink", denied)  # as in a folder the user may not write
+
+    out = _clean_error(_cli("calendar", "--ics", "staff.ics"))
+
+    assert "Error: cannot write staff.ics: Permission denied\n" == out

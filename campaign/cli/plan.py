@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -174,5 +175,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
         tmp.replace(path)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # in a folder we may not write, unlink fails too
+            tmp.unlink(missing_ok=True)
         raise CampaignError(f"cannot write {path}: {e.strerror or e}") from e
