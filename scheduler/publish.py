@@ -381,6 +381,14 @@ class Publishing:
         )
         if claimed_at is None:
             return None
+        if not self._holds_lease():
+            # The claim's commit outlasted our lease (a stalled disk or process): a stand-by
+            # may already hold the lease and be settling this claim. Send nothing; whoever
+            # holds the lease checks the timeline for it after its deadline, as for a crash.
+            self.lease_lost = True
+            detail = "not sent: the publishing lease ran out while the post was being claimed"
+            log.warning("post %s %s; it is checked against the timeline", post.id, detail)
+            return Outcome(post.id, "publishing", None, detail)
         # Send what the claimed row holds: a person may have edited the text or the time
         # between our read and the claim (the claim waited for their write lock). Once it is
         # ``publishing`` nobody can change it, so the text sent is the text reconciled.

@@ -238,3 +238,49 @@ def test_sigterm_while_waiting_for_a_rate_limit_reset_exits_0_at_once(
     assert (0, True) == (code, time.monotonic() - asked < 3)
     assert ("approved", None) == (queue.get(db, post_id).status, lease.current(db))
     assert [] == fake_x_process.tweets(source="api")
+
+
+def test_claim_that_outlasts_the_lease_sends_nothing_so_the_stand_by_sends_it_once(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim's durable commit stalls past the lease (a stalled disk): the stand-by takes
+    over and settles the claim; the first holder, resuming, sends nothing, so X gets it once."""
+    post_id = add_post(db, "Once only #PolicingInConflict", now() - timedelta(seconds=1))
+    fake_x.faults(accept_duplicates=True)  # X may let a second copy through
+    first = _run(db, fake_x, x_timeout=1.0, settle=0.1)
+    lease.renew(db, first.holder, ttl=1.0)
+    real_claim = queue.claim
+    stand_by_done = threading.Event()
+
+    def stalled_claim(
+        conn: sqlite_utils.Database, pid: int, claimed_by: str, *a: object, **kw: object
+    ) -> object:
+        claimed = real_claim(conn, pid, claimed_by, *a, **kw)  # type: ignore[arg-type]
+        if claimed_by == first.holder:
+            assert stand_by_done.wait(10)  # frozen until the stand-by has done its work
+        return claimed
+
+    def stand_by() -> None:
+        other = open_db(db_path)
+        holder = lease.new_holder("stand-by")
+        assert wait_for(lambda: lease.acquire(other, holder, ttl=60), timeout=5)
+        client = XClient(Credentials.from_env(fake_x.env), timeout=1)
+        config = PublishConfig(x_timeout=1.0, settle=0.1, backoff=0.05)
+        run = Publishing(other, XPublisher(client), holder, config)
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and queue.get(other, post_id).status != "published":
+            run.run_due()
+            time.sleep(0.05)
+        other.close()
+        stand_by_done.set()
+
+    monkeypatch.setattr(queue, "claim", stalled_claim)
+    helper = threading.Thread(target=stand_by)
+    helper.start()
+    first.run_due()
+    helper.join()
+    time.sleep(0.3)  # a copy sent by the first holder would have landed by now
+    assert ("published", 1) == (
+        queue.get(db, post_id).status,
+        len(fake_x.tweets(source="api")),
+    )
