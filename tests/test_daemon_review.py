@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,11 +35,12 @@ def _run(db: sqlite_utils.Database, fake_x: FakeX, **config: object) -> Publishi
     return Publishing(db, XPublisher(client), holder, PublishConfig(**settings))  # type: ignore[arg-type]
 
 
-def _slow_write(db_path: Path, sql: str, params: list[object], hold: float) -> threading.Event:
+def _slow_write(db_path: Path, sql: str, params: list[object], hold: float) -> dict[str, object]:
     """In another thread and connection, write ``sql`` in a transaction kept open ``hold`` s
-    (a staff edit from the web console or the CLI holding the write lock); the returned event
-    is set once the change is written but not yet committed."""
+    (a staff edit from the web console or the CLI holding the write lock). Returns once the
+    change is written but not yet committed; ``["committing_at"]`` is set just before COMMIT."""
     written = threading.Event()
+    times: dict[str, object] = {}
 
     def work() -> None:
         other = open_db(db_path)
@@ -47,12 +48,13 @@ def _slow_write(db_path: Path, sql: str, params: list[object], hold: float) -> t
         other.execute(sql, params)
         written.set()
         time.sleep(hold)
+        times["committing_at"] = now()
         other.execute("COMMIT")
         other.close()
 
     threading.Thread(target=work, daemon=True).start()
     assert written.wait(5)
-    return written
+    return times
 
 
 def test_text_edited_while_the_claim_waits_goes_out_as_edited(
@@ -96,13 +98,14 @@ def test_claim_waiting_for_the_write_lock_dates_its_call_deadline_from_the_claim
     """A claim that waited for a staff write records a call deadline counted from its commit."""
     post_id = add_post(db, "Locked out #PolicingInConflict", now() - timedelta(seconds=1))
     run = _run(db, fake_x, x_timeout=2.0)
-    _slow_write(db_path, "UPDATE state SET value = value WHERE 0", [], 1.0)
-    released = now() + timedelta(seconds=0.9)  # the lock is held 1 s from just before this
+    lock = _slow_write(db_path, "UPDATE state SET value = value WHERE 0", [], 1.0)
     run.run_due()
+    released = lock["committing_at"]
+    assert isinstance(released, datetime)
     post = queue.get(db, post_id)
     assert post.claimed_at is not None and post.call_deadline is not None
     assert "published" == post.status
-    assert post.claimed_at >= released
+    assert post.claimed_at >= released - timedelta(milliseconds=1)  # stored to the ms
     assert post.call_deadline == post.claimed_at + timedelta(seconds=2)
 
 
