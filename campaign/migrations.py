@@ -139,6 +139,12 @@ def _refuse_newer(db: sqlite_utils.Database, sets: list[Migrations]) -> None:
     from campaign.errors import CampaignError
 
     if not db[Migrations.migrations_table].exists():
+        if db.table_names():  # tables, but none of ours: another program's database
+            path = db.execute("PRAGMA database_list").fetchone()[2] or "this database"
+            raise CampaignError(
+                f"{path} belongs to another program (it has tables, but not campaign's): "
+                "use a new file for the campaign with --db"
+            )
         return
     known = {(m.name, step.name) for m in sets for step in m._migrations}
     rows = db.execute(f"SELECT migration_set, name FROM {Migrations.migrations_table}")

@@ -567,3 +567,20 @@ def test_calendar_ics_into_a_folder_that_cannot_be_written_names_the_file(
     out = _clean_error(_cli("calendar", "--ics", "staff.ics"))
 
     assert "Error: cannot write staff.ics: Permission denied\n" == out
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    """`init --db` on another program's SQLite file refuses; it used to add campaign's tables."""
+    other = tmp_path / "notes.sqlite"
+    con = sqlite3.connect(other)
+    with con:
+        con.execute("CREATE TABLE notes (body TEXT)")
+    con.close()
+
+    out = _clean_error(_cli("--db", other, "init"))
+
+    assert f"Error: {other} belongs to another program (it has tables, but not campaign's)" in out
+    con = sqlite3.connect(other)
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    con.close()
+    assert ["notes"] == tables
