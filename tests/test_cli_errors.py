@@ -584,3 +584,14 @@ def test_another_programs_sqlite_file_is_refused_and_left_untouched(tmp_path: Pa
     tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     con.close()
     assert ["notes"] == tables
+
+
+def test_db_after_the_command_says_it_goes_first() -> None:
+    """`campaign posts list --db x.db` says --db goes before the command (was 'No such option')."""
+    result = _cli("posts", "list", "--db", "x.db")
+
+    assert 2 == result.exit_code
+    assert (
+        "Error: --db goes before the command: `campaign --db FILE posts list …` "
+        "(or set CAMPAIGN_DB)\n"
+    ) in result.output

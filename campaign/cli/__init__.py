@@ -70,6 +70,14 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except CampaignError as e:
             raise UserError(str(e)) from e
+        except click.NoSuchOption as e:
+            if e.option_name == "--db" and e.ctx is not None:  # `posts list --db x.db`
+                command = e.ctx.command_path.split(" ", 1)[-1]
+                e.message = (
+                    f"--db goes before the command: `campaign --db FILE {command} …` "
+                    "(or set CAMPAIGN_DB)"
+                )
+            raise
         # The daemon is left alone: systemd restarts it after a crash, but not after exit code 2.
         except sqlite3.Error as e:
             if ctx.invoked_subcommand == "daemon" or not isinstance(ctx.obj, CliContext):
