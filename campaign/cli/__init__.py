@@ -73,10 +73,11 @@ class LazyGroup(click.Group):
         except click.NoSuchOption as e:
             if e.option_name == "--db" and e.ctx is not None:  # `posts list --db x.db`
                 command = e.ctx.command_path.split(" ", 1)[-1]
-                e.message = (
+                raise click.UsageError(
                     f"--db goes before the command: `campaign --db FILE {command} …` "
-                    "(or set CAMPAIGN_DB)"
-                )
+                    "(or set CAMPAIGN_DB)",
+                    ctx=e.ctx,
+                ) from e
             raise
         # The daemon is left alone: systemd restarts it after a crash, but not after exit code 2.
         except sqlite3.Error as e:
