@@ -595,3 +595,11 @@ def test_db_after_the_command_says_it_goes_first() -> None:
         "Error: --db goes before the command: `campaign --db FILE posts list …` "
         "(or set CAMPAIGN_DB)\n"
     ) in result.output
+
+
+def test_a_mistyped_command_suggests_the_right_one() -> None:
+    """`campaign mention list` suggests 'mentions' (the lazy group offered no suggestion)."""
+    result = _cli("mention", "list")
+
+    assert 2 == result.exit_code
+    assert "Error: No such command 'mention'. Did you mean 'mentions'?" in result.output
