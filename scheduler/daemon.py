@@ -320,6 +320,10 @@ class Daemon:
                 id="wake",
                 executor=PUBLISH_EXECUTOR,
                 replace_existing=True,
+                # Called from inside a round, the new wake-up can fire before that round's
+                # thread has returned; with one instance allowed APScheduler would skip it (and
+                # drop the one-off job). The executor has one thread: they still run in turn.
+                max_instances=2,
             )
 
     def _collect(self) -> None:

@@ -287,3 +287,35 @@ def test_claim_that_outlasts_the_lease_sends_nothing_so_the_stand_by_sends_it_on
         queue.get(db, post_id).status,
         len(fake_x.tweets(source="api")),
     )
+
+
+class _SlowToReturn(Daemon):
+    """A daemon whose publishing thread is slow to come back from a round (the interpreter
+    busy with a large collection page, say), so the next wake-up fires before it has."""
+
+    def _round(self) -> None:
+        super()._round()
+        time.sleep(0.5)
+
+
+def test_wake_up_due_at_once_after_a_round_is_not_dropped(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX
+) -> None:
+    """A round that leaves something to do at once (a duplicate-content refusal to check) gets
+    its next round at once, even while its own thread is still returning."""
+    fake_x.client().create_tweet(text="Said before #PolicingInConflict", user_auth=True)
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2)
+    config = DaemonConfig(
+        publish=PublishConfig(x_timeout=2.0, settle=0.1, backoff=0.05),
+        lease_ttl=30.0,  # heartbeats (which also wake the watch) only every 10 s
+        watch_interval=0.2,
+    )
+    daemon = _SlowToReturn(str(db_path), XPublisher(client), config)
+    daemon.start()
+    try:
+        assert wait_for(lambda: daemon.active, timeout=5)
+        time.sleep(0.3)
+        post_id = add_post(db, "Said before #PolicingInConflict", now())
+        assert wait_for(lambda: "published" == queue.get(db, post_id).status, timeout=4)
+    finally:
+        daemon.shutdown()
