@@ -21,8 +21,11 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The database to use: ``--db``, else ``CAMPAIGN_DB``, else ``./campaign.db``."""
-    return Path(explicit or os.environ.get("CAMPAIGN_DB") or DEFAULT_DB)
+    """The database to use: ``--db``, else ``CAMPAIGN_DB``, else ``./campaign.db``.
+
+    A leading ``~`` is the home folder even when the shell did not expand it (a quoted value,
+    or a systemd ``Environment=`` line)."""
+    return Path(explicit or os.environ.get("CAMPAIGN_DB") or DEFAULT_DB).expanduser()
 
 
 def open_db(

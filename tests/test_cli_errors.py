@@ -603,3 +603,17 @@ def test_a_mistyped_command_suggests_the_right_one() -> None:
 
     assert 2 == result.exit_code
     assert "Error: No such command 'mention'. Did you mean 'mentions'?" in result.output
+
+
+def test_a_database_path_starting_with_a_quoted_tilde_is_in_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CAMPAIGN_DB='~/c.db' (not expanded by the shell) is the home folder's c.db, not './~'."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("CAMPAIGN_DB", "~/c.db")
+
+    result = _cli("init")
+
+    assert 0 == result.exit_code, result.output
+    assert (tmp_path / "home" / "c.db").is_file()
