@@ -61,8 +61,8 @@ def explain(e: sqlite3.Error, path: str | os.PathLike[str]) -> str:
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(e):
         return (
             f"the database {db_path} is busy: another campaign command, the daemon or the web "
-            f"console kept it locked for more than {BUSY_TIMEOUT_MS // 1000} seconds, and nothing "
-            "was changed; run the command again in a moment"
+            f"console kept it locked for more than {BUSY_TIMEOUT_MS / 1000:g} seconds; run the "
+            "command again in a moment (nothing is left half-saved)"
         )
     if name.startswith("SQLITE_READONLY") or name == "SQLITE_PERM":
         return (
