@@ -617,3 +617,21 @@ def test_a_database_path_starting_with_a_quoted_tilde_is_in_the_home_folder(
 
     assert 0 == result.exit_code, result.output
     assert (tmp_path / "home" / "c.db").is_file()
+
+
+def test_collect_warns_about_a_readable_credentials_file_once(tmp_path: Path) -> None:
+    """A world-readable, broken credentials file: one warning and one error (it warned twice)."""
+    creds = tmp_path / "x.env"
+    creds.write_text("not a setting\n")
+    creds.chmod(0o644)
+
+    result = subprocess.run(
+        [CAMPAIGN, "collect", "--credentials", str(creds)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert 2 == result.returncode
+    assert 1 == result.stderr.count("can be read by other users")
+    assert "Error: line 1 of the credentials file" in result.stderr

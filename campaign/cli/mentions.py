@@ -115,12 +115,13 @@ def collect(
 
     db = obj.db()
     settings = _settings(obj)
-    try:
-        creds = Credentials.from_env(need_bearer=True, file=credentials)
-    except CredentialsError:
-        creds = Credentials.from_env(file=credentials)  # the user keys can search too
-        if not creds.can_search:
-            raise
+    creds = Credentials.from_env(file=credentials)  # read once: its warnings print once
+    if not creds.can_search:  # the bearer token, or the user keys, can search
+        raise CredentialsError(
+            "X search credentials are missing: set X_BEARER_TOKEN in the environment"
+            + (f" or in {credentials}" if credentials else "")
+            + " (for the daemon: in its EnvironmentFile, see docs/daemon.md)"
+        )
     client = XClient(creds)
     progress_cb, stop = _collect_progress(quiet)
     try:
