@@ -635,3 +635,20 @@ def test_collect_warns_about_a_readable_credentials_file_once(tmp_path: Path) ->
     assert 2 == result.returncode
     assert 1 == result.stderr.count("can be read by other users")
     assert "Error: line 1 of the credentials file" in result.stderr
+
+
+def test_import_reads_a_pipe_given_by_name(db_path: Path) -> None:
+    """`mentions import /dev/stdin` (or a shell's <(…)) reads it (it said 'no such file')."""
+    _cli("init")
+
+    result = subprocess.run(
+        [CAMPAIGN, "mentions", "import", "/dev/stdin"],
+        input='{"id": "1900000000000000003", "text": "through a pipe"}\n',
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CAMPAIGN_DB": str(db_path)},
+    )
+
+    assert 0 == result.returncode, result.stderr
+    assert 1 == _count(db_path, "SELECT count(*) FROM mentions")

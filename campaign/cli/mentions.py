@@ -406,9 +406,9 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
     if file != "-":
         if path.is_dir():
             raise UserError(f"cannot import {path}: it is a folder; give the .jsonl file in it")
-        if not path.is_file():
+        if not path.exists():
             raise UserError(f"cannot import {path}: no such file; check the name")
-        if path.stat().st_size == 0:
+        if path.is_file() and path.stat().st_size == 0:  # not a pipe such as /dev/stdin
             raise UserError(
                 f"{path} is empty: nothing to import (twarc2 writes one JSON page per line)"
             )
