@@ -410,7 +410,10 @@ class Publishing:
             return self._move(post.id, "publishing", "unknown", DUPLICATE + str(e))
         except ServerError as e:
             n = self._server_errors(post.id) + 1
-            when = from_db(to_db(now())) + self._backoff(n)
+            # A gateway error can hide a post X made after all: give it the same settling
+            # margin as a lost answer before the timeline is read, then back off.
+            settle = timedelta(seconds=self.config.settle)
+            when = from_db(to_db(now())) + settle + self._backoff(n)
             self.retry_at[post.id] = when
             self._wait(when, f"{self.publisher.name} server error {e.status}: retrying")
             return self._move(post.id, "publishing", "unknown", f"{SERVER}{e}")

@@ -167,6 +167,22 @@ def test_every_third_answer_503_each_post_once(db: sqlite_utils.Database, fake_x
     assert {"published"} == {r["status"] for r in rows(db)}
 
 
+def test_server_error_waits_the_settling_margin_before_the_timeline_check(
+    db: sqlite_utils.Database, fake_x: FakeX
+) -> None:
+    """After a 5xx the timeline is read no sooner than the settling margin plus the backoff:
+    a post X made behind a gateway error has time to show before it could be sent again."""
+    fake_x.faults(error_next=1, error_groups=["post"])
+    post_id = add_post(db, "behind a gateway error", now())
+    run = _run(db, fake_x, settle=1.5, backoff=0.05)
+    before = now()
+    run.run_due()
+    assert "unknown" == queue.get(db, post_id).status
+    next_check = run.next_action_at()
+    assert next_check is not None
+    assert next_check - before >= timedelta(seconds=1.5)
+
+
 def test_server_errors_are_bounded(db: sqlite_utils.Database, fake_x: FakeX) -> None:
     """A post that keeps getting 5xx fails after the configured retries, never sent twice."""
     fake_x.faults(error_every=1, error_groups=["post"])
