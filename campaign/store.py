@@ -77,7 +77,17 @@ def explain(e: sqlite3.Error, path: str | os.PathLike[str]) -> str:
             f"cannot open {db_path}: it is damaged or is not a campaign database; restore it "
             "from a backup, or use another file with --db"
         )
-    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")):
+    if name.startswith("SQLITE_CANTOPEN"):
+        where = Path(db_path).absolute()
+        if not where.parent.is_dir():
+            return f"cannot create the database {db_path}: {where.parent} is a file, not a folder"
+        if not where.exists():
+            return (
+                f"cannot create the database {db_path}: you may not write in the folder "
+                f"{where.parent}; work in a folder of yours, or use --db"
+            )
+        return f"cannot open the database {db_path}: check that you may read and write it"
+    if name.startswith("SQLITE_IOERR"):
         return (
             f"cannot read or write the database {db_path} (a disk or file-system error): check "
             "that the disk is there and the file can be opened, then run the command again"

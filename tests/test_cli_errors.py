@@ -652,3 +652,34 @@ def test_import_reads_a_pipe_given_by_name(db_path: Path) -> None:
 
     assert 0 == result.returncode, result.stderr
     assert 1 == _count(db_path, "SELECT count(*) FROM mentions")
+
+
+def test_a_database_under_a_file_says_the_file_is_not_a_folder(tmp_path: Path) -> None:
+    """`--db notes.txt/c.db` says notes.txt is a file, not a folder (was 'a disk error')."""
+    (tmp_path / "notes.txt").write_text("x")
+
+    out = _clean_error(_cli("--db", "notes.txt/c.db", "posts", "list"))
+
+    assert (
+        f"Error: cannot create the database notes.txt/c.db: {tmp_path / 'notes.txt'} is a file, "
+        "not a folder\n"
+    ) == out
+
+
+def test_a_database_that_cannot_be_created_names_the_folder(tmp_path: Path) -> None:
+    """SQLite's 'unable to open' for a new file says the folder may not be written."""
+    from campaign.store import explain
+
+    try:
+        sqlite3.connect(tmp_path / "afile" / "x.db")  # under a missing folder: CANTOPEN
+    except sqlite3.OperationalError as e:
+        error = e
+    else:
+        pytest.fail("SQLite opened a database in a folder that does not exist")
+
+    message = explain(error, str(tmp_path / "new.db"))
+
+    assert (
+        f"cannot create the database {tmp_path / 'new.db'}: you may not write in the folder "
+        f"{tmp_path}; work in a folder of yours, or use --db"
+    ) == message
