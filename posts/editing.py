@@ -130,12 +130,17 @@ def add(
     with immediate(db):
         if reply_to is not None:
             try:
-                queue.get(db, reply_to)
+                parent = queue.get(db, reply_to)
             except NotFoundError as e:
                 raise NotFoundError(
                     f"cannot reply to post {reply_to}: there is no post with that id "
                     "(see `campaign posts list` for the ids)"
                 ) from e
+            if parent.status == "cancelled":
+                raise TransitionError(
+                    f"cannot reply to post {reply_to}: it is cancelled, so the reply would wait "
+                    "for it for ever; reply to another post, or add this one without --reply-to"
+                )
         final, length = _prepare(db, text)
         stamp = to_db(now())
         cur = db.execute(

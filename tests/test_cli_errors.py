@@ -683,3 +683,15 @@ def test_a_database_that_cannot_be_created_names_the_folder(tmp_path: Path) -> N
         f"cannot create the database {tmp_path / 'new.db'}: you may not write in the folder "
         f"{tmp_path}; work in a folder of yours, or use --db"
     ) == message
+
+
+def test_a_reply_to_a_cancelled_post_is_refused() -> None:
+    """`posts add --reply-to` a cancelled post says the reply would wait for ever (was accepted)."""
+    assert "1\n" == _cli("posts", "add", "--text", "Parent", "--at", "2099-01-01T10:00Z").stdout
+    assert 0 == _cli("posts", "cancel", "1").exit_code
+
+    out = _clean_error(
+        _cli("posts", "add", "--text", "Child", "--at", "2099-01-01T11:00Z", "--reply-to", "1")
+    )
+
+    assert out.startswith("Error: cannot reply to post 1: it is cancelled")
