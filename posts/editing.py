@@ -111,6 +111,20 @@ def _aware(at: datetime, what: str) -> datetime:
     return at
 
 
+def replies_to(db: sqlite_utils.Database, parent_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """``(reply id, parent id)`` of the posts still to go out that reply to ``parent_ids``."""
+    ids = list(parent_ids)
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    rows = db.execute(
+        f"SELECT id, reply_to_post_id FROM posts WHERE reply_to_post_id IN ({marks}) "
+        "AND status IN ('draft', 'approved', 'failed', 'missed') ORDER BY id",
+        ids,
+    ).fetchall()
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
 def add(
     db: sqlite_utils.Database,
     text: str,

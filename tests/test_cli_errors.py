@@ -695,3 +695,17 @@ def test_a_reply_to_a_cancelled_post_is_refused() -> None:
     )
 
     assert out.startswith("Error: cannot reply to post 1: it is cancelled")
+
+
+def test_cancelling_a_post_with_a_reply_waiting_warns_about_the_reply() -> None:
+    """Cancelling a parent names the approved reply that can now never go out, and what to do."""
+    _cli("posts", "add", "--text", "Parent", "--at", "2099-01-01T10:00Z")
+    _cli("posts", "add", "--text", "Child", "--at", "2099-01-01T11:00Z", "--reply-to", "1")
+
+    result = _cli("posts", "cancel", "1")
+
+    assert 0 == result.exit_code, result.output
+    assert "Cancelled post 1 (was draft).\n" == result.stdout
+    assert result.stderr.startswith(
+        "Warning: post 2 replies to post 1, so it can never go out now: cancel it too"
+    )

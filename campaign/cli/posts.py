@@ -354,6 +354,13 @@ def cancel(obj: CliContext, ids: tuple[int, ...]) -> None:
     changed = {p.id for p in done}
     for post in done:
         click.echo(f"Cancelled post {post.id} (was {before[post.id]}).")
+    for orphan, parent in editing.replies_to(db, [p.id for p in done]):
+        click.echo(
+            f"Warning: post {orphan} replies to post {parent}, so it can never go out now: "
+            f"cancel it too (`campaign posts cancel {orphan}`) or add it again without "
+            "--reply-to.",
+            err=True,
+        )
     for post_id in before:
         if post_id not in changed:
             click.echo(f"Post {post_id} was already cancelled.", err=True)
