@@ -709,3 +709,22 @@ def test_cancelling_a_post_with_a_reply_waiting_warns_about_the_reply() -> None:
     assert result.stderr.startswith(
         "Warning: post 2 replies to post 1, so it can never go out now: cancel it too"
     )
+
+
+def test_web_on_a_privileged_port_says_it_needs_administrator_rights(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Permission denied on --port 80 says low ports need administrator rights, not 'in use'."""
+    import errno
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("campaign.web.server.create_server", refused)
+
+    out = _clean_error(_cli("web", "--port", "80"))
+
+    assert (
+        "Error: cannot listen on 127.0.0.1:80 (Permission denied): ports below 1024 need "
+        "administrator rights; pick another --port, or 0 for any free one\n"
+    ) == out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import click
 
 from campaign.cli.common import CliContext, UserError, pass_ctx
@@ -43,10 +45,14 @@ def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> 
     except OSError as e:
         if e.filename:
             raise
+        why = (
+            "ports below 1024 need administrator rights"
+            if e.errno == errno.EACCES
+            else "another program (perhaps another `campaign web`) may be using that port"
+        )
         raise UserError(
-            f"cannot listen on {host}:{port} ({e.strerror or e}): another program (perhaps "
-            "another `campaign web`) may be using that port; pick another --port, or 0 for "
-            "any free one"
+            f"cannot listen on {host}:{port} ({e.strerror or e}): {why}; pick another --port, "
+            "or 0 for any free one"
         ) from e
     click.echo(f"Campaign console on {url_of(server)} (Ctrl-C to stop)", nl=True)
     try:
