@@ -405,3 +405,31 @@ def test_empty_composer_shows_zero_and_no_refusal(web: Browserish) -> None:
     refused = web.post("/posts/new", {"text": " ", "at": "2026-12-05T11:00"})
     assert 422 == refused.status_code
     assert "the post has no text" in refused.get_data(as_text=True)
+
+
+def test_a_locked_database_is_a_page_saying_so_not_a_server_error(
+    web: Browserish, db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that finds the database locked past the busy timeout shows what happened, 503."""
+    import campaign.store
+
+    monkeypatch.setattr(campaign.store, "BUSY_TIMEOUT_MS", 100)
+    pid = add_post(db, "Draft while the daemon writes", NOW + timedelta(days=1))
+    db.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        response = web.post(f"/posts/{pid}/approve", {"next": "/queue"})
+    finally:
+        db.execute("ROLLBACK")
+    assert 503 == response.status_code
+    assert "is busy" in text_of(response.get_data(as_text=True))
+    assert "draft" == queue.get(db, pid).status
+
+
+def test_composer_refuses_a_time_the_clock_skips(
+    web: Browserish, db: sqlite_utils.Database
+) -> None:
+    """02:30 on the night clocks go forward does not exist: refused, not moved silently."""
+    pid = add_post(db, "Spring forward", NOW + timedelta(days=1))
+    response = web.post(f"/posts/{pid}/edit", {"text": "Spring forward", "at": "2027-03-14T02:30"})
+    assert "does not exist" in text_of(response.get_data(as_text=True))
+    assert NOW + timedelta(days=1) == queue.get(db, pid).scheduled_at

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, current_app, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from campaign.clock import from_db, local, show
 from campaign.errors import CampaignError, NotFoundError
+from campaign.store import explain
 from campaign.web import security
 from campaign.web.cache import Cache
 from campaign.web.db import close_db, get_db, zone_name
@@ -124,6 +126,14 @@ def _install_error_pages(app: Flask) -> None:
     @app.errorhandler(CampaignError)
     def _campaign_error(e: CampaignError) -> tuple[str, int]:
         return render_template("error.html", code=400, title="Cannot do that", message=str(e)), 400
+
+    @app.errorhandler(sqlite3.Error)
+    def _database(e: sqlite3.Error) -> tuple[str, int]:
+        # Locked past the busy timeout, read-only, full disk…: the same words as the CLI's.
+        message = explain(e, current_app.config["CAMPAIGN_DB"])
+        return render_template(
+            "error.html", code=503, title="The database did not answer", message=message
+        ), 503
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException) -> Response:

@@ -221,7 +221,8 @@ def _when(field: str) -> datetime | None:
     raw = request.form.get(field, "").strip()
     if not raw:
         return None
-    return parse_when(raw, zone_name())
+    # strict: a time the clock skips or repeats (DST) is refused with both offsets named
+    return parse_when(raw, zone_name(), strict=True)
 
 
 @bp.post("/posts/<int:post_id>/edit")
