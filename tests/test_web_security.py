@@ -194,10 +194,18 @@ def test_loopback_needs_no_password_but_other_addresses_do() -> None:
     """Binding beyond this machine without CAMPAIGN_WEB_PASSWORD is refused with the fix."""
     assert None is password_for("127.0.0.1", {})
     assert None is password_for("localhost", {})
-    assert "pw" == password_for(EVERY_ADDRESS, {"CAMPAIGN_WEB_PASSWORD": "pw"})
+    long_enough = "correct horse battery"
+    assert long_enough == password_for(EVERY_ADDRESS, {"CAMPAIGN_WEB_PASSWORD": long_enough})
     with pytest.raises(PasswordRequiredError, match="CAMPAIGN_WEB_PASSWORD") as refused:
         password_for(EVERY_ADDRESS, {})
     assert "set a password" in str(refused.value)
+
+
+@pytest.mark.parametrize("weak", [" ", "a", "pw", "   eleven   ", "elevenchars"])
+def test_a_short_password_is_refused_off_this_machine(weak: str) -> None:
+    """A password under 12 characters (spaces not counted at the ends) cannot guard 0.0.0.0."""
+    with pytest.raises(PasswordRequiredError, match="at least 12 characters"):
+        password_for(EVERY_ADDRESS, {"CAMPAIGN_WEB_PASSWORD": weak})
 
 
 def test_cli_refuses_to_listen_on_all_addresses_without_a_password(

@@ -64,6 +64,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+MIN_PASSWORD = 12  # characters, for a console reachable from other machines
+
+
 def password_for(host: str, environ: dict[str, str] | None = None) -> str | None:
     """The password the console will ask for, or a refusal when ``host`` is not loopback and
     ``CAMPAIGN_WEB_PASSWORD`` is unset."""
@@ -74,6 +77,11 @@ def password_for(host: str, environ: dict[str, str] | None = None) -> str | None
             f"listening on {host} would let other machines reach the console: set a password "
             f"in the environment first, e.g. `export {PASSWORD_ENV}='a long passphrase'`, "
             "or leave --host at 127.0.0.1"
+        )
+    if password is not None and not is_loopback(host) and len(password.strip()) < MIN_PASSWORD:
+        raise PasswordRequiredError(
+            f"{PASSWORD_ENV} is too short to guard a console other machines can reach: use at "
+            f"least {MIN_PASSWORD} characters (a passphrase of a few words is easiest)"
         )
     return password
 
