@@ -94,7 +94,7 @@ def test_cli_import_from_file_and_stdin(
     assert "Imported 4 posts from 2 lines: 4 new" in result.output
     assert "Skipped 1 broken line (not twarc2 JSON): line 2" in result.output
     piped = run("mentions", "import", "-", input=page_line(tweets, users) + "\n")
-    assert "Imported 8 posts from 1 lines: 4 new, 4 already stored" in piped.output
+    assert "Imported 8 posts from 1 line: 4 new, 4 already stored" in piped.output
 
 
 def test_cli_import_of_a_missing_file_is_a_plain_error(run: Any) -> None:

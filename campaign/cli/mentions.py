@@ -433,9 +433,13 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
         sys.exit(130)
     if result.posts == 0 and result.broken:
         raise UserError(_nothing_imported(path, file, result.broken))
+
+    def n(count: int, word: str) -> str:
+        return f"{count:,} {word}{'' if count == 1 else 's'}"
+
     click.echo(
-        f"Imported {result.posts} posts from {result.lines} lines: {result.new} new, "
-        f"{result.updated} already stored, {result.authors} author records."
+        f"Imported {n(result.posts, 'post')} from {n(result.lines, 'line')}: {result.new:,} new, "
+        f"{result.updated:,} already stored, {n(result.authors, 'author record')}."
     )
     if result.skipped:
         click.echo(f"Skipped {result.skipped} posts without an id or text.", err=True)
