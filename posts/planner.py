@@ -247,10 +247,13 @@ def plan(
         taken.append(at)
 
     domains = event_domains(md)
-    per_kind: dict[str, list[str]] = {}
+    per_kind: dict[str, list[str]] = {}  # each kind's variants, listed once per plan
+    sources: dict[str, str] = {}  # each template's text, read once per plan
     out: list[PlannedPost] = []
     for s in sorted(all_slots, key=lambda s: (times[s.key], s.key)):
-        names = per_kind.setdefault(s.kind, variants(s.kind, templates_dir))
+        if s.kind not in per_kind:
+            per_kind[s.kind] = variants(s.kind, templates_dir)
+        names = per_kind[s.kind]
         name = names[s.index % len(names)]
         ctx = context(md, s.kind, item=s.item, days_before=s.days_before, index=s.index)
         text = render_post(s.kind, ctx, settings, templates_dir, template=name)
@@ -262,6 +265,8 @@ def plan(
             raise RuleError(f"the {s.kind} post ({s.key}, template {name}) is refused: {e}") from e
         texts.append((s.key, prepared.text))
         at = times[s.key].astimezone(UTC)
+        if name not in sources:
+            sources[name] = source(name, templates_dir)
         out.append(
             PlannedPost(
                 source_key=s.key,
@@ -270,7 +275,7 @@ def plan(
                 text=prepared.text,
                 weighted_length=prepared.weighted_length,
                 scheduled_at=at,
-                source_hash=_hash(source(name, templates_dir), ctx, md, at),
+                source_hash=_hash(sources[name], ctx, md, at),
             )
         )
     return out
