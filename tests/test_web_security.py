@@ -145,6 +145,24 @@ def test_redirect_after_a_post_stays_on_this_console(web: Browserish, draft: int
     assert f"/posts/{draft}" == response.headers["Location"]
 
 
+@pytest.mark.parametrize(
+    ("path", "form", "fallback"),
+    [
+        ("/posts/{draft}/approve", {}, "/posts/{draft}"),
+        ("/queue/bulk", {"ids": "{draft}", "action": "approve"}, "/queue"),
+        ("/calendar/approve-day", {"day": "2026-12-04"}, "/calendar"),
+        ("/inbox/mark", {"status": "reviewed"}, "/inbox"),
+    ],
+)
+def test_no_form_redirects_to_a_backslash_address(
+    web: Browserish, draft: int, path: str, form: dict[str, str], fallback: str
+) -> None:
+    """Every form ignores a ``next`` with a backslash (browsers read ``/\\host`` as ``//host``)."""
+    data = {k: v.format(draft=draft) for k, v in form.items()}
+    response = web.post(path.format(draft=draft), {**data, "next": "/\\attacker.example/x"})
+    assert fallback.format(draft=draft) == response.headers["Location"]
+
+
 def test_session_cookie_is_http_only_and_same_site_strict(web: Browserish) -> None:
     """The session cookie (which holds the CSRF token) is out of reach of scripts and other sites."""
     cookie = web.get("/calendar").headers["Set-Cookie"]

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from campaign.clock import from_db, local, now, to_db, zone
 from campaign.errors import CampaignError
 from campaign.web.db import actor, get_db, rows, zone_name
+from campaign.web.security import back
 
 bp = Blueprint("calendar", __name__)
 
@@ -113,11 +114,4 @@ def approve_day() -> Response:
     day = _parse_day(request.form.get("day"), local(now(), zone_name()).date())
     approved = approve_drafts(get_db(), actor=actor(), day=day)
     flash(f"Approved {len(approved)} draft(s) for {day.isoformat()}.", "ok")
-    return _back()
-
-
-def _back() -> Response:
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("calendar.calendar")
-    return redirect(target)
+    return back(url_for("calendar.calendar"))

@@ -3,11 +3,12 @@ review marks (one or many at once, by checkbox or keyboard) with notes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from campaign.errors import CampaignError
 from campaign.web.db import actor, cached, get_db, on_own_db
+from campaign.web.security import back, local_target
 
 bp = Blueprint("inbox", __name__)
 
@@ -77,7 +78,7 @@ def mark() -> Response:
         )
         flash(f"Marked {changed} post(s) {status}.", "ok")
         review_counts(now=True)  # the reviewer sees their own marks counted at once
-    return _back(url_for("inbox.inbox"))
+    return back(url_for("inbox.inbox"))
 
 
 def review_counts(*, now: bool = False) -> dict[str, int]:
@@ -102,15 +103,5 @@ def detail(mention_id: int) -> str:
         m=mention,
         statuses=STATUSES,
         history=history(get_db(), mention_id),
-        back=_safe(request.args.get("back", "")) or url_for("inbox.inbox"),
+        back=local_target(request.args.get("back", "")) or url_for("inbox.inbox"),
     )
-
-
-def _safe(target: str) -> str | None:
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
-def _back(default: str) -> Response:
-    return redirect(_safe(request.form.get("next") or "") or default)

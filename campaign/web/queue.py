@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from campaign.clock import local, now, parse_when, to_db, zone
 from campaign.errors import CampaignError
 from campaign.web.db import actor, get_db, rows, zone_name
+from campaign.web.security import back
 
 bp = Blueprint("queue", __name__)
 
@@ -265,7 +266,7 @@ def post_action(post_id: int, action: str) -> Response:
     else:
         abort(404)
     flash(message, "ok")
-    return _back(url_for("queue.post_page", post_id=post_id))
+    return back(url_for("queue.post_page", post_id=post_id))
 
 
 @bp.post("/queue/bulk")
@@ -276,7 +277,7 @@ def bulk() -> Response:
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     if not ids:
         flash("Tick at least one post first.", "info")
-        return _back(url_for("queue.queue_list"))
+        return back(url_for("queue.queue_list"))
     action = request.form.get("action")
     if action == "approve":
         changed = editing.approve(get_db(), ids, actor=actor())
@@ -286,7 +287,7 @@ def bulk() -> Response:
         flash(f"Cancelled {len(changed)} post(s).", "ok")
     else:
         abort(400, description="choose approve or cancel")
-    return _back(url_for("queue.queue_list"))
+    return back(url_for("queue.queue_list"))
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -319,10 +320,3 @@ def compose() -> Response | tuple[str, int]:
         ), 422
     flash(f"Post {post.id} added as {post.status}.", "ok")
     return redirect(url_for("queue.post_page", post_id=post.id))
-
-
-def _back(default: str) -> Response:
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = default
-    return redirect(target)

@@ -18,7 +18,8 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request, session
+from flask import Flask, Response, abort, redirect, request, session
+from werkzeug.wrappers import Response as Redirect
 
 from campaign.errors import CampaignError
 
@@ -105,6 +106,19 @@ def csrf_token() -> str:
         token = secrets.token_urlsafe(32)
         session[CSRF_FIELD] = token
     return token
+
+
+def local_target(target: str) -> str | None:
+    """``target`` when it is a path on this console, else None: ``//host`` and ``/\\host``
+    (which browsers read as ``//host``) lead to another site."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def back(default: str) -> Redirect:
+    """Back to the form's ``next`` page when it is on this console, else to ``default``."""
+    return redirect(local_target(request.form.get("next") or "") or default)
 
 
 def _request_hostname() -> str:
