@@ -42,9 +42,10 @@ import sqlite_utils
 from campaign.clock import now, to_db, zone
 from campaign.errors import RuleError
 from campaign.models import Metadata, Publication, Speaker
+from posts.editing import event_domains
 from posts.queue import Post, audit, list_posts
 from posts.render import context, render_post
-from posts.rules import domain_of, prepare
+from posts.rules import prepare
 from posts.templates import source, variants
 
 # Statuses whose time a new post must keep clear of, and whose text a new post must not repeat.
@@ -185,12 +186,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-def event_domains(md: Metadata) -> list[str]:
-    """The event's own sites (its page, registration and livestream links)."""
-    urls = (md.event.url, md.event.registration_url, md.event.online_url)
-    return sorted({d for d in (domain_of(u) for u in urls if u) if d})
 
 
 def _protected(post: Post) -> bool:
