@@ -33,9 +33,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "published": frozenset(),
 }
 
-# Statuses in which a person may still change a post's text or time.
-EDITABLE = frozenset({"draft", "approved", "failed", "missed", "cancelled"})
-
 
 @dataclass(frozen=True)
 class Post:
