@@ -28,15 +28,12 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass
-class ImportResult:
-    """What an import did."""
+class ImportResult(WriteResult):
+    """What an import did: the sum of its writes (new, updated, skipped, authors) and what it
+    read."""
 
     lines: int = 0
     posts: int = 0  # tweets read
-    new: int = 0
-    updated: int = 0
-    skipped: int = 0  # tweets without a usable id or text
-    authors: int = 0
     broken: int = 0  # lines that are not JSON or not twarc2 output
     broken_lines: list[int] = field(default_factory=list)  # the first MAX_BROKEN_LISTED
 
@@ -89,11 +86,7 @@ def import_lines(
         if not tweets and not users:
             return
         with immediate(db):
-            w: WriteResult = writer.write(tweets, users.values(), included, stamp=to_db(now()))
-        result.new += w.new
-        result.updated += w.updated
-        result.skipped += w.skipped
-        result.authors += w.authors
+            result.add(writer.write(tweets, users.values(), included, stamp=to_db(now())))
         tweets.clear()
         users.clear()
         included.clear()

@@ -107,7 +107,7 @@ class WriteResult:
 
     new: int = 0
     updated: int = 0
-    skipped: int = 0
+    skipped: int = 0  # tweets without a usable id or text
     authors: int = 0
 
     def add(self, other: WriteResult) -> None:
