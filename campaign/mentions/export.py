@@ -22,8 +22,6 @@ import sqlite_utils
 
 from campaign.mentions.search import SELECT_COLUMNS, MentionFilter, _from, _run, row_to_dict
 
-FORMATS = ("csv", "jsonl")
-
 CSV_FIELDS = (
     "id",
     "created_at",

@@ -69,11 +69,6 @@ def shorten(text: str, rng: random.Random) -> tuple[str, list[dict[str, Any]]]:
     return "".join(out), urls
 
 
-def mask_links(text: str) -> str:
-    """``text`` with every link replaced by ``<link>``, to compare texts across t.co rewriting."""
-    return URL_RE.sub("<link>", text)
-
-
 def entities(text: str, urls: list[dict[str, Any]], user_ids: dict[str, str]) -> dict[str, Any]:
     """X's ``entities`` for an already rewritten ``text``: urls, hashtags, mentions (those that
     name a known user carry its id)."""
