@@ -54,20 +54,20 @@ def preview(text: str, exclude: int | None = None) -> Preview:
     same function (``posts.length.check``): the text as it will go out, or why it is refused."""
     from posts import editing, length, rules
 
+    if not text.strip():  # nothing typed yet: nothing to refuse
+        return Preview(0, 0, length.LIMIT, True, None, None)
     db = get_db()
     meta = editing.stored_metadata(db)
     settings = editing.settings_for(db)
     domains = settings.tracked_domains or editing.event_domains(meta)
     typed = length.check(text)
-    if not text.strip():  # nothing typed yet: nothing to refuse
-        return Preview(0, 0, length.LIMIT, True, None, None)
     try:
         as_sent = rules.ensure_hashtag(
             rules.add_tracking(text.strip(), settings.tracking, domains), settings.hashtag
         )
     except CampaignError:
         as_sent = text.strip()
-    counted = length.check(as_sent) if text.strip() else typed
+    counted = length.check(as_sent)
     others = [
         r["text"]
         for r in rows(
