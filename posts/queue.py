@@ -112,29 +112,30 @@ def _rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> li
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def select_posts(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[Post]:
+    """The posts a ``SELECT * FROM posts …`` query returns, in its order."""
+    return [Post.from_row(r) for r in _rows(db, sql, params)]
+
+
 def get(db: sqlite_utils.Database, post_id: int) -> Post:
     """The post ``post_id``, or :class:`NotFoundError` saying how to list the ids."""
-    rows = _rows(db, "SELECT * FROM posts WHERE id = ?", [post_id])
-    if not rows:
+    posts = select_posts(db, "SELECT * FROM posts WHERE id = ?", [post_id])
+    if not posts:
         raise NotFoundError(f"no post with id {post_id}: see `campaign posts list` for the ids")
-    return Post.from_row(rows[0])
+    return posts[0]
 
 
 def list_posts(db: sqlite_utils.Database, status: str | Iterable[str] | None = None) -> list[Post]:
     """Posts in schedule order, optionally only those in ``status`` (one or several)."""
     if status is None:
-        rows = _rows(db, "SELECT * FROM posts ORDER BY scheduled_at, id")
-    else:
-        wanted = [status] if isinstance(status, str) else list(status)
-        for s in wanted:
-            check_status(s)
-        marks = ", ".join("?" for _ in wanted)
-        rows = _rows(
-            db,
-            f"SELECT * FROM posts WHERE status IN ({marks}) ORDER BY scheduled_at, id",
-            wanted,
-        )
-    return [Post.from_row(r) for r in rows]
+        return select_posts(db, "SELECT * FROM posts ORDER BY scheduled_at, id")
+    wanted = [status] if isinstance(status, str) else list(status)
+    for s in wanted:
+        check_status(s)
+    marks = ", ".join("?" for _ in wanted)
+    return select_posts(
+        db, f"SELECT * FROM posts WHERE status IN ({marks}) ORDER BY scheduled_at, id", wanted
+    )
 
 
 def check_status(status: str) -> str:

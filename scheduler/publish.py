@@ -42,7 +42,7 @@ from campaign.errors import CampaignError, LeaseHeldError
 from campaign.models import CampaignSettings
 from campaign.store import get_state, set_state
 from posts import queue
-from posts.queue import Post
+from posts.queue import Post, select_posts
 from scheduler import lease
 from scheduler.publisher import Publisher
 from scheduler.reconcile import DEFAULT_SLACK, first_claim, match_posts, taken_ids
@@ -129,15 +129,9 @@ def cap_until(db: sqlite_utils.Database, cap: int, at: datetime | None = None) -
     return from_db(row[0]) + timedelta(hours=24) if row else None
 
 
-def _posts(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[Post]:
-    cur = db.execute(sql, params)
-    cols = [c[0] for c in cur.description]
-    return [Post.from_row(dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
-
-
 def due_posts(db: sqlite_utils.Database, at: datetime, limit: int = 500) -> list[Post]:
     """Approved posts due at ``at``, in the order they go out."""
-    return _posts(
+    return select_posts(
         db,
         "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at <= ? "
         "ORDER BY scheduled_at, id LIMIT ?",
@@ -159,15 +153,14 @@ def sendable_posts(
     if at is not None:
         sql += " AND p.scheduled_at <= ?"
         params.append(to_db(at))
-    return _posts(db, sql + " ORDER BY p.scheduled_at, p.id LIMIT ?", [*params, limit])
+    return select_posts(db, sql + " ORDER BY p.scheduled_at, p.id LIMIT ?", [*params, limit])
 
 
 def pending_posts(db: sqlite_utils.Database) -> list[Post]:
     """Posts whose fate is not known yet: claimed (``publishing``) or ``unknown``."""
-    return _posts(
+    return select_posts(
         db,
         "SELECT * FROM posts WHERE status IN ('publishing', 'unknown') ORDER BY claimed_at, id",
-        [],
     )
 
 
@@ -353,7 +346,7 @@ class Publishing:
         limit, _ = self.limits()
         cutoff = now() - timedelta(minutes=limit)
         out: list[Outcome] = []
-        late = _posts(
+        late = select_posts(
             self.db,
             "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? ORDER BY scheduled_at",
             [to_db(cutoff)],
