@@ -728,3 +728,23 @@ def test_web_on_a_privileged_port_says_it_needs_administrator_rights(
         "Error: cannot listen on 127.0.0.1:80 (Permission denied): ports below 1024 need "
         "administrator rights; pick another --port, or 0 for any free one\n"
     ) == out
+
+
+@pytest.mark.slow
+def test_daemon_warns_about_a_readable_credentials_file_once(
+    fake_x: Any, db_path: Path, tmp_path: Path
+) -> None:
+    """A world-readable credentials file: the daemon logs one warning (it read the file twice)."""
+    creds = tmp_path / "x.env"
+    creds.write_text(f"X_BEARER_TOKEN={fake_x.env['X_BEARER_TOKEN']}\n")
+    creds.chmod(0o644)
+    env = {**os.environ, **fake_x.env, "CAMPAIGN_DB": str(db_path)}
+
+    done = _interrupt_when(
+        ["daemon", "--credentials", str(creds), "--no-collect"],
+        env,
+        lambda: _count(db_path, "SELECT count(*) FROM lease") > 0,
+    )
+
+    assert "daemon stopped" in done.stderr
+    assert 1 == done.stderr.count("can be read by other users")

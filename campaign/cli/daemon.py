@@ -149,11 +149,12 @@ def daemon(
     """
     _logging(verbose)
     from scheduler.daemon import Daemon, DaemonConfig
-    from scheduler.publisher import create
+    from scheduler.publisher import XPublisher
     from scheduler.xclient import Credentials, XClient
 
-    publisher = create("x", credentials_file=credentials, timeout=timeout)
-    creds = Credentials.from_env(file=credentials)
+    # The file is read once, so its warnings print once; posting needs the four user keys.
+    creds = Credentials.from_env(need_user=True, file=credentials)
+    publisher = XPublisher(XClient(creds, timeout=timeout))
     if collect is None:
         collect = creds.can_search
     if collect and not creds.can_search:
