@@ -15,12 +15,11 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import IO, Any
 
 import sqlite_utils
 
-from campaign.mentions.search import SELECT_COLUMNS, MentionFilter, _from, _run, row_to_dict
+from campaign.mentions.search import SELECT_COLUMNS, MentionFilter, _run, matching, row_to_dict
 
 CSV_FIELDS = (
     "id",
@@ -50,18 +49,13 @@ def _rows(
     db: sqlite_utils.Database, f: MentionFilter, extra: str = ""
 ) -> Iterator[tuple[Any, ...]]:
     """Every row matching ``f``, newest first, read in pages by id (keyset, not OFFSET)."""
-    source, where, params = _from(db, replace(f, limit=1, offset=0))
-    order = "mentions_fts.rowid" if source.startswith("mentions_fts") else "m.id"
-    cols = SELECT_COLUMNS + extra
+    m = matching(f)
+    tail = f"ORDER BY {m.key} DESC LIMIT {_PAGE}"
     before: int | None = None
     while True:
-        cond = [*where, f"{order} < ?"] if before is not None else list(where)
-        sql = (
-            f"SELECT {cols} FROM {source} LEFT JOIN authors a ON a.id = m.author_id"
-            + (f" WHERE {' AND '.join(cond)}" if cond else "")
-            + f" ORDER BY {order} DESC LIMIT {_PAGE}"
-        )
-        page = _run(db, sql, [*params, before] if before is not None else params)
+        more = (f"{m.key} < ?",) if before is not None else ()
+        sql = m.sql(SELECT_COLUMNS + extra, authors=True, more=more, tail=tail)
+        page = _run(db, sql, [*m.params, before] if before is not None else list(m.params))
         yield from page
         if len(page) < _PAGE:
             return

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -78,7 +78,7 @@ def fts_query(text: str) -> str | None:
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def _where(db: sqlite_utils.Database, f: MentionFilter) -> tuple[list[str], list[Any]]:
+def _where(f: MentionFilter) -> tuple[list[str], list[Any]]:
     """SQL conditions on ``m`` (the mentions table) and their parameters."""
     where: list[str] = []
     params: list[Any] = []
@@ -129,17 +129,48 @@ def _page(f: MentionFilter) -> tuple[int, int]:
     return min(f.limit, MAX_LIMIT), f.offset
 
 
-def _from(db: sqlite_utils.Database, f: MentionFilter) -> tuple[str, list[str], list[Any]]:
-    """The FROM clause (driven by the FTS index when there is text), conditions, params."""
-    match = fts_query(f.text) if f.text else None
-    where, params = _where(db, f)
-    if match is None:
-        return "mentions m", where, params
+@dataclass(frozen=True)
+class Match:
+    """The posts a filter matches, as SQL: the FROM clause, conditions on ``m`` and their
+    parameters. ``key`` is the rowid walked for newest first (the FTS index's when it drives)."""
+
+    source: str
+    where: tuple[str, ...]
+    params: tuple[Any, ...]
+
+    @property
+    def fts(self) -> bool:
+        return self.source.startswith("mentions_fts")
+
+    @property
+    def key(self) -> str:
+        return "mentions_fts.rowid" if self.fts else "m.id"
+
+    def sql(
+        self, columns: str, *, authors: bool = False, more: tuple[str, ...] = (), tail: str = ""
+    ) -> str:
+        """``SELECT columns`` of the matching posts (their author joined as ``a`` with
+        ``authors``), ``more`` conditions added, ``tail`` (ORDER BY, LIMIT) after."""
+        cond = [*self.where, *more]
+        return (
+            f"SELECT {columns} FROM {self.source}"
+            + (" LEFT JOIN authors a ON a.id = m.author_id" if authors else "")
+            + (f" WHERE {' AND '.join(cond)}" if cond else "")
+            + (f" {tail}" if tail else "")
+        )
+
+
+def matching(f: MentionFilter) -> Match:
+    """The SQL of what ``f`` matches (driven by the FTS index when there is text)."""
+    text = fts_query(f.text) if f.text else None
+    where, params = _where(f)
+    if text is None:
+        return Match("mentions m", tuple(where), tuple(params))
     # The full-text index drives: it yields rowids newest first and the join looks each up.
-    return (
+    return Match(
         "mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid",
-        ["mentions_fts MATCH ?", *where],
-        [match, *params],
+        ("mentions_fts MATCH ?", *where),
+        (text, *params),
     )
 
 
@@ -152,36 +183,26 @@ def _run(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[Any]:
 
 def search(db: sqlite_utils.Database, f: MentionFilter) -> list[dict[str, Any]]:
     """One page of posts matching ``f``, newest first, as plain dicts (ids as strings)."""
-    source, where, params = _from(db, f)
+    m = matching(f)
     limit, offset = _page(f)
-    order = "mentions_fts.rowid DESC" if source.startswith("mentions_fts") else "m.id DESC"
-    sql = (
-        f"SELECT {SELECT_COLUMNS} FROM {source} LEFT JOIN authors a ON a.id = m.author_id"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY {order} LIMIT ? OFFSET ?"
-    )
-    return [row_to_dict(r) for r in _run(db, sql, [*params, limit, offset])]
+    sql = m.sql(SELECT_COLUMNS, authors=True, tail=f"ORDER BY {m.key} DESC LIMIT ? OFFSET ?")
+    return [row_to_dict(r) for r in _run(db, sql, [*m.params, limit, offset])]
 
 
 def count(db: sqlite_utils.Database, f: MentionFilter) -> int:
     """How many posts match ``f`` (all pages)."""
-    source, where, params = _from(db, f)
-    if source.startswith("mentions_fts") and len(where) == 1:
-        source = "mentions_fts"  # words only: the index alone knows how many match
-    sql = f"SELECT count(*) FROM {source}" + (f" WHERE {' AND '.join(where)}" if where else "")
-    return int(_run(db, sql, params)[0][0])
+    m = matching(f)
+    if m.fts and len(m.where) == 1:
+        m = replace(m, source="mentions_fts")  # words only: the index alone knows how many match
+    return int(_run(db, m.sql("count(*)"), list(m.params))[0][0])
 
 
 def ids(db: sqlite_utils.Database, f: MentionFilter) -> list[int]:
     """Every id matching ``f`` (all pages, newest first): for marking what a search found."""
-    source, where, params = _from(db, f)
-    order = "mentions_fts.rowid DESC" if source.startswith("mentions_fts") else "m.id DESC"
-    sql = (
-        f"SELECT m.id FROM {source}"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY {order}"
-    )
-    return [int(r[0]) for r in _run(db, sql, params)]
+    m = matching(f)
+    return [
+        int(r[0]) for r in _run(db, m.sql("m.id", tail=f"ORDER BY {m.key} DESC"), list(m.params))
+    ]
 
 
 def url_for(username: str | None, tweet_id: int | str) -> str:
@@ -238,9 +259,6 @@ def row_to_dict(r: tuple[Any, ...] | sqlite3.Row) -> dict[str, Any]:
 
 def get(db: sqlite_utils.Database, tweet_id: int) -> dict[str, Any] | None:
     """One stored post by id, or None."""
-    rows = db.execute(
-        f"SELECT {SELECT_COLUMNS} FROM mentions m LEFT JOIN authors a ON a.id = m.author_id "
-        "WHERE m.id = ?",
-        [tweet_id],
-    ).fetchall()
+    one = Match("mentions m", ("m.id = ?",), (tweet_id,))
+    rows = db.execute(one.sql(SELECT_COLUMNS, authors=True), list(one.params)).fetchall()
     return row_to_dict(rows[0]) if rows else None
