@@ -117,8 +117,3 @@ def _offset(td: timedelta) -> str:
     minutes = int(td.total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def seconds(td: timedelta) -> float:
-    """A duration in seconds, for messages and sleeps."""
-    return td.total_seconds()
