@@ -38,8 +38,7 @@ def plan(obj: CliContext, templates_dir: str | None, dry_run: bool) -> None:
 
     db = obj.db()
     md = require(db)
-    folder = templates_dir or getattr(md.campaign, "templates_dir", None)
-    planned, result = refresh(db, md, templates_dir=folder, actor="planner", dry_run=dry_run)
+    planned, result = refresh(db, md, templates_dir=templates_dir, actor="planner", dry_run=dry_run)
     tz = md.campaign.timezone
     labels = {"skipped_protected": "kept"}
     table = Table(
