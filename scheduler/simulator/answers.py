@@ -22,17 +22,22 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> 
     return ApiError(status, {"title": title, "detail": detail, "type": kind, "status": status})
 
 
-def invalid(param: str, value: str, message: str) -> ApiError:
-    """X's 400 for a bad query parameter."""
+def invalid_request(error: dict[str, Any]) -> ApiError:
+    """X's 400 "Invalid Request" with one entry in ``errors``."""
     return ApiError(
         400,
         {
-            "errors": [{"parameters": {param: [value]}, "message": message}],
+            "errors": [error],
             "title": "Invalid Request",
             "detail": "One or more parameters to your request was invalid.",
             "type": "https://api.twitter.com/2/problems/invalid-request",
         },
     )
+
+
+def invalid(param: str, value: str, message: str) -> ApiError:
+    """X's 400 for a bad query parameter."""
+    return invalid_request({"parameters": {param: [value]}, "message": message})
 
 
 def not_found(kind: str, value: str) -> dict[str, Any]:

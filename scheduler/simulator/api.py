@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from scheduler.simulator.answers import ApiError, invalid, not_found, problem
+from scheduler.simulator.answers import invalid, invalid_request, not_found, problem
 from scheduler.simulator.auth import Caller
 from scheduler.simulator.paging import csv_param, expand, int_param, page, time_param
 from scheduler.simulator.query import QueryError, compile_query, index_tag
@@ -38,28 +38,12 @@ def register(
     def create_tweet(caller: Caller) -> tuple[dict[str, Any], int]:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise ApiError(
-                400,
-                {
-                    "errors": [{"message": "Request body must be a JSON object"}],
-                    "title": "Invalid Request",
-                    "detail": "One or more parameters to your request was invalid.",
-                    "type": "https://api.twitter.com/2/problems/invalid-request",
-                },
-            )
+            raise invalid_request({"message": "Request body must be a JSON object"})
         text = body.get("text", "")
         media = body.get("media") or {}
         media_ids = [str(m) for m in media.get("media_ids", [])] if isinstance(media, dict) else []
         if not isinstance(text, str) or (not text and not media_ids):
-            raise ApiError(
-                400,
-                {
-                    "errors": [{"message": "$.text: is missing but it is required"}],
-                    "title": "Invalid Request",
-                    "detail": "One or more parameters to your request was invalid.",
-                    "type": "https://api.twitter.com/2/problems/invalid-request",
-                },
-            )
+            raise invalid_request({"message": "$.text: is missing but it is required"})
         from twitter_text import parse_tweet
 
         if text and not parse_tweet(text).valid:
