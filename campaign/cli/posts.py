@@ -101,9 +101,11 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     from rich.text import Text
 
     from campaign.clock import show
+    from posts.editing import settings_for
     from posts.length import LIMIT
 
-    tz = _zone(obj)
+    settings = settings_for(db)
+    tz = settings.timezone
     rows = [
         (str(p.id), p.status, show(p.scheduled_at, tz), p.kind, str(p.weighted_length))
         for p in found
@@ -128,15 +130,13 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     parts = [f"{counts[s]} {s}" for s in queue.STATUSES if s in counts]
     noun = "post" if len(found) == 1 else "posts"
     click.echo(f"{len(found)} {noun}: {', '.join(parts)}")
-    _cost_footer(db, found)
+    _cost_footer(found, settings)
 
 
-def _cost_footer(db: Any, found: list[Any]) -> None:
+def _cost_footer(found: list[Any], settings: Any) -> None:
     """What the listed posts cost on X: those still to go out, and those already out."""
     from posts.cost import estimate, usd
-    from posts.editing import settings_for
 
-    settings = settings_for(db)
     ahead = estimate((p.text for p in found if p.status in TO_GO_OUT), settings)
     spent = estimate((p.text for p in found if p.status == "published"), settings)
     click.echo(
