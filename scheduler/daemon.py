@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -48,6 +48,9 @@ from scheduler.publish import (
 )
 from scheduler.publisher import Publisher
 from scheduler.xerrors import AuthFailed, XError
+
+if TYPE_CHECKING:
+    from scheduler.collect import CollectResult
 
 log = logging.getLogger("scheduler.daemon")
 
@@ -329,10 +332,8 @@ class Daemon:
     def _collect(self) -> None:
         if self.stop_event.is_set() or self.search_client is None:
             return
-        try:
-            from scheduler.collect import collect_once
-        except ImportError:
-            return
+        from scheduler.collect import collect_once
+
         db = self.db()
         client = getattr(self._local, "search", None)
         if client is None:
@@ -340,13 +341,13 @@ class Daemon:
             self._local.search = client
         try:
             result = collect_once(db, client, campaign_settings(db), stop=self.stop_event)
-            error = getattr(result, "error", None)
+            error = result.error
             if error:
                 log.error("collect: %s (%s)", error, _describe(result))
                 set_state(
                     db, "collect_last_error", json.dumps({"at": to_db(now()), "message": error})
                 )
-            elif getattr(result, "budget_until", None) is not None:
+            elif result.budget_until is not None:
                 # The daily read budget is used up: each run until then sends nothing.
                 log.info("collect: the daily read budget is used up until %s", result.budget_until)
                 set_state(db, "collect_last_error", None)
@@ -362,6 +363,6 @@ class Daemon:
             )
 
 
-def _describe(result: Any) -> str:
+def _describe(result: CollectResult) -> str:
     fields = ("status", "requests", "fetched", "new", "updated")
-    return ", ".join(f"{f}={getattr(result, f)}" for f in fields if hasattr(result, f))
+    return ", ".join(f"{f}={getattr(result, f)}" for f in fields)
