@@ -102,6 +102,8 @@ TRACKING_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+")
 
 T = TypeVar("T")
 
+_DEFAULTS = CampaignSettings(name="-")  # every setting the YAML may leave out, at its default
+
 
 # --------------------------------------------------------------------------------------------
 # Problems
@@ -499,7 +501,6 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
     sec = r.section(node, "campaign", CAMPAIGN_KEYS, "the campaign's settings", at)
     if sec is None:
         return MISSING
-    defaults = CampaignSettings(name="-")
     name = r.required(sec, "name", r.text)
     hashtag_node = sec.values.get("hashtag")
     if hashtag_node is not None and _is_null(hashtag_node):
@@ -509,15 +510,15 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
             "is empty: in YAML an unquoted # starts a comment, so write it in quotes, "
             f"e.g. hashtag: '{DEFAULT_HASHTAG}'",
         )
-    hashtag = r.optional(sec, "hashtag", r.hashtag) or defaults.hashtag
+    hashtag = r.optional(sec, "hashtag", r.hashtag) or _DEFAULTS.hashtag
     tz_name = r.optional(sec, "timezone", r.timezone)
     if tz_name is None and sec.get("timezone") is not None:
         tz_name = "UTC"  # already reported; carry on with a zone that works
-    tz_name = tz_name or defaults.timezone
+    tz_name = tz_name or _DEFAULTS.timezone
     w_start = r.optional(sec, "window_start", r.time_of_day)
     w_end = r.optional(sec, "window_end", r.time_of_day)
-    start = w_start or defaults.window_start
-    end = w_end or defaults.window_end
+    start = w_start or _DEFAULTS.window_start
+    end = w_end or _DEFAULTS.window_end
     window_ok = start < end
     if not window_ok and (sec.get("window_start") or sec.get("window_end")):
         bad = sec.get("window_end") or sec.get("window_start")
@@ -588,18 +589,18 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
         timezone=tz_name,
         window_start=start,
         window_end=end,
-        min_gap_minutes=defaults.min_gap_minutes if gap is None else gap,
+        min_gap_minutes=_DEFAULTS.min_gap_minutes if gap is None else gap,
         tracking=tracking,
         tracked_domains=tuple(domains),
         cadence=cadence,
         query=query,
-        collect_every_minutes=every or defaults.collect_every_minutes,
-        daily_cap=cap or defaults.daily_cap,
-        overdue_limit_minutes=defaults.overdue_limit_minutes if overdue is None else overdue,
-        price_post=defaults.price_post if price_post is None else price_post,
-        price_post_with_link=defaults.price_post_with_link if price_link is None else price_link,
-        price_read=defaults.price_read if price_read is None else price_read,
-        collect_max_reads_per_day=defaults.collect_max_reads_per_day
+        collect_every_minutes=every or _DEFAULTS.collect_every_minutes,
+        daily_cap=cap or _DEFAULTS.daily_cap,
+        overdue_limit_minutes=_DEFAULTS.overdue_limit_minutes if overdue is None else overdue,
+        price_post=_DEFAULTS.price_post if price_post is None else price_post,
+        price_post_with_link=_DEFAULTS.price_post_with_link if price_link is None else price_link,
+        price_read=_DEFAULTS.price_read if price_read is None else price_read,
+        collect_max_reads_per_day=_DEFAULTS.collect_max_reads_per_day
         if reads is None
         else (reads or None),
     )
@@ -940,9 +941,6 @@ def to_dict(md: Metadata) -> dict[str, Any]:
             for p in md.publications
         ],
     }
-
-
-_DEFAULTS = CampaignSettings(name="-")
 
 
 def from_dict(data: dict[str, Any]) -> Metadata:
