@@ -18,7 +18,7 @@ from campaign.errors import CampaignError, NotFoundError
 from campaign.store import explain
 from campaign.web import security
 from campaign.web.cache import Cache
-from campaign.web.db import close_db, get_db, zone_name
+from campaign.web.db import campaign_row, close_db, zone_name
 
 STATUS_HELP = {
     "draft": "Draft: waiting for approval",
@@ -109,7 +109,7 @@ def _install_template_helpers(app: Flask) -> None:
     def _common() -> dict[str, Any]:
         from campaign.web.status import publishing_stopped
 
-        row = get_db().execute("SELECT name, hashtag FROM campaign WHERE id = 1").fetchone()
+        row = campaign_row()
         return {
             "campaign_name": row[0] if row else "Campaign",
             "hashtag": row[1] if row else "",

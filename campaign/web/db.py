@@ -31,13 +31,21 @@ def close_db(_exc: BaseException | None = None) -> None:
         db.conn.close()
 
 
+def campaign_row() -> tuple[str, str, str] | None:
+    """The campaign's name, hashtag and time zone (None until metadata is loaded), read once
+    per request."""
+    if "campaign" not in g:
+        g.campaign = (
+            get_db().execute("SELECT name, hashtag, timezone FROM campaign WHERE id = 1").fetchone()
+        )
+    row: tuple[str, str, str] | None = g.campaign
+    return row
+
+
 def zone_name() -> str:
     """The campaign's time zone (``UTC`` until metadata is loaded)."""
-    if "zone" not in g:
-        row = get_db().execute("SELECT timezone FROM campaign WHERE id = 1").fetchone()
-        g.zone = row[0] if row else "UTC"
-    name: str = g.zone
-    return name
+    row = campaign_row()
+    return row[2] if row else "UTC"
 
 
 def actor() -> str:
