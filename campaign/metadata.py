@@ -27,7 +27,7 @@ import sqlite_utils
 import yaml
 
 from campaign import DEFAULT_HASHTAG
-from campaign.clock import UTC, now, to_db, zone
+from campaign.clock import UTC, now, show, to_db, zone
 from campaign.errors import CampaignError, ConfigError
 from campaign.models import Cadence, CampaignSettings, Event, Metadata, Publication, Speaker
 from campaign.slug import slugify
@@ -1104,8 +1104,6 @@ def require(db: sqlite_utils.Database) -> Metadata:
 
 def summary(md: Metadata) -> str:
     """One line about a campaign, e.g. for ``campaign load``."""
-    from campaign.clock import show
-
     n_s, n_p = len(md.speakers), len(md.publications)
     mods = sum(1 for s in md.speakers if s.moderator)
     return (
