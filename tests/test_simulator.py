@@ -611,6 +611,18 @@ def test_unknown_fault_is_refused(fake_x: FakeX) -> None:
     assert before == fake_x.faults()
 
 
+def test_unreadable_limits_are_refused(fake_x: FakeX) -> None:
+    """Limits that are not numbers are a 400, and no group changes (not a 500 half applied)."""
+    before = requests.get(fake_x.base_url + "/_sim/limits", timeout=5).json()
+    answer = requests.post(
+        fake_x.base_url + "/_sim/limits",
+        json={"post": {"limit": 3}, "search": {"limit": "many"}},
+        timeout=5,
+    )
+    after = requests.get(fake_x.base_url + "/_sim/limits", timeout=5).json()
+    assert (400, before) == (answer.status_code, after)
+
+
 def test_latency_slows_every_answer(fake_x: FakeX) -> None:
     """A latency set through the control API delays every API answer."""
     fake_x.faults(latency=0.2)

@@ -108,18 +108,22 @@ def register(app: Flask, state: SimState) -> None:
     @app.post("/_sim/limits")
     def set_limits() -> Answer:
         spec = body()
+        usage = f"limits are set per group ({', '.join(state.limits)}) as {{'limit': N, 'window': seconds}}"
         with state.lock:
+            changed: dict[str, tuple[int, int]] = {}  # all or nothing: a bad group changes none
             for group, value in spec.items():
                 if group not in state.limits or not isinstance(value, dict):
-                    return bad(
-                        f"limits are set per group ({', '.join(state.limits)}) as {{'limit': N, 'window': seconds}}"
-                    )
+                    return bad(usage)
                 limit, window = state.limits[group]
-                state.limits[group] = (
-                    int(value.get("limit", limit)),
-                    int(value.get("window", window)),
-                )
-                state.windows = {k: w for k, w in state.windows.items() if k[0] != group}
+                try:
+                    changed[group] = (
+                        int(value.get("limit", limit)),
+                        int(value.get("window", window)),
+                    )
+                except (TypeError, ValueError):
+                    return bad(usage)
+            state.limits.update(changed)
+            state.windows = {k: w for k, w in state.windows.items() if k[0] not in changed}
         return get_limits()
 
     @app.get("/_sim/clock")
