@@ -23,7 +23,7 @@ import yaml
 from campaign import DEFAULT_HASHTAG
 from campaign.clock import now
 from campaign.errors import CampaignError
-from campaign.models import Cadence, CampaignSettings, Publication, Speaker
+from campaign.models import CampaignSettings, Publication, Speaker
 from campaign.slug import slugify
 
 __all__ = ["ImportedPage", "decode_page", "parse_page", "split_role", "split_topics", "to_yaml"]
@@ -497,8 +497,8 @@ def _list(indent: int, key: str, values: tuple[str, ...]) -> list[str]:
 
 def to_yaml(page: ImportedPage) -> str:
     """Metadata YAML for ``page``, ready for `campaign load`, every filled-in fact marked CONFIRM."""
-    cad = Cadence()
-    prices = CampaignSettings(name="-")
+    defaults = CampaignSettings(name="-")
+    cad = defaults.cadence
     hashtag = page.hashtag or DEFAULT_HASHTAG
     if page.title:
         title, title_note = page.title, None
@@ -537,9 +537,14 @@ def to_yaml(page: ImportedPage) -> str:
             None if page.hashtag else "CONFIRM: the page names no hashtag",
         ),
         _line(2, "timezone", _scalar(zone_name), zone_note),
-        _line(2, "window_start", "'08:00'", "posts go out only between these local times"),
-        _line(2, "window_end", "'18:00'"),
-        _line(2, "min_gap_minutes", "30"),
+        _line(
+            2,
+            "window_start",
+            f"'{defaults.window_start:%H:%M}'",
+            "posts go out only between these local times",
+        ),
+        _line(2, "window_end", f"'{defaults.window_end:%H:%M}'"),
+        _line(2, "min_gap_minutes", str(defaults.min_gap_minutes)),
         _line(2, "tracking", None, "added to links to the campaign's own sites"),
         _line(4, "utm_source", "x"),
         _line(4, "utm_medium", "social"),
@@ -553,13 +558,13 @@ def to_yaml(page: ImportedPage) -> str:
         _line(4, "publications_days_after", str(cad.publications_days_after)),
         _line(4, "publications_every_days", str(cad.publications_every_days)),
         _line(4, "post_time", f"'{cad.post_time:%H:%M}'"),
-        _line(2, "price_post", str(prices.price_post), "US dollars X bills for a post"),
-        _line(2, "price_post_with_link", f"{prices.price_post_with_link:.2f}", "… with a link"),
-        _line(2, "price_read", str(prices.price_read), "… for each post collected"),
+        _line(2, "price_post", str(defaults.price_post), "US dollars X bills for a post"),
+        _line(2, "price_post_with_link", f"{defaults.price_post_with_link:.2f}", "… with a link"),
+        _line(2, "price_read", str(defaults.price_read), "… for each post collected"),
         _line(
             2,
             "collect_max_reads_per_day",
-            str(prices.collect_max_reads_per_day),
+            str(defaults.collect_max_reads_per_day),
             "collecting stops for the day here; or unlimited",
         ),
         "",
