@@ -262,6 +262,12 @@ def baseline_import(path: Path, db_file: Path) -> int:
     return n
 
 
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    """The median and the 95th percentile (nearest rank below) of ``samples``."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
     """p50 and p95 in milliseconds of ``runs`` calls (after one warm-up call)."""
     fn()
@@ -270,8 +276,25 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    return p50_p95(samples)
+
+
+# Every query build_report runs, bare (bench_web.py times the same list).
+REPORT_QUERIES: list[tuple[str, list[Any]]] = [
+    (VOLUME_SQL, []),
+    (AUTHORS_SQL, [10]),
+    (HASHTAGS_SQL, ["policinginconflict", 10]),
+    (LINKS_SQL, [10]),
+    (DOMAINS_SQL, [10]),
+    ("SELECT reply_to_id, count(*) FROM mentions WHERE replies_to_ours = 1 GROUP BY reply_to_id", []),
+    ("SELECT quote_of_id, count(*) FROM mentions WHERE quotes_ours = 1 GROUP BY quote_of_id", []),
+    ("SELECT review_status, count(*) FROM mentions GROUP BY review_status", []),
+]  # fmt: skip
+
+
+def bare_report(conn: sqlite3.Connection) -> Callable[[], Any]:
+    """The report's queries run bare on ``conn``, as a callable to time."""
+    return lambda: [conn.execute(sql, params).fetchall() for sql, params in REPORT_QUERIES]
 
 
 PAGE_SQL = (
@@ -333,38 +356,19 @@ def latency(db_file: Path, runs: int) -> list[tuple[str, float, float, float, fl
         )
     )
 
-    def bare_report() -> None:
-        for sql, params in (
-            (VOLUME_SQL, []),
-            (AUTHORS_SQL, [10]),
-            (HASHTAGS_SQL, ["policinginconflict", 10]),
-            (LINKS_SQL, [10]),
-            (DOMAINS_SQL, [10]),
-            (
-                "SELECT reply_to_id, count(*) FROM mentions WHERE replies_to_ours = 1 GROUP BY reply_to_id",
-                [],
-            ),
-            (
-                "SELECT quote_of_id, count(*) FROM mentions WHERE quotes_ours = 1 GROUP BY quote_of_id",
-                [],
-            ),
-            ("SELECT review_status, count(*) FROM mentions GROUP BY review_status", []),
-        ):
-            conn.execute(sql, params).fetchall()
-
     report_runs = max(3, runs // 10)
     out.append(
         (
             "report (build_report, uncached)",
             *timed(lambda: build_report(db, "America/New_York", cached=False), report_runs),
-            *timed(bare_report, report_runs),
+            *timed(bare_report(conn), report_runs),
         )
     )
     out.append(
         (
             "report again, nothing added (cached)",
             *timed(lambda: build_report(db, "America/New_York"), report_runs),
-            *timed(bare_report, report_runs),
+            *timed(bare_report(conn), report_runs),
         )
     )
     print("\nQuery plans:")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -31,10 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_mentions import generate, timed  # noqa: E402
+from bench_mentions import bare_report, generate, p50_p95, timed  # noqa: E402
 
 from campaign.clock import to_db  # noqa: E402
 from campaign.mentions.importer import import_lines  # noqa: E402
+from campaign.mentions.search import SELECT_COLUMNS as COLUMNS  # noqa: E402
 from campaign.metadata import parse_file, save  # noqa: E402
 from campaign.store import open_db  # noqa: E402
 from campaign.web import create_app  # noqa: E402
@@ -44,11 +44,6 @@ from campaign.web.status import PROBLEMS_SQL  # noqa: E402
 
 SAMPLE = ROOT / "campaign" / "data" / "policing-in-conflict.yaml"
 STATUSES = ["published"] * 6 + ["approved"] * 5 + ["draft"] * 5 + ["failed", "missed", "cancelled"]
-COLUMNS = (
-    "m.id, m.text, m.author_id, m.created_at, m.lang, m.review_status, m.note, m.is_ours, "
-    "m.has_link, m.replies_to_ours, m.quotes_ours, m.retweet_count, m.reply_count, "
-    "m.like_count, m.quote_count, m.impression_count, a.username, a.name"
-)
 INBOX_SQL = (
     f"SELECT {COLUMNS} FROM mentions m LEFT JOIN authors a ON a.id = m.author_id "
     "{where} ORDER BY m.id DESC LIMIT 51 OFFSET {offset}"
@@ -165,29 +160,6 @@ def cases(conn: sqlite3.Connection) -> list[tuple[str, str, Callable[[], Any]]]:
     ]  # fmt: skip
 
 
-def bare_report(conn: sqlite3.Connection) -> Callable[[], Any]:
-    """The report's own queries, bare (the same list bench_mentions.py times)."""
-    from campaign.mentions.report import (
-        AUTHORS_SQL,
-        DOMAINS_SQL,
-        HASHTAGS_SQL,
-        LINKS_SQL,
-        VOLUME_SQL,
-    )
-
-    queries = [
-        (VOLUME_SQL, []),
-        (AUTHORS_SQL, [10]),
-        (HASHTAGS_SQL, ["policinginconflict", 10]),
-        (LINKS_SQL, [10]),
-        (DOMAINS_SQL, [10]),
-        ("SELECT reply_to_id, count(*) FROM mentions WHERE replies_to_ours = 1 GROUP BY reply_to_id", []),
-        ("SELECT quote_of_id, count(*) FROM mentions WHERE quotes_ours = 1 GROUP BY quote_of_id", []),
-        (COUNTS_SQL, []),
-    ]  # fmt: skip
-    return lambda: [conn.execute(sql, params).fetchall() for sql, params in queries]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--posts", type=int, default=1_000_000)
@@ -227,8 +199,7 @@ def main() -> None:
             t0 = time.perf_counter()
             get(path)
             samples.append((time.perf_counter() - t0) * 1000)
-        samples.sort()
-        return statistics.median(samples), samples[min(runs - 1, int(runs * 0.95))]
+        return p50_p95(samples)
 
     print(f"\nServer-side time per page over {total:,} collected posts (ms, {args.runs} runs):")
     print("| page | path | page p50 | page p95 | bare SQL p50 | bare SQL p95 | page / SQL (p50) |")
