@@ -103,6 +103,7 @@ def main() -> None:
     ap.add_argument("--spacing", type=float, default=0.5)
     ap.add_argument("--idle", type=float, default=30.0)
     ap.add_argument("--rtt-samples", type=int, default=200)
+    ap.add_argument("--keep", action="store_true", help="keep the scratch folder and its logs")
     args = ap.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-publish-"))
@@ -203,7 +204,7 @@ def main() -> None:
         f"| {daemon_rss / base_rss:.2f}× (goal < 80 MB) |"
     )
     print(f"\nDaemon exit code after SIGTERM: {code}. Scratch folder: {folder}")
-    if "--keep" not in sys.argv:
+    if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
 
 
