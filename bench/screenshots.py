@@ -34,16 +34,6 @@ ARGS = [
     "--no-first-run",
 ]
 SIZES = {"laptop": (1366, 800), "phone": (390, 844)}
-FIELDS = {
-    "created_at",
-    "author_id",
-    "conversation_id",
-    "lang",
-    "public_metrics",
-    "entities",
-    "referenced_tweets",
-    "in_reply_to_user_id",
-}
 
 
 def build_demo(db_path: Path) -> dict[str, int]:
@@ -55,6 +45,7 @@ def build_demo(db_path: Path) -> dict[str, int]:
     from posts import editing, queue
     from scheduler.simulator.conversation import generate
     from scheduler.simulator.state import SimState
+    from scheduler.xclient import TWEET_FIELDS
 
     campaign = str(Path(sys.executable).with_name("campaign"))
     env = {**os.environ, "CAMPAIGN_DB": str(db_path), "CAMPAIGN_USER": "maria"}
@@ -110,7 +101,7 @@ def build_demo(db_path: Path) -> dict[str, int]:
     set_state(db, "x_account_id", state.account.id)
     users = [u.to_json({"public_metrics"}) for u in state.users.values()]
     with immediate(db):
-        Writer(db, source="search").write([t.to_json(FIELDS) for t in generated], users)
+        Writer(db, source="search").write([t.to_json(set(TWEET_FIELDS)) for t in generated], users)
     refresh_ours(db)
     ids = [r[0] for r in db.execute("SELECT id FROM mentions ORDER BY id DESC").fetchall()]
     mark(db, ids[5:60:3], "reviewed", actor="web:sam")
