@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from campaign import __version__
-from campaign.cli.common import CliContext, UserError, explain_db_error, explain_os_error
+from campaign.cli.common import CliContext, UserError, explain_os_error
 from campaign.errors import CampaignError
 
 # name -> ("module:attribute", one-line help). Order is the order `campaign --help` shows.
@@ -94,7 +94,9 @@ class LazyGroup(click.Group):
         except sqlite3.Error as e:
             if ctx.invoked_subcommand == "daemon" or not isinstance(ctx.obj, CliContext):
                 raise
-            raise UserError(explain_db_error(e, ctx.obj.db_path)) from e
+            from campaign.store import explain  # not at start-up: it loads sqlite-utils
+
+            raise UserError(explain(e, ctx.obj.db_path)) from e
         except OSError as e:
             if ctx.invoked_subcommand == "daemon" or not e.filename:
                 raise

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import json
-import sqlite3
 import sys
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -83,13 +82,6 @@ class RecordId(click.ParamType[int, Any]):
 
 POST_ID = RecordId("post", "campaign posts list")
 MENTION_ID = RecordId("collected post", "campaign mentions list")
-
-
-def explain_db_error(e: sqlite3.Error, db_path: str) -> str:
-    """What a SQLite error means for the person at the keyboard, and what to do about it."""
-    from campaign.store import explain
-
-    return explain(e, db_path)
 
 
 _OS_ADVICE = {
