@@ -38,14 +38,9 @@ import sqlite_utils
 from campaign.clock import now, to_db
 from campaign.errors import CampaignError
 from campaign.store import open_db, set_state
+from posts.editing import settings_for
 from scheduler import lease
-from scheduler.publish import (
-    PublishConfig,
-    Publishing,
-    campaign_settings,
-    resume,
-    stopped,
-)
+from scheduler.publish import PublishConfig, Publishing, resume, stopped
 from scheduler.publisher import Publisher
 from scheduler.xerrors import AuthFailed, XError
 
@@ -155,9 +150,7 @@ class Daemon:
             executor=PUBLISH_EXECUTOR,
         )
         if self.config.collect and self.search_client is not None:
-            minutes = (
-                self.config.collect_every_minutes or campaign_settings(db).collect_every_minutes
-            )
+            minutes = self.config.collect_every_minutes or settings_for(db).collect_every_minutes
             self.scheduler.add_job(
                 self._collect,
                 "interval",
@@ -340,7 +333,7 @@ class Daemon:
             client = self.search_client()
             self._local.search = client
         try:
-            result = collect_once(db, client, campaign_settings(db), stop=self.stop_event)
+            result = collect_once(db, client, settings_for(db), stop=self.stop_event)
             error = result.error
             if error:
                 log.error("collect: %s (%s)", error, _describe(result))

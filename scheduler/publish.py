@@ -42,6 +42,7 @@ from campaign.errors import CampaignError, LeaseHeldError
 from campaign.models import CampaignSettings
 from campaign.store import get_state, set_state
 from posts import queue
+from posts.editing import settings_for
 from posts.queue import Post, select_posts
 from scheduler import lease
 from scheduler.publisher import Publisher
@@ -95,14 +96,6 @@ class Outcome:
             "tweet_id": self.tweet_id,
             "detail": self.detail,
         }
-
-
-def campaign_settings(db: sqlite_utils.Database) -> CampaignSettings:
-    """The loaded campaign's settings, or the defaults when none is loaded."""
-    from campaign.metadata import stored
-
-    md = stored(db)
-    return md.campaign if md is not None else CampaignSettings(name="campaign")
 
 
 def published_since(db: sqlite_utils.Database, since: datetime) -> int:
@@ -235,7 +228,7 @@ class Publishing:
     # -- limits and waits --------------------------------------------------------------------
 
     def settings(self) -> CampaignSettings:
-        return campaign_settings(self.db)
+        return settings_for(self.db)
 
     def limits(self) -> tuple[int, int]:
         """``(overdue limit in minutes, daily cap)`` from the config, else the campaign."""

@@ -16,9 +16,9 @@ from campaign.migrations import POST_STATUSES
 from campaign.models import CampaignSettings
 from campaign.store import get_state
 from posts.cost import dollars, estimate, read_cost, unit
+from posts.editing import settings_for
 from scheduler import lease
 from scheduler.publish import (
-    campaign_settings,
     cap_until,
     due_posts,
     parent_state,
@@ -75,7 +75,7 @@ def _last_collection(db: sqlite_utils.Database) -> dict[str, Any] | None:
 def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
     """The publisher's state: lease and heartbeat, next post, counts, errors, stops and holds."""
     current = now()
-    settings = campaign_settings(db)
+    settings = settings_for(db)
     info = lease.current(db)
     daemon = info.to_json() if info is not None else None
 

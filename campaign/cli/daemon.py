@@ -263,9 +263,9 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
     from rich.table import Table
 
     from campaign.clock import show
-    from scheduler.publish import campaign_settings
+    from posts.editing import settings_for
 
-    tz = campaign_settings(obj.db()).timezone
+    tz = settings_for(obj.db()).timezone
     console = Console(highlight=False)
     d = snap["daemon"]
     if d is None:
