@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaign.errors import CampaignError
 
-__all__ = ["UTC", "from_db", "local", "now", "parse_when", "show", "to_db", "zone"]
+__all__ = ["UTC", "from_db", "local", "now", "parse_when", "show", "skipped", "to_db", "zone"]
 
 
 def now() -> datetime:
@@ -90,18 +90,25 @@ def parse_when(text: str, tz: tzinfo | str | None = None, *, strict: bool = Fals
         ) from e
 
 
+def skipped(dt: datetime) -> bool:
+    """Whether the local time of ``dt`` does not exist in its zone (the clocks skip it when
+    daylight saving starts): it does not come back the same from UTC."""
+    back = dt.replace(fold=0).astimezone(UTC).astimezone(dt.tzinfo)
+    return back.replace(tzinfo=None) != dt.replace(tzinfo=None)
+
+
 def _refuse_unclear_local(text: str, dt: datetime) -> None:
     """Refuse a naive local time that does not exist, or exists twice, in its zone."""
     try:
         first, second = dt.replace(fold=0).utcoffset(), dt.replace(fold=1).utcoffset()
         if first == second:
             return
-        back = dt.replace(fold=0).astimezone(UTC).astimezone(dt.tzinfo).replace(tzinfo=None)
+        gap = skipped(dt)
     except OverflowError:
         return  # the caller says the year is out of range
     assert first is not None and second is not None
     wall = dt.replace(tzinfo=None)
-    if back != wall:
+    if gap:
         raise CampaignError(
             f"{text.strip()} does not exist in {dt.tzinfo} (the clocks skip that hour for "
             "daylight saving): pick a time outside the skipped hour"

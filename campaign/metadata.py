@@ -27,7 +27,7 @@ import sqlite_utils
 import yaml
 
 from campaign import DEFAULT_HASHTAG
-from campaign.clock import UTC, now, show, to_db, zone
+from campaign.clock import UTC, now, show, skipped, to_db, zone
 from campaign.errors import CampaignError, ConfigError
 from campaign.models import Cadence, CampaignSettings, Event, Metadata, Publication, Speaker
 from campaign.slug import slugify
@@ -395,8 +395,7 @@ class _Reader:
             return self.error(node, field, f"{raw!r} is in the year {dt.year}: check the year")
         if dt.tzinfo is None:
             local = dt.replace(tzinfo=tz)
-            back = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
-            if back != dt:
+            if skipped(local):
                 return self.error(
                     node,
                     field,
