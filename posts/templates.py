@@ -74,9 +74,7 @@ def variants(kind: str, templates_dir: str | os.PathLike[str] | None = None) -> 
     names: set[str] = set()
     for folder in _folders(templates_dir):
         for path in folder.glob(f"{kind}*{SUFFIX}"):
-            if _template_kind(path.name) == kind and (
-                path.name == kind + SUFFIX or path.name.startswith(kind + "-")
-            ):
+            if _template_kind(path.name) == kind:  # not announcementextra.j2
                 names.add(path.name)
     if not names:
         raise TemplateError(
