@@ -727,6 +727,22 @@ def _event(r: _Reader, node: yaml.Node, at: int, tz: tzinfo) -> Event | _Missing
     )
 
 
+def _new_key(r: _Reader, sec: _Section, field: str, text: str, seen: dict[str, int]) -> str | None:
+    """The stable key (slug) of a speaker's name or a publication's title, or ``None`` after
+    reporting that an earlier entry (its line in ``seen``) has the same key."""
+    key = slugify(text)
+    node = sec.values[field]
+    if key in seen:
+        r.error(
+            node,
+            sec.field(field),
+            f"{text!r} is listed twice (also at line {seen[key]}): remove one of them",
+        )
+        return None
+    seen[key] = _line(node)
+    return key
+
+
 def _speakers(r: _Reader, node: yaml.Node | None) -> tuple[Speaker, ...]:
     out: list[Speaker] = []
     seen: dict[str, int] = {}
@@ -744,15 +760,9 @@ def _speakers(r: _Reader, node: yaml.Node | None) -> tuple[Speaker, ...]:
         moderator = r.optional(sec, "moderator", r.boolean)
         if isinstance(name, _Missing):
             continue
-        key = slugify(name)
-        if key in seen:
-            r.error(
-                sec.values["name"],
-                sec.field("name"),
-                f"{name!r} is listed twice (also at line {seen[key]}): remove one of them",
-            )
+        key = _new_key(r, sec, "name", name, seen)
+        if key is None:
             continue
-        seen[key] = _line(sec.values["name"])
         out.append(Speaker(key, name, role, organisation, handle, bool(moderator)))
     return tuple(out)
 
@@ -773,15 +783,9 @@ def _publications(r: _Reader, node: yaml.Node | None) -> tuple[Publication, ...]
         summary_text = r.optional(sec, "summary", r.text)
         if isinstance(title, _Missing):
             continue
-        key = slugify(title)
-        if key in seen:
-            r.error(
-                sec.values["title"],
-                sec.field("title"),
-                f"{title!r} is listed twice (also at line {seen[key]}): remove one of them",
-            )
+        key = _new_key(r, sec, "title", title, seen)
+        if key is None:
             continue
-        seen[key] = _line(sec.values["title"])
         out.append(Publication(key, title, url, day, authors, kind, topics, summary_text))
     return tuple(out)
 
