@@ -830,10 +830,8 @@ def parse_text(text: str, source: str = "<text>") -> Metadata:
     if top is None:
         raise InvalidMetadata(source, r.problems)
     settings = r.required(top, "campaign", lambda n, f: _campaign(r, n, top.lines["campaign"]))
-    try:
-        tz: tzinfo = zone(settings.timezone) if isinstance(settings, CampaignSettings) else UTC
-    except CampaignError:
-        tz = UTC
+    # The campaign's zone is valid here: a bad one was reported and replaced by UTC.
+    tz: tzinfo = zone(settings.timezone) if isinstance(settings, CampaignSettings) else UTC
     event = r.required(top, "event", lambda n, f: _event(r, n, top.lines["event"], tz))
     speakers = _speakers(r, top.get("speakers"))
     publications = _publications(r, top.get("publications"))
