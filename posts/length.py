@@ -53,13 +53,12 @@ _SEQUENCE_PARTS = frozenset(
     + [chr(c) for c in range(0x1F3FB, 0x1F400)]
     + [chr(c) for c in range(0xE0020, 0xE0080)]
 )
+# X refuses three characters outright (twitter-text's invalid characters).
 _REFUSED = frozenset("\ufffe\ufeff\uffff")
 # A private-use character: weighs 2 like an emoji and is not part of any emoji sequence.
 _STAND_IN = "\ue000"
-# X refuses three characters outright (twitter-text's invalid characters).
-_INVALID = re.compile("[\ufffe\ufeff\uffff]")
-# What twitter-text counts as a space: a URL never spans one.
-# A token with a dot followed by a letter or digit: every domain has one (before its TLD).
+# A token (between twitter-text's spaces: a URL never spans one) with a dot followed by a
+# letter or digit: every domain has one (before its TLD).
 _DOTTED = re.compile(f"(?<![^{spaces_group}])[^{spaces_group}]*\\.\\w[^{spaces_group}]*")
 
 
@@ -208,7 +207,7 @@ def weigh(text: str, spans: Iterable[Span]) -> tuple[int, bool]:
 
 def refuses(text: str) -> bool:
     """Whether ``text`` holds a character X refuses outright."""
-    return _INVALID.search(text) is not None
+    return not _REFUSED.isdisjoint(text)
 
 
 def _emoji_as_stand_ins(text: str) -> str:
