@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -99,6 +101,14 @@ def explain_os_error(e: OSError) -> str:
     """A failed file operation in a person's words: which file, why, what to do."""
     advice = _OS_ADVICE.get(e.errno or 0, e.strerror or "it failed")
     return f"cannot use {e.filename}: {advice}"
+
+
+def check_folder(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path, once the folder it goes in is known to exist (else a clear refusal)."""
+    p = Path(path)
+    if not p.parent.exists():
+        raise UserError(f"cannot write {p}: the folder {p.parent} does not exist; create it first")
+    return p
 
 
 def print_json(data: Any) -> None:

@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 
 import click
 
-from campaign.cli.common import MENTION_ID, CliContext, UserError, pass_ctx, print_json
+from campaign.cli.common import (
+    MENTION_ID,
+    CliContext,
+    UserError,
+    check_folder,
+    pass_ctx,
+    print_json,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -382,9 +389,7 @@ def export(obj: CliContext, /, fmt: str, output: str, **opts: Any) -> None:
         n = writer(db, f, stream)
         stream.flush()
     else:
-        path = Path(output)
-        if not path.parent.exists():
-            raise UserError(f"cannot write {path}: the folder {path.parent} does not exist")
+        path = check_folder(output)
         with path.open("w", encoding="utf-8", newline="") as out:
             n = writer(db, f, out)
         click.echo(f"Wrote {n} posts to {path}.", err=True)
@@ -540,6 +545,9 @@ def report(
     """
     from campaign.mentions.report import build_report, png_bytes, render_html
 
+    for p in (png_path, html_path):
+        if p:
+            check_folder(p)  # before the report is built, not after
     db = obj.db()
     rep = build_report(db, _settings(obj).timezone)
     if output_dir:
@@ -547,9 +555,6 @@ def report(
         d.mkdir(parents=True, exist_ok=True)
         png_path = png_path or str(d / "report.png")
         html_path = html_path or str(d / "report.html")
-    for p in (png_path, html_path):
-        if p and not Path(p).parent.exists():
-            raise UserError(f"cannot write {p}: the folder {Path(p).parent} does not exist")
     if as_json:
         print_json(_report_json(rep))
     else:

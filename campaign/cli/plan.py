@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from campaign.cli.common import CliContext, pass_ctx
+from campaign.cli.common import CliContext, check_folder, pass_ctx
 
 
 @click.command()
@@ -165,10 +165,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file, so a reader never sees half of it."""
     from campaign.errors import CampaignError
 
-    if not path.parent.exists():
-        raise CampaignError(
-            f"cannot write {path}: the folder {path.parent} does not exist; create it first"
-        )
+    check_folder(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_bytes(data)
