@@ -526,17 +526,14 @@ class Publishing:
         if pending:
             blocked = self.blocked_until()
             return max(min(pending), blocked) if blocked else min(pending)
-        candidates: list[datetime] = []
         # A reply whose parent is not out yet goes in the round that sends the parent.
         sendable = sendable_posts(self.db, until)
-        first = sendable[0].scheduled_at if sendable else None
-        if first is not None:
-            _, cap = self.limits()
-            held = cap_until(self.db, cap, max(first, now()))
-            candidates.append(max(first, held) if held else first)
-        if not candidates:
+        if not sendable:
             return None
-        at = min(candidates)
+        first = sendable[0].scheduled_at
+        _, cap = self.limits()
+        held = cap_until(self.db, cap, max(first, now()))
+        at = max(first, held) if held else first
         blocked = self.blocked_until()
         return max(at, blocked) if blocked else at
 
