@@ -198,10 +198,6 @@ class Daemon:
         except XError as e:
             log.warning("could not check the account yet: %s", e)
 
-    def request_stop(self, *_: Any) -> None:
-        """Ask the daemon to stop after the post in flight (signal handler)."""
-        self.stop_event.set()
-
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; exit code 0."""
         for sig in (signal.SIGTERM, signal.SIGINT):
