@@ -477,19 +477,24 @@ class _Reader:
             )
         return bare
 
-    def texts(self, node: yaml.Node, field: str) -> tuple[str, ...] | _Missing:
+    def text_items(self, node: yaml.Node, field: str) -> Iterator[tuple[int, yaml.Node, str]]:
+        """The texts of a list (or one text alone), each with its number from 1 and its node;
+        an item that is not readable text is recorded as a problem and left out."""
         if isinstance(node, yaml.ScalarNode):
             value = self.text(node, field)
-            return value if isinstance(value, _Missing) else (value,)
-        out: list[str] = []
+            if isinstance(value, str):
+                yield 1, node, value
+            return
         for i, item in self.items(node, field):
             if _is_null(item):
                 self.error(item, f"{field}[{i}]", "is empty: write the text, or remove the line")
                 continue
             value = self.text(item, f"{field}[{i}]")
             if isinstance(value, str):
-                out.append(value)
-        return tuple(out)
+                yield i, item, value
+
+    def texts(self, node: yaml.Node, field: str) -> tuple[str, ...]:
+        return tuple(value for _, _, value in self.text_items(node, field))
 
 
 # --------------------------------------------------------------------------------------------
@@ -557,18 +562,15 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
     domains: list[str] = []
     dnode = sec.get("tracked_domains")
     if dnode is not None:
-        found = r.texts(dnode, sec.field("tracked_domains"))
-        if isinstance(found, tuple):
-            items = list(dnode.value) if isinstance(dnode, yaml.SequenceNode) else [dnode]
-            for i, (item, host) in enumerate(zip(items, found, strict=False), start=1):
-                if not HOST_RE.fullmatch(host):
-                    r.error(
-                        item,
-                        f"{sec.field('tracked_domains')}[{i}]",
-                        f"{host!r} is not a site name: write only the name, e.g. www.usip.org",
-                    )
-                else:
-                    domains.append(host.lower())
+        for i, item, host in r.text_items(dnode, sec.field("tracked_domains")):
+            if not HOST_RE.fullmatch(host):
+                r.error(
+                    item,
+                    f"{sec.field('tracked_domains')}[{i}]",
+                    f"{host!r} is not a site name: write only the name, e.g. www.usip.org",
+                )
+            else:
+                domains.append(host.lower())
     cadence = _cadence(
         r, sec.get("cadence"), start, end, sec.lines.get("cadence", sec.line), window_ok
     )

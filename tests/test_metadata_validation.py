@@ -273,3 +273,15 @@ def test_load_lists_every_problem_and_exits_2(run: Callable[..., Result], tmp_pa
     assert lines[0] == f"Error: {bad} has 2 problems; fix them and load it again:"
     assert lines[1].startswith(f"  - {bad}, line 3, campaign.hashtag: 'Tag' does not start with #")
     assert lines[2].startswith(f"  - {bad}, line 4, campaign.timezone: unknown time zone")
+
+
+def test_a_bad_site_name_after_an_empty_one_is_reported_at_its_own_line() -> None:
+    """tracked_domains: a bad name after an empty item names its own line and number."""
+    text = BASE.replace(
+        "  tracked_domains: [example.org]",
+        "  tracked_domains:\n    - ~\n    - https://example.org\n    - example.org",
+    )
+    assert [
+        (11, "campaign.tracked_domains[1]"),
+        (12, "campaign.tracked_domains[2]"),
+    ] == [(p.line, p.field) for p in problems(text)]
