@@ -26,7 +26,7 @@ from campaign.errors import TemplateError
 from campaign.models import CampaignSettings, Metadata, Publication, Speaker
 from posts.length import HEAVY, LIMIT, plain_weight, weighted_length
 from posts.rules import count_hashtag
-from posts.templates import KINDS, SHORTEN_RE, SHORTEN_START, SUFFIX, load, template_error
+from posts.templates import SHORTEN_RE, SHORTEN_START, SUFFIX, check_kind, load, template_error
 
 # Below this many weighted characters a trimmed summary says nothing: leave it out instead.
 MIN_SHORTENED = 40
@@ -42,8 +42,7 @@ def context(
     index: int = 0,
 ) -> dict[str, Any]:
     """What the template for a ``kind`` post sees (see the module doc)."""
-    if kind not in KINDS:
-        raise TemplateError(f"unknown kind of post {kind!r}: use one of {', '.join(KINDS)}")
+    check_kind(kind)
     moderators = [s for s in md.speakers if s.moderator]
     event = md.event
     return {

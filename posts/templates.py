@@ -67,10 +67,15 @@ def _folders(templates_dir: str | os.PathLike[str] | None) -> list[Path]:
     return folders
 
 
-def variants(kind: str, templates_dir: str | os.PathLike[str] | None = None) -> list[str]:
-    """The template file names for ``kind``, defaults and the user's together, sorted by name."""
+def check_kind(kind: str) -> None:
+    """A :class:`TemplateError` listing the kinds unless ``kind`` is one of :data:`KINDS`."""
     if kind not in KINDS:
         raise TemplateError(f"unknown kind of post {kind!r}: use one of {', '.join(KINDS)}")
+
+
+def variants(kind: str, templates_dir: str | os.PathLike[str] | None = None) -> list[str]:
+    """The template file names for ``kind``, defaults and the user's together, sorted by name."""
+    check_kind(kind)
     names: set[str] = set()
     for folder in _folders(templates_dir):
         for path in folder.glob(f"{kind}*{SUFFIX}"):
