@@ -183,10 +183,15 @@ class Credentials:
             source=source,
         )
 
+    def missing_user_keys(self) -> list[str]:
+        """The names of the four OAuth 1.0a user keys (``USER_KEYS``) that are not set."""
+        values = (self.api_key, self.api_secret, self.access_token, self.access_token_secret)
+        return [k for k, v in zip(USER_KEYS, values, strict=True) if not v]
+
     @property
     def can_post(self) -> bool:
         """All four OAuth 1.0a user keys are set."""
-        return all((self.api_key, self.api_secret, self.access_token, self.access_token_secret))
+        return not self.missing_user_keys()
 
     @property
     def can_search(self) -> bool:
@@ -520,21 +525,8 @@ class XClient:
     # -- plumbing --------------------------------------------------------------------------
 
     def _need_user(self, what: str) -> None:
-        if not self.creds.can_post:
-            missing = [
-                k
-                for k, v in zip(
-                    USER_KEYS,
-                    (
-                        self.creds.api_key,
-                        self.creds.api_secret,
-                        self.creds.access_token,
-                        self.creds.access_token_secret,
-                    ),
-                    strict=True,
-                )
-                if not v
-            ]
+        missing = self.creds.missing_user_keys()
+        if missing:
             raise CredentialsError(
                 f"cannot {what} on X without the posting keys: set {', '.join(missing)} "
                 "in the environment"
