@@ -88,6 +88,7 @@ class Daemon:
         self._local = threading.local()
         self._data_version: int | None = None
         self._wake_at: datetime | None = None
+        self._reported: str | None = None  # the other holder last logged while standing by
         self._lock = threading.Lock()
         self.scheduler: Any = None
 
@@ -245,7 +246,7 @@ class Daemon:
             self._schedule_wake(now())
         else:
             info = lease.current(db)
-            if info is not None and getattr(self, "_reported", None) != info.holder:
+            if info is not None and self._reported != info.holder:
                 self._reported = info.holder
                 log.info(
                     "standing by: %s (pid %s on %s) holds the publishing lease until %s",
