@@ -128,7 +128,8 @@ def format_when(value: datetime | date, style: str, tz: str) -> str:
         from campaign.clock import local
 
         value = local(value, tz)
-    month_short = {5: "May", 6: "June", 7: "July", 9: "Sept."}
+    # AP style: March to July are never abbreviated, September is "Sept."
+    month_short = {3: "March", 4: "April", 5: "May", 6: "June", 7: "July", 9: "Sept."}
     if style == "day":
         return f"{value:%A}, {value:%B} {value.day}"
     if style == "weekday":

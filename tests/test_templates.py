@@ -238,6 +238,15 @@ def test_datefmt_styles(style: str, expected: str) -> None:
     )
 
 
+def test_short_dates_spell_out_march_to_july_and_abbreviate_the_rest() -> None:
+    """The short style follows AP: March, April, May, June and July in full, Sept. with a t."""
+    expected = [
+        "Jan. 6", "Feb. 6", "March 6", "April 6", "May 6", "June 6",
+        "July 6", "Aug. 6", "Sept. 6", "Oct. 6", "Nov. 6", "Dec. 6",
+    ]  # fmt: skip
+    assert expected == [format_when(date(2027, m, 6), "short", "UTC") for m in range(1, 13)]
+
+
 def test_trim_cuts_on_a_word_within_budget() -> None:
     """trim never exceeds its budget and never cuts a word in half."""
     cut = trim(SUMMARY, 100)
