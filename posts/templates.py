@@ -116,8 +116,8 @@ def join_and(items: Iterable[Any], limit: int | None = None) -> str:
 def _hour(dt: datetime) -> str:
     hour = dt.hour % 12 or 12
     suffix = "a.m." if dt.hour < 12 else "p.m."
-    if dt.hour == 12 and dt.minute == 0:
-        return "noon"
+    if dt.minute == 0 and dt.hour in (0, 12):
+        return "noon" if dt.hour else "midnight"  # AP style, never 12 a.m. or 12 p.m.
     return f"{hour}:{dt.minute:02d} {suffix}" if dt.minute else f"{hour} {suffix}"
 
 

@@ -238,6 +238,14 @@ def test_datefmt_styles(style: str, expected: str) -> None:
     )
 
 
+def test_noon_and_midnight_are_written_as_words() -> None:
+    """AP style: 12 p.m. is noon and 12 a.m. is midnight; other times keep a.m. and p.m."""
+    tz = "America/New_York"
+    assert "noon EST" == format_when(datetime(2026, 12, 6, 17, 0, tzinfo=UTC), "time", tz)
+    assert "midnight EST" == format_when(datetime(2026, 12, 7, 5, 0, tzinfo=UTC), "time", tz)
+    assert "12:30 a.m. EST" == format_when(datetime(2026, 12, 7, 5, 30, tzinfo=UTC), "time", tz)
+
+
 def test_short_dates_spell_out_march_to_july_and_abbreviate_the_rest() -> None:
     """The short style follows AP: March, April, May, June and July in full, Sept. with a t."""
     expected = [
