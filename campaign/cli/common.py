@@ -111,6 +111,20 @@ def check_folder(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def cannot_listen(host: str, port: int, e: OSError, command: str) -> UserError:
+    """The refusal when ``command`` (e.g. ``campaign web``) cannot listen on ``host:port``: why,
+    and what to do instead."""
+    why = (
+        "ports below 1024 need administrator rights"
+        if e.errno == errno.EACCES
+        else f"another program (perhaps another `{command}`) may be using that port"
+    )
+    return UserError(
+        f"cannot listen on {host}:{port} ({e.strerror or e}): {why}; pick another --port, "
+        "or 0 for any free one"
+    )
+
+
 def print_json(data: Any) -> None:
     """JSON on stdout, real Unicode, one document."""
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)

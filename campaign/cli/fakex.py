@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from campaign.cli.common import UserError
+from campaign.cli.common import UserError, cannot_listen
 
 FAKE_HELP = """Run the local X API simulator for rehearsals and tests.
 
@@ -188,10 +188,7 @@ def fake_x(
     try:
         server = SimulatorServer(state, host=host, port=port)
     except OSError as e:
-        raise UserError(
-            f"cannot listen on {host}:{port} ({e.strerror or e}): pick another --port, or 0 "
-            "for any free one"
-        ) from e
+        raise cannot_listen(host, port, e, "campaign fake-x") from e
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import errno
-
 import click
 
-from campaign.cli.common import CliContext, UserError, pass_ctx
+from campaign.cli.common import CliContext, cannot_listen, pass_ctx
 
 
 @click.command()
@@ -45,15 +43,7 @@ def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> 
     except OSError as e:
         if e.filename:
             raise
-        why = (
-            "ports below 1024 need administrator rights"
-            if e.errno == errno.EACCES
-            else "another program (perhaps another `campaign web`) may be using that port"
-        )
-        raise UserError(
-            f"cannot listen on {host}:{port} ({e.strerror or e}): {why}; pick another --port, "
-            "or 0 for any free one"
-        ) from e
+        raise cannot_listen(host, port, e, "campaign web") from e
     click.echo(f"Campaign console on {url_of(server)} (Ctrl-C to stop)", nl=True)
     try:
         server.run()
