@@ -17,6 +17,8 @@ from campaign.models import CampaignSettings
 from posts.length import url_spans
 
 __all__ = [
+    "COMMITTED",
+    "TO_GO_OUT",
     "CostEstimate",
     "dollars",
     "estimate",
@@ -29,6 +31,11 @@ __all__ = [
 
 CENT = Decimal("0.01")
 MIL = Decimal("0.001")
+
+# Statuses whose posts will cost money if nothing stops them: ``COMMITTED`` are approved (or on
+# their way); ``TO_GO_OUT`` adds the drafts staff are deciding about.
+COMMITTED = ("approved", "publishing", "unknown")
+TO_GO_OUT = ("draft", *COMMITTED)
 
 
 def dollars(price: float | int | str | Decimal) -> Decimal:

@@ -15,7 +15,7 @@ from campaign.clock import now, to_db
 from campaign.migrations import POST_STATUSES
 from campaign.models import CampaignSettings
 from campaign.store import get_state
-from posts.cost import dollars, estimate, read_cost, unit
+from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
 from posts.editing import settings_for
 from scheduler import lease
 from scheduler.publish import (
@@ -126,9 +126,6 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "collect_last_error": collect_error,
         "cost": cost(db, settings, current),
     }
-
-
-COMMITTED = ("approved", "publishing", "unknown")
 
 
 def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
 
 def _cost_footer(found: list[Any], settings: Any) -> None:
     """What the listed posts cost on X: those still to go out, and those already out."""
-    from posts.cost import estimate, usd
+    from posts.cost import TO_GO_OUT, estimate, usd
 
     ahead = estimate((p.text for p in found if p.status in TO_GO_OUT), settings)
     spent = estimate((p.text for p in found if p.status == "published"), settings)
@@ -147,8 +147,6 @@ def _cost_footer(found: list[Any], settings: Any) -> None:
 
 
 # Posts that may still go out (and be billed): drafts and the approved ones on their way.
-TO_GO_OUT = ("draft", "approved", "publishing", "unknown")
-COMMITTED = ("approved", "publishing", "unknown")
 
 
 @posts.command("show")
@@ -325,7 +323,7 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
         _warn_if_past(post, tz, settings.overdue_limit_minutes)
     if done:
         from posts import queue
-        from posts.cost import estimate, usd
+        from posts.cost import COMMITTED, estimate, usd
 
         these = estimate((p.text for p in done), settings)
         waiting = estimate((p.text for p in queue.list_posts(db, COMMITTED)), settings)

@@ -142,13 +142,13 @@ def queue_list() -> str:
 
 def _cost(where: str, params: list[Any]) -> dict[str, Any]:
     """What the posts matching the filters cost on X: still to go out, and already out."""
-    from posts.cost import estimate, usd
+    from posts.cost import TO_GO_OUT, estimate, usd
     from posts.editing import settings_for
 
     settings = settings_for(get_db())
     found = rows(f"SELECT status, text FROM posts {where}", params)
     ahead = estimate(
-        (r["text"] for r in found if r["status"] in ("draft", "approved", "publishing", "unknown")),
+        (r["text"] for r in found if r["status"] in TO_GO_OUT),
         settings,
     )
     spent = estimate((r["text"] for r in found if r["status"] == "published"), settings)
