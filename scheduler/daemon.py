@@ -22,6 +22,7 @@ is finished, the lease released, exit 0.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import logging
 import signal
@@ -53,6 +54,7 @@ PUBLISH_EXECUTOR = "publish"
 LEASE_EXECUTOR = "lease"
 COLLECT_EXECUTOR = "collect"
 RETRY_ROUND = 5  # seconds before another round after one failed unexpectedly
+SLOW_STOP = 10.0  # seconds of stopping after which every thread's stack goes to the log
 CLOCK_STEP = 2.0  # seconds the wall clock may go back before the interval jobs are re-timed
 
 
@@ -220,12 +222,17 @@ class Daemon:
     def shutdown(self) -> None:
         """Stop the jobs (waiting for the one in flight) and release the lease."""
         self.stop_event.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
-        db = open_db(self.db_path)
-        if lease.release(db, self.holder):
-            log.info("lease released")
-        db.close()
+        # Should stopping ever take long, the log says where every thread is.
+        faulthandler.dump_traceback_later(SLOW_STOP, exit=False)
+        try:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+            db = open_db(self.db_path)
+            if lease.release(db, self.holder):
+                log.info("lease released")
+            db.close()
+        finally:
+            faulthandler.cancel_dump_traceback_later()
         log.info("daemon stopped")
 
     # -- jobs ------------------------------------------------------------------------------

@@ -41,8 +41,15 @@ def start_daemon(
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+    """Signal the daemon and return its exit code; one that has not stopped in 20 s is killed
+    (so no test leaves it running) and the test fails: its log then holds every thread's stack."""
     process.send_signal(sig)
-    return process.wait(timeout=20)
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"the daemon did not stop within 20 s of {sig!r}") from None
 
 
 def published(db: sqlite_utils.Database) -> int:
