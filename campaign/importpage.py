@@ -14,16 +14,18 @@ YAML with every fact the page lacks filled with a stated default marked ``# CONF
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-import yaml
 
 from campaign import DEFAULT_HASHTAG
 from campaign.clock import now
 from campaign.errors import CampaignError
-from campaign.models import CampaignSettings, Publication, Speaker
+from campaign.metadata.writer import campaign_yaml
+from campaign.metadata.writer import folded as _folded
+from campaign.metadata.writer import line as _line
+from campaign.metadata.writer import listing as _list
+from campaign.metadata.writer import scalar as _scalar
+from campaign.models import Publication, Speaker
 from campaign.slug import slugify
 
 __all__ = ["ImportedPage", "decode_page", "parse_page", "split_role", "split_topics", "to_yaml"]
@@ -452,31 +454,6 @@ def parse_page(text: str, year: int | None = None) -> ImportedPage:
 # YAML out
 
 
-def _scalar(value: str) -> str:
-    """``value`` as one YAML scalar, quoted only when YAML needs it (real Unicode kept)."""
-    out = yaml.safe_dump(value, allow_unicode=True, width=1_000_000, default_flow_style=False)
-    out = out.removesuffix("\n").removesuffix("\n...").rstrip("\n")
-    return out
-
-
-def _folded(text: str, indent: int) -> str:
-    """``text`` (paragraphs separated by newlines) as a wrapped ``>-`` block at ``indent``."""
-    paragraphs = [" ".join(p.split()) for p in text.split("\n") if p.strip()]
-    wanted = "\n".join(paragraphs)
-    body: list[str] = []
-    for n, p in enumerate(paragraphs):
-        if n:
-            body.append("")
-        body += textwrap.wrap(p, width=100 - indent, break_long_words=False, break_on_hyphens=False)
-    block = ">-\n" + "\n".join(" " * indent + line if line else "" for line in body)
-    try:
-        if yaml.safe_load("x: " + block) == {"x": wanted}:
-            return block
-    except yaml.YAMLError:  # pragma: no cover - a safety net; quoted form below always loads
-        pass
-    return _scalar(wanted)
-
-
 def _title_from_hashtag(hashtag: str) -> str:
     words = re.sub(r"(?<=[a-z])(?=[A-Z0-9])|_", " ", hashtag.lstrip("#")).split()
     return " ".join(
@@ -484,21 +461,8 @@ def _title_from_hashtag(hashtag: str) -> str:
     )
 
 
-def _line(indent: int, key: str, value: str | None, comment: str | None = None) -> str:
-    text = " " * indent + f"{key}:" + (f" {value}" if value is not None else "")
-    return text + (f"  # {comment}" if comment else "")
-
-
-def _list(indent: int, key: str, values: tuple[str, ...]) -> list[str]:
-    if not values:
-        return [_line(indent, key, "[]")]
-    return [_line(indent, key, None)] + [" " * (indent + 2) + f"- {_scalar(v)}" for v in values]
-
-
 def to_yaml(page: ImportedPage) -> str:
     """Metadata YAML for ``page``, ready for `campaign load`, every filled-in fact marked CONFIRM."""
-    defaults = CampaignSettings(name="-")
-    cad = defaults.cadence
     hashtag = page.hashtag or DEFAULT_HASHTAG
     if page.title:
         title, title_note = page.title, None
@@ -528,44 +492,22 @@ def to_yaml(page: ImportedPage) -> str:
         "# Check every line marked CONFIRM: those facts are not on the page and were filled",
         "# with defaults. Then save this file and run `campaign load FILE`.",
         "",
-        "campaign:",
-        _line(2, "name", _scalar(title), title_note),
-        _line(
-            2,
-            "hashtag",
-            _scalar(hashtag),
-            None if page.hashtag else "CONFIRM: the page names no hashtag",
-        ),
-        _line(2, "timezone", _scalar(zone_name), zone_note),
-        _line(
-            2,
-            "window_start",
-            f"'{defaults.window_start:%H:%M}'",
-            "posts go out only between these local times",
-        ),
-        _line(2, "window_end", f"'{defaults.window_end:%H:%M}'"),
-        _line(2, "min_gap_minutes", str(defaults.min_gap_minutes)),
-        _line(2, "tracking", None, "added to links to the campaign's own sites"),
-        _line(4, "utm_source", "x"),
-        _line(4, "utm_medium", "social"),
-        _line(4, "utm_campaign", _scalar(slugify(_title_from_hashtag(hashtag)))),
-        _line(2, "cadence", None, "where the planner puts each kind of post"),
-        _line(4, "announcement_days_before", str(cad.announcement_days_before)),
-        _line(4, "reminder_days_before", f"[{', '.join(map(str, cad.reminder_days_before))}]"),
-        _line(4, "spotlight_days_before", f"[{', '.join(map(str, cad.spotlight_days_before))}]"),
-        _line(4, "starting_minutes_before", str(cad.starting_minutes_before)),
-        _line(4, "recap_days_after", str(cad.recap_days_after)),
-        _line(4, "publications_days_after", str(cad.publications_days_after)),
-        _line(4, "publications_every_days", str(cad.publications_every_days)),
-        _line(4, "post_time", f"'{cad.post_time:%H:%M}'"),
-        _line(2, "price_post", str(defaults.price_post), "US dollars X bills for a post"),
-        _line(2, "price_post_with_link", f"{defaults.price_post_with_link:.2f}", "… with a link"),
-        _line(2, "price_read", str(defaults.price_read), "… for each post collected"),
-        _line(
-            2,
-            "collect_max_reads_per_day",
-            str(defaults.collect_max_reads_per_day),
-            "collecting stops for the day here; or unlimited",
+        *campaign_yaml(
+            {
+                "name": title,
+                "hashtag": hashtag,
+                "timezone": zone_name,
+                "tracking": {
+                    "utm_source": "x",
+                    "utm_medium": "social",
+                    "utm_campaign": slugify(_title_from_hashtag(hashtag)),
+                },
+            },
+            {
+                "name": title_note,
+                "hashtag": None if page.hashtag else "CONFIRM: the page names no hashtag",
+                "timezone": zone_note,
+            },
         ),
         "",
         "event:",
