@@ -54,7 +54,7 @@ pass_ctx = click.make_pass_decorator(CliContext)
 
 def campaign_settings(obj: CliContext) -> CampaignSettings:
     """The loaded campaign's settings, or the defaults when none is loaded."""
-    from posts.editing import settings_for
+    from campaign.metadata import settings_for
 
     return settings_for(obj.db())
 
