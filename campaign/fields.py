@@ -62,6 +62,10 @@ class Kind:
     def to_yaml(self, value: Any) -> str:
         return str(value)
 
+    def describe(self) -> str:
+        """What a value of this kind is, for the settings reference (its docstring's first line)."""
+        return (type(self).__doc__ or "").strip().splitlines()[0].rstrip(".")
+
 
 def yaml_scalar(value: str) -> str:
     """``value`` as one YAML scalar, quoted only when YAML needs it (real Unicode kept)."""
@@ -72,7 +76,7 @@ def yaml_scalar(value: str) -> str:
 
 
 class Text(Kind):
-    """Free text on one line (or a folded block)."""
+    """Text (one line, or a folded `>-` block)."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.text(node, field)
@@ -82,7 +86,7 @@ class Text(Kind):
 
 
 class Hashtag(Text):
-    """A hashtag with its #: letters, digits and _ after it."""
+    """A hashtag: # then letters, digits or _, in quotes."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.hashtag(node, field)
@@ -106,7 +110,7 @@ class Url(Text):
 
 
 class Handle(Text):
-    """An X handle, stored without its @; an empty one is no handle."""
+    """An X handle, with or without the @ (empty: none)."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.handle(node, field)
@@ -132,9 +136,14 @@ class Whole(Kind):
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.integer(node, field, self.minimum, self.maximum)
 
+    def describe(self) -> str:
+        if self.maximum is None:
+            return f"A whole number, {self.minimum} or more"
+        return f"A whole number from {self.minimum} to {self.maximum}"
+
 
 class Days(Kind):
-    """Days before the event: a list of whole numbers from 0 to 366 (or one number alone)."""
+    """A list of days from 0 to 366 (or one number alone)."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.days(node, field)
@@ -150,7 +159,7 @@ class Days(Kind):
 
 
 class DayRange(Days):
-    """Two numbers of days before the event, the larger first: [first, last]."""
+    """Two days from 0 to 366, the larger first: [first, last]."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.day_range(node, field)
@@ -160,7 +169,7 @@ class DayRange(Days):
 
 
 class Price(Kind):
-    """US dollars, 0 up to 100 (a leading $ is allowed)."""
+    """US dollars from 0 to 100 (a leading $ is allowed)."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.price(node, field)
@@ -171,7 +180,7 @@ class Price(Kind):
 
 
 class ReadBudget(Kind):
-    """A number of posts of at least 100 (one request's worth), or ``unlimited`` (``None``)."""
+    """A number of posts, 100 or more (one request's worth), or unlimited."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.read_budget(node, field)
@@ -218,7 +227,7 @@ class Day(Kind):
 
 
 class Moment(Day):
-    """A date and time, in the campaign's zone unless it carries an offset."""
+    """A date and time (campaign zone unless it has an offset)."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.moment(node, field, r.tz)
@@ -248,7 +257,7 @@ class Sites(Texts):
 
 
 class Params(Kind):
-    """Link parameters: a section of ``name: value`` lines (any names)."""
+    """Lines of `name: value` link parameters."""
 
     def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
         return r.params(node, field)
@@ -274,6 +283,9 @@ class Section(Kind):
 
     def from_json(self, data: Any, tz: tzinfo | None) -> Any:
         return from_json(self.record, data, tz)
+
+    def describe(self) -> str:
+        return "A section of its own (below)"
 
 
 class Slug(Kind):

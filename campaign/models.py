@@ -64,15 +64,15 @@ class CampaignSettings:
 
     # fmt: off
     name: str = setting(Text(), written=True, help="The campaign's name.")
-    hashtag: str = setting(Hashtag(), default=DEFAULT_HASHTAG, written=True, help="The hashtag every post carries exactly once, in quotes: '#PolicingInConflict'.")
-    timezone: str = setting(Zone(), default="UTC", written=True, help="The campaign's IANA time zone: days, times and the window are in it.")
+    hashtag: str = setting(Hashtag(), default=DEFAULT_HASHTAG, written=True, help="The hashtag every post carries exactly once.")
+    timezone: str = setting(Zone(), default="UTC", written=True, help="The zone the campaign's days, times and posting window are in.")
     window_start: time = setting(TimeOfDay(), default=time(8, 0), written=True, comment="posts go out only between these local times", help="Posts go out no earlier than this local time.")
     window_end: time = setting(TimeOfDay(), default=time(18, 0), written=True, help="Posts go out no later than this local time.")
     min_gap_minutes: int = setting(MINUTES_IN_A_DAY, default=30, written=True, help="Least minutes between two planned posts.")
     tracking: dict[str, str] = setting(Params(), default_factory=dict, written=True, comment="added to links to the campaign's own sites", help="Parameters added to links to the campaign's own sites, e.g. utm_source: x.")
     tracked_domains: tuple[str, ...] = setting(Sites(), default=(), help="The campaign's own sites, whose links get tracking; empty: the event's sites.")
     cadence: Cadence = setting(Section(Cadence), default_factory=Cadence, written=True, comment="where the planner puts each kind of post", help="Where the planner puts each kind of post.")
-    query: str | None = setting(Text(), default=None, help="X search query for collecting; empty: '<hashtag> -is:retweet'.")
+    query: str | None = setting(Text(), default=None, help="What the collector searches X for; none: the hashtag, without retweets.")
     collect_every_minutes: int = setting(Whole(1), default=5, help="Minutes between two collections by the daemon.")
     daily_cap: int = setting(Whole(1), default=100, help="At most this many posts in any 24 hours.")
     overdue_limit_minutes: int = setting(Whole(0), default=120, help="A post later than this after downtime is missed, not sent.")
@@ -113,7 +113,7 @@ class Speaker:
     role: str | None = setting(Text(), default=None, help="Their title or role.")
     organisation: str | None = setting(Text(), default=None, help="Their organisation.")
     handle: str | None = setting(Handle(), default=None, help="Their X handle, with or without the @.")
-    moderator: bool = setting(Flag(), default=False, help="true for the moderator.")
+    moderator: bool = setting(Flag(), default=False, help="Whether the speaker moderates.")
     # fmt: on
 
 
