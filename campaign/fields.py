@@ -85,6 +85,10 @@ class Text(Kind):
         return yaml_scalar(str(value))
 
 
+class Prose(Text):
+    """Text, often paragraphs (best as a folded `>-` block)."""
+
+
 class Hashtag(Text):
     """A hashtag: # then letters, digits or _, in quotes."""
 
@@ -235,6 +239,9 @@ class Moment(Day):
     def from_json(self, data: Any, tz: tzinfo | None) -> Any:
         return datetime.fromisoformat(data).astimezone(tz)
 
+    def to_yaml(self, value: Any) -> str:
+        return f"{value:%Y-%m-%d %H:%M}"
+
 
 class Texts(Kind):
     """A list of texts (or one text alone)."""
@@ -305,7 +312,9 @@ class Spec:
     kind: Kind
     help: str
     comment: str | None = None  # beside the key in the YAML import-page writes
-    written: bool = False  # import-page writes it (at its default unless the page gives it)
+    # Import-page writes it even at its default (or empty), for a person to check or fill in;
+    # it writes every other field only when it has a value of its own.
+    written: bool = False
     required: bool = False
 
 

@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from campaign import DEFAULT_HASHTAG
 from campaign.clock import now
 from campaign.errors import CampaignError
-from campaign.metadata.writer import campaign_yaml
-from campaign.metadata.writer import folded as _folded
+from campaign.metadata.writer import item_yaml, section_yaml
 from campaign.metadata.writer import line as _line
-from campaign.metadata.writer import listing as _list
-from campaign.metadata.writer import scalar as _scalar
-from campaign.models import Publication, Speaker
+from campaign.models import CampaignSettings, Event, Publication, Speaker
 from campaign.slug import slugify
 
 __all__ = ["ImportedPage", "decode_page", "parse_page", "split_role", "split_topics", "to_yaml"]
@@ -492,7 +489,10 @@ def to_yaml(page: ImportedPage) -> str:
         "# Check every line marked CONFIRM: those facts are not on the page and were filled",
         "# with defaults. Then save this file and run `campaign load FILE`.",
         "",
-        *campaign_yaml(
+        "campaign:",
+        *section_yaml(
+            CampaignSettings,
+            2,
             {
                 "name": title,
                 "hashtag": hashtag,
@@ -511,44 +511,31 @@ def to_yaml(page: ImportedPage) -> str:
         ),
         "",
         "event:",
-        _line(2, "title", _scalar(title), title_note),
-        _line(2, "start", f"{page.event_date.isoformat()} {DEFAULT_TIME}", date_note),
-        _line(2, "place", None, "CONFIRM: where it happens, if in person"),
-        _line(2, "online_url", None, "CONFIRM: the link to watch online, if any"),
-        _line(2, "registration_url", None, "CONFIRM: the registration link (https://…)"),
-        _line(2, "url", None, "CONFIRM: the event page's address (https://…)"),
+        *section_yaml(
+            Event,
+            2,
+            {
+                "title": title,
+                "start": datetime.combine(page.event_date, time.fromisoformat(DEFAULT_TIME)),
+                "description": page.description,
+            },
+            {
+                "title": title_note,
+                "start": date_note,
+                "description": None if page.description else "CONFIRM: the page has no description",
+            },
+        ),
+        "",
     ]
-    if page.description:
-        out.append(_line(2, "description", _folded(page.description, 4)))
-    else:
-        out.append(_line(2, "description", None, "CONFIRM: the page has no description"))
-
-    out.append("")
     if not page.speakers:
         out.append(_line(0, "speakers", "[]", "CONFIRM: no speakers found on the page"))
     else:
         out.append(_line(0, "speakers", None, "X handles: CONFIRM each one, or leave it empty"))
     for s in page.speakers:
-        out.append(_line(2, "- name", _scalar(s.name)))
-        if s.role:
-            out.append(_line(4, "role", _scalar(s.role)))
-        if s.organisation:
-            out.append(_line(4, "organisation", _scalar(s.organisation)))
-        out.append(_line(4, "handle", None))
-        if s.moderator:
-            out.append(_line(4, "moderator", "true"))
+        out += item_yaml(s, 4)
 
     out.append("")
     out.append(_line(0, "publications", None if page.publications else "[]"))
     for p in page.publications:
-        out.append(_line(2, "- title", _scalar(p.title)))
-        out.append(_line(4, "url", None, "CONFIRM: the publication's address (https://…)"))
-        if p.date:
-            out.append(_line(4, "date", p.date.isoformat()))
-        out += _list(4, "authors", p.authors)
-        if p.type:
-            out.append(_line(4, "type", _scalar(p.type)))
-        out += _list(4, "topics", p.topics)
-        if p.summary:
-            out.append(_line(4, "summary", _folded(p.summary, 6)))
+        out += item_yaml(p, 4)
     return "\n".join(out) + "\n"

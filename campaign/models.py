@@ -20,6 +20,7 @@ from campaign.fields import (
     Moment,
     Params,
     Price,
+    Prose,
     ReadBudget,
     Section,
     Sites,
@@ -92,14 +93,14 @@ class Event:
     """The event the campaign is about."""
 
     # fmt: off
-    title: str = setting(Text(), help="The event's title.")
-    start: datetime = setting(Moment(), help="When it starts, in the campaign's zone: 2026-12-06 10:00.")
+    title: str = setting(Text(), written=True, help="The event's title.")
+    start: datetime = setting(Moment(), written=True, help="When it starts, in the campaign's zone: 2026-12-06 10:00.")
     end: datetime | None = setting(Moment(), default=None, help="When it ends (after the start).")
-    place: str | None = setting(Text(), default=None, help="Where it happens, if in person.")
-    online_url: str | None = setting(Url(), default=None, help="The link to watch online.")
-    registration_url: str | None = setting(Url(), default=None, help="The registration link.")
-    url: str | None = setting(Url(), default=None, help="The event page.")
-    description: str | None = setting(Text(), default=None, help="What the event is about.")
+    place: str | None = setting(Text(), default=None, written=True, comment="CONFIRM: where it happens, if in person", help="Where it happens, if in person.")
+    online_url: str | None = setting(Url(), default=None, written=True, comment="CONFIRM: the link to watch online, if any", help="The link to watch online.")
+    registration_url: str | None = setting(Url(), default=None, written=True, comment="CONFIRM: the registration link (https://…)", help="The registration link.")
+    url: str | None = setting(Url(), default=None, written=True, comment="CONFIRM: the event page's address (https://…)", help="The event page.")
+    description: str | None = setting(Prose(), default=None, written=True, help="What the event is about.")
     # fmt: on
 
 
@@ -112,7 +113,7 @@ class Speaker:
     name: str = setting(Text(), help="The speaker's name.")
     role: str | None = setting(Text(), default=None, help="Their title or role.")
     organisation: str | None = setting(Text(), default=None, help="Their organisation.")
-    handle: str | None = setting(Handle(), default=None, help="Their X handle, with or without the @.")
+    handle: str | None = setting(Handle(), default=None, written=True, help="Their X handle, with or without the @.")
     moderator: bool = setting(Flag(), default=False, help="Whether the speaker moderates.")
     # fmt: on
 
@@ -124,12 +125,12 @@ class Publication:
     # fmt: off
     key: str = setting(Slug(), help="Made from the title; stable across loads.")
     title: str = setting(Text(), help="The publication's title.")
-    url: str | None = setting(Url(), default=None, help="Its address.")
+    url: str | None = setting(Url(), default=None, written=True, comment="CONFIRM: the publication's address (https://…)", help="Its address.")
     date: date | None = setting(Day(), default=None, help="When it was published: YYYY-MM-DD.")
-    authors: tuple[str, ...] = setting(Texts(), default=(), help="Its authors.")
+    authors: tuple[str, ...] = setting(Texts(), default=(), written=True, help="Its authors.")
     type: str | None = setting(Text(), default=None, help="Its type, e.g. Analysis.")
-    topics: tuple[str, ...] = setting(Texts(), default=(), help="Its topics.")
-    summary: str | None = setting(Text(), default=None, help="A short summary.")
+    topics: tuple[str, ...] = setting(Texts(), default=(), written=True, help="Its topics.")
+    summary: str | None = setting(Prose(), default=None, help="A short summary.")
     # fmt: on
 
 

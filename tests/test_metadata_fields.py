@@ -15,7 +15,7 @@ from campaign.fields import Whole, table
 from campaign.importpage import ImportedPage, to_yaml
 from campaign.metadata import InvalidMetadata, parse_file, parse_text, save, stored
 from campaign.metadata.reference import SECTIONS, reference
-from campaign.models import Cadence, CampaignSettings
+from campaign.models import Cadence, CampaignSettings, Publication, Speaker
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "metadata.md"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -121,3 +121,37 @@ def test_a_stored_campaign_without_its_name_cannot_be_read(
     with pytest.raises(ConfigError) as e:
         stored(db)
     assert str(e.value).startswith("the campaign stored in this database cannot be read")
+
+
+def test_import_page_yaml_loads_back_to_the_same_speakers_and_publications() -> None:
+    """What import-page writes of each speaker and publication, field by field, loads back unchanged."""
+    speakers = (
+        Speaker("ana-ruiz", "Ana Ruiz", "Director, Rule of Law", "U.S. Institute of Peace"),
+        Speaker("li-wei-moderator", "Li Wei: Moderator", None, None, None, True),
+    )
+    publications = (
+        Publication(
+            "policing-after-war",
+            "Policing After War",
+            None,
+            (NOW - timedelta(days=300)).date(),
+            ("Gordon Peake, Ph.D.", "A. Author"),
+            "Analysis",
+            ("Justice, Security & Rule of Law",),
+            "A first paragraph that is long enough to be folded over more than one line of the "
+            "YAML file, and then some more.\nA second paragraph.",
+        ),
+        Publication("a-report", "A Report"),
+    )
+    page = ImportedPage(
+        hashtag="#Test",
+        event_date=(NOW + timedelta(days=8)).date(),
+        year_source="page",
+        title="Test",
+        description="What it is about.",
+        speakers=speakers,
+        publications=publications,
+        us_looking=False,
+    )
+    md = parse_text(to_yaml(page), "imported.yaml")
+    assert (speakers, publications) == (md.speakers, md.publications)

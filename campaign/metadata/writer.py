@@ -1,20 +1,21 @@
 """Metadata YAML written for a person to check, as ``campaign import-page`` does.
 
-:func:`campaign_yaml` writes the ``campaign:`` section from the settings' table: every field
-marked ``written``, at its default unless given, with the comment the table gives it (or the note
-given instead). The line helpers are shared with the rest of the page's YAML.
+Each section is written from its record's table: :func:`section_yaml` for ``campaign:`` and
+``event:``, :func:`item_yaml` for each speaker and publication. A field is written when it has a
+value of its own, or always when the table marks it ``written`` (for a person to check or fill
+in), with the table's comment beside it (or a note given instead).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
-from campaign.fields import Params, Section, default, table, yaml_scalar
-from campaign.models import CampaignSettings
+from campaign.fields import Params, Prose, Section, Texts, default, table, yaml_scalar
 
 scalar = yaml_scalar
 
@@ -43,35 +44,73 @@ def line(indent: int, key: str, value: str | None, comment: str | None = None) -
     return text + (f"  # {comment}" if comment else "")
 
 
-def listing(indent: int, key: str, values: tuple[str, ...]) -> list[str]:
+def listing(
+    indent: int, key: str, values: tuple[str, ...], comment: str | None = None
+) -> list[str]:
     """``key:`` and its texts as ``- item`` lines (``key: []`` for none)."""
     if not values:
-        return [line(indent, key, "[]")]
-    return [line(indent, key, None)] + [" " * (indent + 2) + f"- {scalar(v)}" for v in values]
+        return [line(indent, key, "[]", comment)]
+    return [line(indent, key, None, comment)] + [
+        " " * (indent + 2) + f"- {scalar(v)}" for v in values
+    ]
 
 
-def campaign_yaml(given: Mapping[str, Any], notes: Mapping[str, str | None]) -> list[str]:
-    """The ``campaign:`` section's lines: the values ``given`` (by field name) and the other
-    written fields at their defaults, each with its ``notes`` entry or else the table's comment."""
-    return ["campaign:", *_record_lines(CampaignSettings, 2, given, notes)]
+def section_yaml(
+    record: type[Any],
+    indent: int,
+    values: Mapping[str, Any],
+    notes: Mapping[str, str | None] | None = None,
+) -> list[str]:
+    """The lines of a section of record ``record`` at ``indent``: the ``values`` given (by field
+    name), the fields marked ``written`` also at their defaults, each with its ``notes`` entry or
+    else the table's comment."""
+    return _lines(record, indent, values, notes or {}, item=False)
 
 
-def _record_lines(
-    record: type[Any], indent: int, given: Mapping[str, Any], notes: Mapping[str, str | None]
+def item_yaml(obj: Any, indent: int) -> list[str]:
+    """Record ``obj`` as one ``- `` item of a list whose items' keys are at ``indent``."""
+    return _lines(type(obj), indent, _values(obj), {}, item=True)
+
+
+def _values(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f, _ in table(type(obj))}
+
+
+def _at_default(f: dataclasses.Field[Any], value: Any) -> bool:
+    try:
+        return bool(value == default(f) or value == "")
+    except KeyError:  # a required field has no default
+        return False
+
+
+def _lines(
+    record: type[Any],
+    indent: int,
+    values: Mapping[str, Any],
+    notes: Mapping[str, str | None],
+    *,
+    item: bool,
 ) -> list[str]:
     out: list[str] = []
     for f, spec in table(record):
-        if not spec.written:
-            continue
-        value = given[f.name] if f.name in given else default(f)
-        note = notes.get(f.name, spec.comment)
         kind = spec.kind
+        value = values[f.name] if f.name in values else default(f)
+        if not kind.in_yaml or not (spec.written or spec.required or not _at_default(f, value)):
+            continue
+        note = notes.get(f.name, spec.comment)
+        key, at = (f"- {f.name}", indent - 2) if item and not out else (f.name, indent)
         if isinstance(kind, Section):
-            out.append(line(indent, f.name, None, note))
-            out += _record_lines(kind.record, indent + 2, {}, {})
+            out.append(line(at, key, None, note))
+            out += _lines(kind.record, indent + 2, _values(value), {}, item=False)
         elif isinstance(kind, Params) and value:
-            out.append(line(indent, f.name, None, note))
+            out.append(line(at, key, None, note))
             out += [line(indent + 2, k, scalar(v)) for k, v in value.items()]
+        elif isinstance(kind, Texts):
+            out += listing(at, key, value, note)
+        elif value is None:
+            out.append(line(at, key, None, note))
+        elif isinstance(kind, Prose):
+            out.append(line(at, key, folded(value, indent + 2), note))
         else:
-            out.append(line(indent, f.name, kind.to_yaml(value), note))
+            out.append(line(at, key, kind.to_yaml(value), note))
     return out
