@@ -8,9 +8,11 @@ line of help, and the comment the YAML that ``campaign import-page`` writes puts
     min_gap_minutes: int = setting(Whole(0, 24 * 60), default=30, help="…")
 
 From that one line, :mod:`campaign.metadata` accepts the key in the YAML and validates its value,
-:func:`to_json` and :func:`from_json` store and restore it, and the import-page writer writes it
-(when ``written``). So adding a field is adding its line, plus whatever a rule between fields
-needs (the window's order, the post time inside the window: :mod:`campaign.metadata.settings`).
+:func:`to_json` and :func:`from_json` store and restore it, the import-page writer writes it
+(:mod:`campaign.metadata.writer`) and docs/metadata.md describes it
+(:mod:`campaign.metadata.reference`). So adding a field is adding its line, plus whatever a rule
+between fields needs (the window's order, the post time inside the window:
+:mod:`campaign.metadata.settings`).
 
 This module is a leaf (it imports no other part of the tool at load time), so the models can use
 it; the kinds call the metadata reader they are given to read YAML.

@@ -61,9 +61,8 @@ def section_yaml(
     values: Mapping[str, Any],
     notes: Mapping[str, str | None] | None = None,
 ) -> list[str]:
-    """The lines of a section of record ``record`` at ``indent``: the ``values`` given (by field
-    name), the fields marked ``written`` also at their defaults, each with its ``notes`` entry or
-    else the table's comment."""
+    """The lines of a section of record ``record`` at ``indent``, from the ``values`` given by
+    field name (the others at their defaults); ``notes`` replace the table's comments."""
     return _lines(record, indent, values, notes or {}, item=False)
 
 
@@ -77,6 +76,7 @@ def _values(obj: Any) -> dict[str, Any]:
 
 
 def _at_default(f: dataclasses.Field[Any], value: Any) -> bool:
+    """``value`` is field ``f``'s default, or empty text: nothing of its own to write."""
     try:
         return bool(value == default(f) or value == "")
     except KeyError:  # a required field has no default
@@ -98,6 +98,7 @@ def _lines(
         if not kind.in_yaml or not (spec.written or spec.required or not _at_default(f, value)):
             continue
         note = notes.get(f.name, spec.comment)
+        # The first line of a list item carries its "- ", two columns left of its other keys.
         key, at = (f"- {f.name}", indent - 2) if item and not out else (f.name, indent)
         if isinstance(kind, Section):
             out.append(line(at, key, None, note))
