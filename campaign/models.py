@@ -39,8 +39,8 @@ DAYS = Whole(0, 366)
 MINUTES_IN_A_DAY = Whole(0, 24 * 60)
 
 # Each field is declared once, on its line below: its kind (how it is read, bounded, stored and
-# written), its default, its help, and for the YAML `campaign import-page` writes, whether it is
-# written there and the comment beside it. See campaign.fields.
+# written), its default, its help (docs/metadata.md), and for the YAML `campaign import-page`
+# writes, whether it is written even at its default and the comment beside it. See campaign.fields.
 
 
 @record
@@ -94,7 +94,7 @@ class Event:
 
     # fmt: off
     title: str = setting(Text(), written=True, help="The event's title.")
-    start: datetime = setting(Moment(), written=True, help="When it starts, in the campaign's zone: 2026-12-06 10:00.")
+    start: datetime = setting(Moment(), written=True, help="When it starts: YYYY-MM-DD HH:MM, in the campaign's zone.")
     end: datetime | None = setting(Moment(), default=None, help="When it ends (after the start).")
     place: str | None = setting(Text(), default=None, written=True, comment="CONFIRM: where it happens, if in person", help="Where it happens, if in person.")
     online_url: str | None = setting(Url(), default=None, written=True, comment="CONFIRM: the link to watch online, if any", help="The link to watch online.")
