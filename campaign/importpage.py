@@ -14,16 +14,15 @@ YAML with every fact the page lacks filled with a stated default marked ``# CONF
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass
-from datetime import date, timedelta
-
-import yaml
+from datetime import date, datetime, time, timedelta
 
 from campaign import DEFAULT_HASHTAG
 from campaign.clock import now
 from campaign.errors import CampaignError
-from campaign.models import CampaignSettings, Publication, Speaker
+from campaign.metadata.writer import item_yaml, section_yaml
+from campaign.metadata.writer import line as _line
+from campaign.models import CampaignSettings, Event, Publication, Speaker
 from campaign.slug import slugify
 
 __all__ = ["ImportedPage", "decode_page", "parse_page", "split_role", "split_topics", "to_yaml"]
@@ -452,31 +451,6 @@ def parse_page(text: str, year: int | None = None) -> ImportedPage:
 # YAML out
 
 
-def _scalar(value: str) -> str:
-    """``value`` as one YAML scalar, quoted only when YAML needs it (real Unicode kept)."""
-    out = yaml.safe_dump(value, allow_unicode=True, width=1_000_000, default_flow_style=False)
-    out = out.removesuffix("\n").removesuffix("\n...").rstrip("\n")
-    return out
-
-
-def _folded(text: str, indent: int) -> str:
-    """``text`` (paragraphs separated by newlines) as a wrapped ``>-`` block at ``indent``."""
-    paragraphs = [" ".join(p.split()) for p in text.split("\n") if p.strip()]
-    wanted = "\n".join(paragraphs)
-    body: list[str] = []
-    for n, p in enumerate(paragraphs):
-        if n:
-            body.append("")
-        body += textwrap.wrap(p, width=100 - indent, break_long_words=False, break_on_hyphens=False)
-    block = ">-\n" + "\n".join(" " * indent + line if line else "" for line in body)
-    try:
-        if yaml.safe_load("x: " + block) == {"x": wanted}:
-            return block
-    except yaml.YAMLError:  # pragma: no cover - a safety net; quoted form below always loads
-        pass
-    return _scalar(wanted)
-
-
 def _title_from_hashtag(hashtag: str) -> str:
     words = re.sub(r"(?<=[a-z])(?=[A-Z0-9])|_", " ", hashtag.lstrip("#")).split()
     return " ".join(
@@ -484,21 +458,8 @@ def _title_from_hashtag(hashtag: str) -> str:
     )
 
 
-def _line(indent: int, key: str, value: str | None, comment: str | None = None) -> str:
-    text = " " * indent + f"{key}:" + (f" {value}" if value is not None else "")
-    return text + (f"  # {comment}" if comment else "")
-
-
-def _list(indent: int, key: str, values: tuple[str, ...]) -> list[str]:
-    if not values:
-        return [_line(indent, key, "[]")]
-    return [_line(indent, key, None)] + [" " * (indent + 2) + f"- {_scalar(v)}" for v in values]
-
-
 def to_yaml(page: ImportedPage) -> str:
     """Metadata YAML for ``page``, ready for `campaign load`, every filled-in fact marked CONFIRM."""
-    defaults = CampaignSettings(name="-")
-    cad = defaults.cadence
     hashtag = page.hashtag or DEFAULT_HASHTAG
     if page.title:
         title, title_note = page.title, None
@@ -529,84 +490,52 @@ def to_yaml(page: ImportedPage) -> str:
         "# with defaults. Then save this file and run `campaign load FILE`.",
         "",
         "campaign:",
-        _line(2, "name", _scalar(title), title_note),
-        _line(
+        *section_yaml(
+            CampaignSettings,
             2,
-            "hashtag",
-            _scalar(hashtag),
-            None if page.hashtag else "CONFIRM: the page names no hashtag",
-        ),
-        _line(2, "timezone", _scalar(zone_name), zone_note),
-        _line(
-            2,
-            "window_start",
-            f"'{defaults.window_start:%H:%M}'",
-            "posts go out only between these local times",
-        ),
-        _line(2, "window_end", f"'{defaults.window_end:%H:%M}'"),
-        _line(2, "min_gap_minutes", str(defaults.min_gap_minutes)),
-        _line(2, "tracking", None, "added to links to the campaign's own sites"),
-        _line(4, "utm_source", "x"),
-        _line(4, "utm_medium", "social"),
-        _line(4, "utm_campaign", _scalar(slugify(_title_from_hashtag(hashtag)))),
-        _line(2, "cadence", None, "where the planner puts each kind of post"),
-        _line(4, "announcement_days_before", str(cad.announcement_days_before)),
-        _line(4, "reminder_days_before", f"[{', '.join(map(str, cad.reminder_days_before))}]"),
-        _line(4, "spotlight_days_before", f"[{', '.join(map(str, cad.spotlight_days_before))}]"),
-        _line(4, "starting_minutes_before", str(cad.starting_minutes_before)),
-        _line(4, "recap_days_after", str(cad.recap_days_after)),
-        _line(4, "publications_days_after", str(cad.publications_days_after)),
-        _line(4, "publications_every_days", str(cad.publications_every_days)),
-        _line(4, "post_time", f"'{cad.post_time:%H:%M}'"),
-        _line(2, "price_post", str(defaults.price_post), "US dollars X bills for a post"),
-        _line(2, "price_post_with_link", f"{defaults.price_post_with_link:.2f}", "… with a link"),
-        _line(2, "price_read", str(defaults.price_read), "… for each post collected"),
-        _line(
-            2,
-            "collect_max_reads_per_day",
-            str(defaults.collect_max_reads_per_day),
-            "collecting stops for the day here; or unlimited",
+            {
+                "name": title,
+                "hashtag": hashtag,
+                "timezone": zone_name,
+                "tracking": {
+                    "utm_source": "x",
+                    "utm_medium": "social",
+                    "utm_campaign": slugify(_title_from_hashtag(hashtag)),
+                },
+            },
+            {
+                "name": title_note,
+                "hashtag": None if page.hashtag else "CONFIRM: the page names no hashtag",
+                "timezone": zone_note,
+            },
         ),
         "",
         "event:",
-        _line(2, "title", _scalar(title), title_note),
-        _line(2, "start", f"{page.event_date.isoformat()} {DEFAULT_TIME}", date_note),
-        _line(2, "place", None, "CONFIRM: where it happens, if in person"),
-        _line(2, "online_url", None, "CONFIRM: the link to watch online, if any"),
-        _line(2, "registration_url", None, "CONFIRM: the registration link (https://…)"),
-        _line(2, "url", None, "CONFIRM: the event page's address (https://…)"),
+        *section_yaml(
+            Event,
+            2,
+            {
+                "title": title,
+                "start": datetime.combine(page.event_date, time.fromisoformat(DEFAULT_TIME)),
+                "description": page.description,
+            },
+            {
+                "title": title_note,
+                "start": date_note,
+                "description": None if page.description else "CONFIRM: the page has no description",
+            },
+        ),
+        "",
     ]
-    if page.description:
-        out.append(_line(2, "description", _folded(page.description, 4)))
-    else:
-        out.append(_line(2, "description", None, "CONFIRM: the page has no description"))
-
-    out.append("")
     if not page.speakers:
         out.append(_line(0, "speakers", "[]", "CONFIRM: no speakers found on the page"))
     else:
         out.append(_line(0, "speakers", None, "X handles: CONFIRM each one, or leave it empty"))
     for s in page.speakers:
-        out.append(_line(2, "- name", _scalar(s.name)))
-        if s.role:
-            out.append(_line(4, "role", _scalar(s.role)))
-        if s.organisation:
-            out.append(_line(4, "organisation", _scalar(s.organisation)))
-        out.append(_line(4, "handle", None))
-        if s.moderator:
-            out.append(_line(4, "moderator", "true"))
+        out += item_yaml(s, 4)
 
     out.append("")
     out.append(_line(0, "publications", None if page.publications else "[]"))
     for p in page.publications:
-        out.append(_line(2, "- title", _scalar(p.title)))
-        out.append(_line(4, "url", None, "CONFIRM: the publication's address (https://…)"))
-        if p.date:
-            out.append(_line(4, "date", p.date.isoformat()))
-        out += _list(4, "authors", p.authors)
-        if p.type:
-            out.append(_line(4, "type", _scalar(p.type)))
-        out += _list(4, "topics", p.topics)
-        if p.summary:
-            out.append(_line(4, "summary", _folded(p.summary, 6)))
+        out += item_yaml(p, 4)
     return "\n".join(out) + "\n"

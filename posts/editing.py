@@ -23,7 +23,6 @@ from posts import queue
 from posts.queue import Post
 
 MANUAL_KIND = "manual"
-DEFAULT_NAME = "campaign"
 
 # What a person may do from each status; the other moves belong to the daemon and the planner.
 EDITABLE = frozenset({"draft", "approved", "failed", "missed"})
@@ -46,12 +45,6 @@ def stored_metadata(db: sqlite_utils.Database) -> Metadata | None:
     from campaign.metadata import stored
 
     return stored(db)
-
-
-def settings_for(db: sqlite_utils.Database) -> CampaignSettings:
-    """The loaded campaign's settings, or the defaults (#PolicingInConflict, UTC)."""
-    meta = stored_metadata(db)
-    return meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
 
 
 def event_domains(meta: Metadata | None) -> tuple[str, ...]:
@@ -80,6 +73,7 @@ def _other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[
 
 def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> tuple[str, int]:
     """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`."""
+    from campaign.metadata.store import DEFAULT_NAME
     from posts import rules
 
     meta = stored_metadata(db)
@@ -262,6 +256,8 @@ def approve_drafts(db: sqlite_utils.Database, *, actor: str, day: date | None = 
     if day is None:
         drafts = queue.list_posts(db, "draft")
     else:
+        from campaign.metadata import settings_for
+
         tz = zone(settings_for(db).timezone)
         start = datetime.combine(day, time(0), tz)
         end = datetime.combine(day + timedelta(days=1), time(0), tz)

@@ -15,6 +15,8 @@ import click
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from campaign.models import CampaignSettings
+
 
 class UserError(click.ClickException):
     """A problem the user can fix: one line on stderr, exit code 2, no traceback."""
@@ -48,6 +50,14 @@ class CliContext:
 
 
 pass_ctx = click.make_pass_decorator(CliContext)
+
+
+def campaign_settings(obj: CliContext) -> CampaignSettings:
+    """The loaded campaign's settings, or the defaults when none is loaded."""
+    from campaign.metadata import settings_for
+
+    return settings_for(obj.db())
+
 
 SQLITE_MAX_ID = 2**63 - 1
 
@@ -123,6 +133,12 @@ def cannot_listen(host: str, port: int, e: OSError, command: str) -> UserError:
         f"cannot listen on {host}:{port} ({e.strerror or e}): {why}; pick another --port, "
         "or 0 for any free one"
     )
+
+
+def first_line(text: str, width: int = 70) -> str:
+    """``text`` on one line, cut with an ellipsis at ``width`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def print_json(data: Any) -> None:

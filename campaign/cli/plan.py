@@ -122,8 +122,8 @@ def calendar(obj: CliContext, ics_file: str | None, days: int | None) -> None:
     With --ics FILE: one 5-minute event per post, which calendar programs update on re-import.
     """
     from campaign.clock import local, show
+    from campaign.metadata import settings_for
     from posts import calendar as cal
-    from posts.editing import settings_for
 
     db = obj.db()
     settings = settings_for(db)

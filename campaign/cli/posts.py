@@ -15,7 +15,7 @@ from campaign.cli.common import POST_ID, CliContext, pass_ctx, print_json
 
 
 def _zone(obj: CliContext) -> str:
-    from posts.editing import settings_for
+    from campaign.metadata import settings_for
 
     return settings_for(obj.db()).timezone
 
@@ -81,8 +81,8 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     db = obj.db()
     found = queue.list_posts(db, status)
     if as_json:
+        from campaign.metadata import settings_for
         from posts.cost import post_cost, unit
-        from posts.editing import settings_for
 
         settings = settings_for(db)
         print_json([{**p.to_json(), "cost_usd": unit(post_cost(p.text, settings))} for p in found])
@@ -101,7 +101,7 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     from rich.text import Text
 
     from campaign.clock import show
-    from posts.editing import settings_for
+    from campaign.metadata import settings_for
     from posts.length import LIMIT
 
     settings = settings_for(db)
@@ -216,10 +216,11 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
 @pass_ctx
 def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | None) -> None:
     """Add a post written by hand; prints only its new id."""
+    from campaign.metadata import settings_for
     from posts import editing
 
     db = obj.db()
-    settings = editing.settings_for(db)
+    settings = settings_for(db)
     post = editing.add(
         db,
         text,
@@ -245,10 +246,11 @@ def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> N
     Posts being published or already published cannot be edited.
     """
     from campaign.clock import show
+    from campaign.metadata import settings_for
     from posts import editing, queue
 
     db = obj.db()
-    settings = editing.settings_for(db)
+    settings = settings_for(db)
     tz = settings.timezone
     at = _when(when, tz) if when is not None else None
     before = queue.get(db, post_id)
@@ -292,6 +294,7 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
     """
     from campaign.clock import show
     from campaign.errors import CampaignError
+    from campaign.metadata import settings_for
     from posts import editing
 
     if all_drafts and ids:
@@ -303,7 +306,7 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
             "say which posts to approve: `campaign posts approve ID...` or `--all` for every draft"
         )
     db = obj.db()
-    settings = editing.settings_for(db)
+    settings = settings_for(db)
     tz = settings.timezone
     if all_drafts:
         done = editing.approve_drafts(db, actor=obj.actor, day=day.date() if day else None)

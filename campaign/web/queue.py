@@ -52,13 +52,14 @@ class Preview:
 def preview(text: str, exclude: int | None = None) -> Preview:
     """``text`` through the same rules the CLI applies (``posts.rules.prepare``), counted by the
     same function (``posts.length.check``): the text as it will go out, or why it is refused."""
+    from campaign.metadata import settings_for
     from posts import editing, length, rules
 
     if not text.strip():  # nothing typed yet: nothing to refuse
         return Preview(0, 0, length.LIMIT, True, None, None)
     db = get_db()
     meta = editing.stored_metadata(db)
-    settings = editing.settings_for(db)
+    settings = settings_for(db)
     domains = settings.tracked_domains or editing.event_domains(meta)
     typed = length.check(text)
     try:
@@ -142,8 +143,8 @@ def queue_list() -> str:
 
 def _cost(where: str, params: list[Any]) -> dict[str, Any]:
     """What the posts matching the filters cost on X: still to go out, and already out."""
+    from campaign.metadata import settings_for
     from posts.cost import TO_GO_OUT, estimate, usd
-    from posts.editing import settings_for
 
     settings = settings_for(get_db())
     found = rows(f"SELECT status, text FROM posts {where}", params)
@@ -182,9 +183,10 @@ def _post_page(
     error: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
+    from campaign.metadata import settings_for
     from posts import queue
     from posts.cost import has_link, post_cost, usd
-    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, settings_for
+    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE
 
     db = get_db()
     post = queue.get(db, post_id)
