@@ -49,7 +49,8 @@ __all__ = [
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "policing-in-conflict.yaml"
 
-TOP_KEYS = ("campaign", "event", "speakers", "publications")
+TOP_KEYS = ("campaign", "event", "speakers", "publications", "approval")
+APPROVAL_KEYS = ("four_eyes",)
 CAMPAIGN_KEYS = (
     "name",
     "hashtag",
@@ -837,9 +838,21 @@ def parse_text(text: str, source: str = "<text>") -> Metadata:
     event = r.required(top, "event", lambda n, f: _event(r, n, top.lines["event"], tz))
     speakers = _speakers(r, top.get("speakers"))
     publications = _publications(r, top.get("publications"))
+    four_eyes = _four_eyes(r, top.get("approval"), top.lines.get("approval", 1))
     if r.problems or isinstance(settings, _Missing) or isinstance(event, _Missing):
         raise InvalidMetadata(source, r.problems)
-    return Metadata(settings, event, speakers, publications)
+    return Metadata(settings, event, speakers, publications, four_eyes)
+
+
+def _four_eyes(r: _Reader, node: yaml.Node | None, at: int) -> bool:
+    """``approval.four_eyes`` (default true): nobody approves a post they wrote or last edited."""
+    if node is None:
+        return True
+    sec = r.section(node, "approval", APPROVAL_KEYS, "the approval rules", at)
+    if sec is None:
+        return True
+    value = r.optional(sec, "four_eyes", r.boolean)
+    return True if value is None else value
 
 
 def parse_file(path: str | Path) -> Metadata:
@@ -943,6 +956,7 @@ def to_dict(md: Metadata) -> dict[str, Any]:
             }
             for p in md.publications
         ],
+        "approval": {"four_eyes": md.four_eyes},
     }
 
 
@@ -1022,6 +1036,8 @@ def from_dict(data: dict[str, Any]) -> Metadata:
             )
             for p in data["publications"]
         ),
+        # Absent from campaigns stored before the rule existed: on.
+        four_eyes=bool(data.get("approval", {}).get("four_eyes", True)),
     )
 
 

@@ -103,3 +103,5 @@ class Metadata:
     event: Event
     speakers: tuple[Speaker, ...] = ()
     publications: tuple[Publication, ...] = ()
+    # `approval: {four_eyes: false}`: a one-person team may approve its own posts.
+    four_eyes: bool = True
