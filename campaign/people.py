@@ -273,8 +273,8 @@ def refusal(person: Person, work: str, what: str) -> AccessError:
     needed = NEEDS[work]
     if person.disabled:
         return AccessError(
-            f"{person.name} is disabled in this workspace and cannot {what}: "
-            "ask an administrator", needed
+            f"{person.name} is disabled in this workspace and cannot {what}: ask an administrator",
+            needed,
         )
     return AccessError(
         f"{what} needs the {needed.value} role (or higher); {person.name} is {person.role.value}: "

@@ -89,6 +89,15 @@ def may_approve(db: sqlite_utils.Database, post: Post, by: str | None) -> bool:
     return not (four_eyes(db) and own_work(post, by))
 
 
+def own_posts(db: sqlite_utils.Database, by: str) -> set[int]:
+    """The ids of the posts ``by`` wrote or last edited (pages hide their Approve buttons)."""
+    rows = db.execute(
+        "SELECT id FROM posts WHERE created_by = ? COLLATE NOCASE OR edited_by = ? COLLATE NOCASE",
+        [by, by],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
 def _four_eyes_refusal(post: Post, by: str) -> Exception:
     from campaign.people import AccessError, Role
 

@@ -355,9 +355,7 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
     settings = editing.settings_for(db)
     tz = settings.timezone
     if all_drafts:
-        result = editing.approve_drafts(
-            db, actor=obj.actor, day=day.date() if day else None, by=by
-        )
+        result = editing.approve_drafts(db, actor=obj.actor, day=day.date() if day else None, by=by)
         done = result.approved
         where = f" on {day.date().isoformat()}" if day else ""
         if result.skipped:

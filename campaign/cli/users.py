@@ -40,7 +40,7 @@ def _password(from_stdin: bool) -> str:
 
 @click.group()
 def users() -> None:
-    """The team: people, their roles and passwords.
+    """The team: people, roles and passwords.
 
     Once a workspace has people, the console asks everyone to sign in and every change checks
     the person's role: viewer reads; reviewer marks and annotates the inbox and drafts replies;
