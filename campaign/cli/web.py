@@ -12,7 +12,8 @@ from campaign.cli.common import CliContext, cannot_listen, pass_ctx
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. Anything but this machine needs CAMPAIGN_WEB_PASSWORD.",
+    help="Address to listen on. Anything but this machine needs CAMPAIGN_WEB_PASSWORD, "
+    "unless the workspace has people (campaign users add).",
 )
 @click.option(
     "--port",

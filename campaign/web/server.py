@@ -31,7 +31,7 @@ def create_server(
     """A waitress server for the console, bound but not yet running (``.run()`` serves).
 
     Refuses (:class:`PasswordRequiredError`) to listen beyond this machine without
-    ``CAMPAIGN_WEB_PASSWORD``. ``port=0`` picks a free port: see :func:`url_of`.
+    ``CAMPAIGN_WEB_PASSWORD``, unless the workspace has people (who sign in themselves). ``port=0`` picks a free port: see :func:`url_of`.
     ``trusted_user_header`` (single sign-on behind a proxy on this machine) is refused unless
     ``host`` is loopback: anyone who can reach the port could otherwise send the header.
     """
@@ -41,7 +41,8 @@ def create_server(
 
     if trusted_user_header is not None:
         trusted_user_header = trusted_header(trusted_user_header, host)
-    password = password_for(host, environ)
+    # A team signs in with its own passwords; the shared one is for the one-person setup.
+    password = None if _has_team(db_path) else password_for(host, environ)
     app = create_app(
         db_path,
         password=password,
@@ -58,6 +59,17 @@ def create_server(
         ident="campaign",
         clear_untrusted_proxy_headers=True,
     )
+
+
+def _has_team(db_path: str | os.PathLike[str]) -> bool:
+    from campaign.people import any_people
+    from campaign.store import open_db
+
+    db = open_db(db_path)
+    try:
+        return any_people(db)
+    finally:
+        db.conn.close()
 
 
 HEADER_RE = re.compile(r"[A-Za-z0-9-]{1,64}")
