@@ -169,6 +169,24 @@ def replies_to(db: sqlite_utils.Database, parent_ids: Iterable[int]) -> list[tup
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
+def _check_parent(db: sqlite_utils.Database, reply_to: int, post_id: int | None = None) -> None:
+    """A refusal unless post ``reply_to`` exists, is not cancelled, and is not the post itself."""
+    try:
+        parent = queue.get(db, reply_to)
+    except NotFoundError as e:
+        raise NotFoundError(
+            f"cannot reply to post {reply_to}: there is no post with that id "
+            "(see `campaign posts list` for the ids)"
+        ) from e
+    if parent.status == "cancelled":
+        raise TransitionError(
+            f"cannot reply to post {reply_to}: it is cancelled, so the reply would wait "
+            "for it for ever; reply to another post, or add this one without --reply-to"
+        )
+    if reply_to == post_id:
+        raise TransitionError(f"post {post_id} cannot reply to itself: give another post's id")
+
+
 def add(
     db: sqlite_utils.Database,
     text: str,
@@ -197,18 +215,7 @@ def add(
         )
     with immediate(db):
         if reply_to is not None:
-            try:
-                parent = queue.get(db, reply_to)
-            except NotFoundError as e:
-                raise NotFoundError(
-                    f"cannot reply to post {reply_to}: there is no post with that id "
-                    "(see `campaign posts list` for the ids)"
-                ) from e
-            if parent.status == "cancelled":
-                raise TransitionError(
-                    f"cannot reply to post {reply_to}: it is cancelled, so the reply would wait "
-                    "for it for ever; reply to another post, or add this one without --reply-to"
-                )
+            _check_parent(db, reply_to)
         final, length = _prepare(db, text)
         stamp = to_db(now())
         cur = db.execute(
@@ -232,18 +239,21 @@ def edit(
     actor: str,
     text: str | None = None,
     at: datetime | None = None,
+    reply_to: int | None = None,
     by: str | None = None,
 ) -> Post:
-    """Change the text and/or the time of a post; marks it hand-edited and ``by`` its editor.
+    """Change the text, the time and/or the post it replies to (``reply_to``); marks it
+    hand-edited and ``by`` its editor.
 
     A new text is checked again by :func:`posts.rules.prepare`. Allowed in draft, approved,
     failed and missed. The post keeps its status, except under the four-eyes rule: a change to
     an approved post sends it back to draft (the history says who and why), since what was
     approved is no longer what would go out.
     """
-    if text is None and at is None:
+    if text is None and at is None and reply_to is None:
         raise TransitionError(
-            f"nothing to change in post {post_id}: give a new text (--text) or time (--at)"
+            f"nothing to change in post {post_id}: give a new text (--text), time (--at) or "
+            "post to reply to (--reply-to)"
         )
     if at is not None:
         _aware(at, "the time of a post")
@@ -263,6 +273,10 @@ def edit(
         if at is not None and at != post.scheduled_at:
             sets["scheduled_at"] = to_db(at)
             changes.append(f"time {to_db(post.scheduled_at)} -> {to_db(at)}")
+        if reply_to is not None and reply_to != post.reply_to_post_id:
+            _check_parent(db, reply_to, post_id)
+            sets["reply_to_post_id"] = reply_to
+            changes.append(f"reply to post {post.reply_to_post_id or '-'} -> {reply_to}")
         if not changes:
             return post
         if by is not None:

@@ -180,3 +180,17 @@ def test_approve_drafts_in_the_library_reports_skipped(team: sqlite_utils.Databa
         [p.id for p in result.approved],
         [p.id for p in result.skipped],
     )
+
+
+def test_a_new_reply_target_also_sends_an_approved_post_back(
+    run: Run, team: sqlite_utils.Database
+) -> None:
+    """`posts edit --reply-to` on an approved post makes it a draft again, the history says so."""
+    parent = add_post(run, "dana", "The panel is on")
+    pid = add_post(run, "dana", "Doors open at 9:30")
+    run("posts", "approve", str(pid), env=as_("ed"))
+    result = run("posts", "edit", str(pid), "--reply-to", str(parent), env=as_("dana"))
+    assert 0 == result.exit_code, result.output
+    post = queue.get(team, pid)
+    assert ("draft", parent) == (post.status, post.reply_to_post_id)
+    assert queue.history(team, pid)[-1]["detail"].startswith(f"edited: reply to post - -> {parent}")

@@ -280,13 +280,17 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
 @click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--text", help="The new text (checked again; the hashtag is added if missing).")
 @click.option("--at", "when", metavar="WHEN", help="The new time (ISO 8601).")
+@click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
 @pass_ctx
-def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> None:
-    """Change the text or the time of a post.
+def edit(
+    obj: CliContext, post_id: int, text: str | None, when: str | None, reply_to: int | None
+) -> None:
+    """Change the text, the time or the reply target of a post.
 
     A new text is checked again (hashtag, tracking, length, duplicates). The post keeps its
-    status (an approved post stays approved) and `campaign plan` never overwrites it afterwards.
-    Posts being published or already published cannot be edited.
+    status and `campaign plan` never overwrites it afterwards; with a team (four eyes) an
+    approved post goes back to draft for another approval. Posts being published or already
+    published cannot be edited.
     """
     from campaign.clock import show
     from posts import editing, queue
@@ -297,12 +301,15 @@ def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> N
     tz = settings.timezone
     at = _when(when, tz) if when is not None else None
     before = queue.get(db, post_id)
-    after = editing.edit(db, post_id, actor=obj.actor, text=text, at=at, by=obj.acting().name)
+    after = editing.edit(
+        db, post_id, actor=obj.actor, text=text, at=at, reply_to=reply_to, by=obj.acting().name
+    )
     changed = [
         what
         for what, differs in (
             ("text", after.text != before.text),
             ("time", after.scheduled_at != before.scheduled_at),
+            ("reply target", after.reply_to_post_id != before.reply_to_post_id),
         )
         if differs
     ]
