@@ -280,3 +280,14 @@ def test_no_people_keeps_the_shared_password(
 
     basic = "Basic " + base64.b64encode(b"dana:a long enough passphrase").decode()
     assert 200 == web.get("/queue", headers={"Authorization": basic}).status_code
+
+
+def test_the_start_up_warm_up_passes_the_sign_in(app_: object) -> None:
+    """The server's own warm-up reads make the report and inbox answers even with a team,
+    while a request from outside without a session is still sent to /login."""
+    from campaign.web.server import warm_up
+
+    warm_up(app_)  # type: ignore[arg-type]
+    kept = app_.extensions["campaign_cache"]._entries  # type: ignore[attr-defined]
+    assert "review-counts" in kept
+    assert 302 == Browserish(app_).get("/inbox").status_code  # type: ignore[arg-type]

@@ -49,6 +49,7 @@ IDLE = timedelta(hours=8)  # a session ends after this long without a request
 SEEN_EVERY = timedelta(minutes=1)  # how often the cookie's "last seen" time is rewritten
 OPEN_PATHS = ("/login", "/healthz")
 TRUSTED_HEADER_CONFIG = "CAMPAIGN_TRUSTED_USER_HEADER"
+WARM_UP = "campaign.warm_up"  # a WSGI environ key set only by the server's own start-up reads
 
 # What each POST needs (a key of campaign.people.NEEDS) and the words for the refusal page. A
 # POST not named here, nor in _work_for, needs an administrator: a new form is refused until it
@@ -243,6 +244,8 @@ def _header_person(header: str) -> Person | None:
 def _check() -> Response | None:
     if request.path.startswith(OPEN_PATHS) or request.endpoint == "static":
         return None
+    if request.environ.get(WARM_UP) is True and request.method == "GET":
+        return None  # the server's own start-up reads (campaign.web.server.warm_up)
     header: str | None = current_app.config.get(TRUSTED_HEADER_CONFIG)
     found = _header_person(header) if header else None
     if found is None:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from campaign.errors import CampaignError
+from campaign.web.auth import WARM_UP
 from campaign.web.security import is_loopback, password_for
 
 THREADS = 4
@@ -103,7 +104,8 @@ def warm_up(app: Flask, password: str | None = None) -> None:
     client = app.test_client()
     for path in ("/report", "/report/chart.png", "/inbox"):
         try:
-            client.get(path, headers=headers)
+            # The WSGI key (no HTTP client can set one) lets the warm-up past the sign-in form.
+            client.get(path, headers=headers, environ_base={WARM_UP: True})
         except Exception:  # a page that cannot be made now is made on its first visit instead
             log.exception("warming up %s failed", path)
 
