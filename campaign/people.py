@@ -16,6 +16,7 @@ Roles form a ladder, each one able to do what the ones below it do:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -107,22 +108,18 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
-# Verified against when the name is unknown, so an unknown name costs as long as a wrong password.
-_DUMMY_HASH: str | None = None
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash of random bytes that no password matches: verified against when the name is
+    unknown, so an unknown name costs as long as a wrong password."""
+    return hash_password(os.urandom(16).hex())
 
 
 def _verify(stored: str | None, password: str) -> bool:
     from argon2.exceptions import InvalidHashError, VerificationError
 
-    global _DUMMY_HASH
-    hasher = _hasher()
-    if stored is None:
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = hasher.hash(os.urandom(16).hex())
-        stored = _DUMMY_HASH
-        password = password + "\x00never"
     try:
-        return hasher.verify(stored, password)
+        return _hasher().verify(stored or _stand_in_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -303,9 +300,6 @@ class Acting:
 
     name: str
     person: Person | None  # None: one-person setup, or the file's owner acting as administrator
-
-    def may(self, work: str) -> bool:
-        return self.person is None or self.person.may(work)
 
 
 def on_cli(db: sqlite_utils.Database, name: str, db_path: str | os.PathLike[str]) -> Acting:

@@ -196,3 +196,13 @@ def test_cli_role_checks_apply_to_people(run: Run, sample_yaml: Path) -> None:
     marked = run("mentions", "mark", "1", "--status", "flagged", env={"CAMPAIGN_USER": "vic"})
     assert 2 == marked.exit_code
     assert "marking collected posts needs the reviewer role" in marked.output
+
+
+def test_only_an_admin_loads_the_campaigns_settings(run: Run, sample_yaml: Path) -> None:
+    """`campaign load` (the campaign's settings) needs the admin role for a person."""
+    add(run, "dana", "approver")
+    add(run, "ann", "admin")
+    refused = run("load", sample_yaml, env={"CAMPAIGN_USER": "dana"})
+    assert 2 == refused.exit_code
+    assert "loading the campaign's settings needs the admin role (or higher)" in refused.output
+    assert 0 == run("load", sample_yaml, env={"CAMPAIGN_USER": "ann"}).exit_code

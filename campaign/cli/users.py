@@ -64,10 +64,11 @@ def users() -> None:
 def add(obj: CliContext, name: str, role: str, password_stdin: bool) -> None:
     """Add a person to the team (asks for their password twice)."""
     from campaign.people import add as add_person
-    from campaign.people import check_name
+    from campaign.people import check_name, check_role
 
     _admin(obj, "adding people")
-    check_name(name)
+    check_name(name)  # before asking for a password that could not be used
+    check_role(role)
     person = add_person(obj.db(), name, role, _password(password_stdin))
     click.echo(f"Added {person.name} as {person.role.value}.")
 
