@@ -6,7 +6,7 @@ All datetimes are aware; days and times of day are in the campaign's time zone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from campaign import DEFAULT_HASHTAG
@@ -134,6 +134,15 @@ class Publication:
     # fmt: on
 
 
+@record
+class Approval:
+    """The approval rules of the team (``approval:``)."""
+
+    # fmt: off
+    four_eyes: bool = setting(Flag(), default=True, help="Nobody approves a post they wrote or last edited (another approver must); false for a one-person team.")
+    # fmt: on
+
+
 @dataclass(frozen=True)
 class Metadata:
     """A whole campaign as loaded."""
@@ -142,3 +151,9 @@ class Metadata:
     event: Event
     speakers: tuple[Speaker, ...] = ()
     publications: tuple[Publication, ...] = ()
+    approval: Approval = field(default_factory=Approval)
+
+    @property
+    def four_eyes(self) -> bool:
+        """Whether approval needs a second person (``approval.four_eyes``)."""
+        return self.approval.four_eyes

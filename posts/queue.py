@@ -58,6 +58,8 @@ class Post:
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    created_by: str | None = None  # the person who wrote it (None: the planner)
+    edited_by: str | None = None  # the person who last changed its text or time
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Post:
@@ -85,6 +87,8 @@ class Post:
             published_at=t(row["published_at"]),
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
+            created_by=row.get("created_by"),
+            edited_by=row.get("edited_by"),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mentions": ("campaign.cli.mentions:mentions", "Search, review and export the conversation."),
     "report": ("campaign.cli.report:report", "Summarise the conversation: text, PNG and HTML."),
     "web": ("campaign.cli.web:web", "Serve the web console for staff and reviewers."),
+    "users": ("campaign.cli.users:users", "The team: people, roles and passwords."),
     "fake-x": (
         "campaign.cli.fakex:fake_x",
         "Run the local X API simulator for rehearsals and tests.",

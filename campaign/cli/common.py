@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from campaign.models import CampaignSettings
+    from campaign.people import Acting
 
 
 class UserError(click.ClickException):
@@ -44,9 +45,29 @@ class CliContext:
     @property
     def actor(self) -> str:
         """Who is acting, for the audit trail: ``cli:<user>`` (``CAMPAIGN_USER`` overrides)."""
+        return f"cli:{self.person}"
+
+    @property
+    def person(self) -> str:
+        """The name of whoever runs the command: ``CAMPAIGN_USER``, else the login name."""
         from campaign.actors import local_user
 
-        return f"cli:{local_user()}"
+        return local_user()
+
+    def acting(self) -> Acting:
+        """Who is acting, as the workspace's team sees them (see :func:`campaign.people.on_cli`)."""
+        from campaign.people import on_cli
+
+        return on_cli(self.db(), self.person, self.db_path)
+
+    def require(self, work: str, what: str) -> None:
+        """Refuse (exit code 2) unless the person running the command may do ``work``
+        (a key of :data:`campaign.people.NEEDS`); ``what`` says it in words."""
+        from campaign.people import require
+
+        acting = self.acting()
+        if acting.person is not None:
+            require(acting.person, work, what)
 
 
 pass_ctx = click.make_pass_decorator(CliContext)

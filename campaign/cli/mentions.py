@@ -185,6 +185,7 @@ def mark_mentions(
 
     status = check_status(new_status)
     db = obj.db()
+    obj.require("review", "marking collected posts")
     if ids and _has_filter(opts):
         raise UserError("give post ids or a search, not both")
     if ids:

@@ -37,6 +37,8 @@ def plan(obj: CliContext, templates_dir: str | None, dry_run: bool) -> None:
     from posts.planner import refresh
 
     db = obj.db()
+    if not dry_run:
+        obj.require("edit", "planning drafts")
     md = require(db)
     planned, result = refresh(db, md, templates_dir=templates_dir, actor="planner", dry_run=dry_run)
     tz = md.campaign.timezone

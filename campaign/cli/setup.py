@@ -34,6 +34,7 @@ def load(obj: CliContext, file: str) -> None:
     from campaign.metadata import parse_file, save, summary
 
     md = parse_file(file)
+    obj.require("admin", "loading the campaign's settings")
     save(obj.db(), md, file)
     click.echo(f"Loaded {summary(md)}")
 

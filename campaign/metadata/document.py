@@ -1,7 +1,8 @@
 """Reading a metadata file: the YAML parsed, every section validated, every problem reported.
 
-The file has four top-level sections: ``campaign`` (:mod:`campaign.metadata.settings`),
-``event``, ``speakers`` and ``publications`` (:mod:`campaign.metadata.event`); the bundled sample
+The file has five top-level sections: ``campaign`` (:mod:`campaign.metadata.settings`),
+``event``, ``speakers``, ``publications`` and the optional ``approval``
+(:mod:`campaign.metadata.event`); the bundled sample
 (``campaign/data/policing-in-conflict.yaml``) documents every key.
 """
 
@@ -13,7 +14,7 @@ import yaml
 
 from campaign.clock import show, zone
 from campaign.errors import ConfigError
-from campaign.metadata.event import read_event, read_publications, read_speakers
+from campaign.metadata.event import read_approval, read_event, read_publications, read_speakers
 from campaign.metadata.problems import InvalidMetadata, Missing, Problem
 from campaign.metadata.reading import Reader
 from campaign.metadata.settings import read_campaign
@@ -21,7 +22,7 @@ from campaign.models import CampaignSettings, Metadata
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "policing-in-conflict.yaml"
 
-TOP_KEYS = ("campaign", "event", "speakers", "publications")
+TOP_KEYS = ("campaign", "event", "speakers", "publications", "approval")
 
 
 def _yaml_error(source: str, e: yaml.YAMLError) -> InvalidMetadata:
@@ -70,9 +71,10 @@ def parse_text(text: str, source: str = "<text>") -> Metadata:
     event = r.required(top, "event", lambda n, f: read_event(r, n, top.lines["event"]))
     speakers = read_speakers(r, top.get("speakers"))
     publications = read_publications(r, top.get("publications"))
+    approval = read_approval(r, top.get("approval"), top.lines.get("approval", 1))
     if r.problems or isinstance(settings, Missing) or isinstance(event, Missing):
         raise InvalidMetadata(source, r.problems)
-    return Metadata(settings, event, speakers, publications)
+    return Metadata(settings, event, speakers, publications, approval)
 
 
 def parse_file(path: str | Path) -> Metadata:

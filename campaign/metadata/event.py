@@ -1,4 +1,4 @@
-"""The ``event:``, ``speakers:`` and ``publications:`` sections, read from their tables.
+"""The ``event:``, ``speakers:``, ``publications:`` and ``approval:`` sections, read from their tables.
 
 Each field of :class:`campaign.models.Event`, :class:`campaign.models.Speaker` and
 :class:`campaign.models.Publication` is read by its kind (:mod:`campaign.fields`); what is left
@@ -16,7 +16,7 @@ import yaml
 from campaign.fields import table, yaml_keys
 from campaign.metadata.problems import MISSING, Missing
 from campaign.metadata.reading import Reader, YamlSection, line_of, read_field
-from campaign.models import Event, Publication, Speaker
+from campaign.models import Approval, Event, Publication, Speaker
 from campaign.slug import slugify
 
 R = TypeVar("R", Speaker, Publication)
@@ -41,6 +41,19 @@ def read_event(r: Reader, node: yaml.Node, at: int) -> Event | Missing:
     if any(isinstance(v, Missing) for v in values.values()):
         return MISSING
     return Event(**values)
+
+
+def read_approval(r: Reader, node: yaml.Node | None, at: int) -> Approval:
+    """The optional ``approval:`` section (at line ``at``); absent, every rule at its default."""
+    if node is None:
+        return Approval()
+    sec = r.section(node, "approval", yaml_keys(Approval), "the approval rules", at)
+    if sec is None:
+        return Approval()
+    values = {f.name: read_field(r, sec, f, spec) for f, spec in table(Approval)}
+    if any(isinstance(v, Missing) for v in values.values()):
+        return Approval()
+    return Approval(**values)
 
 
 def read_speakers(r: Reader, node: yaml.Node | None) -> tuple[Speaker, ...]:

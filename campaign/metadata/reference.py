@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from campaign.fields import Section, default, table
-from campaign.models import Cadence, CampaignSettings, Event, Publication, Speaker
+from campaign.models import Approval, Cadence, CampaignSettings, Event, Publication, Speaker
 
 SECTIONS: tuple[tuple[str, type[Any], str], ...] = (
     ("campaign", CampaignSettings, "The campaign itself."),
@@ -17,6 +17,7 @@ SECTIONS: tuple[tuple[str, type[Any], str], ...] = (
     ("event", Event, "The event the campaign is about."),
     ("speakers", Speaker, "A list: each item one speaker."),
     ("publications", Publication, "A list: each item one related publication."),
+    ("approval", Approval, "Optional: the team's approval rules (see docs/team.md)."),
 )
 
 

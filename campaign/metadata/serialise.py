@@ -11,7 +11,7 @@ from typing import Any
 
 from campaign.clock import zone
 from campaign.fields import from_json, to_json
-from campaign.models import CampaignSettings, Event, Metadata, Publication, Speaker
+from campaign.models import Approval, CampaignSettings, Event, Metadata, Publication, Speaker
 
 
 def to_dict(md: Metadata) -> dict[str, Any]:
@@ -21,6 +21,7 @@ def to_dict(md: Metadata) -> dict[str, Any]:
         "event": to_json(md.event),
         "speakers": [to_json(s) for s in md.speakers],
         "publications": [to_json(p) for p in md.publications],
+        "approval": to_json(md.approval),
     }
 
 
@@ -33,4 +34,5 @@ def from_dict(data: dict[str, Any]) -> Metadata:
         event=from_json(Event, data["event"], tz),
         speakers=tuple(from_json(Speaker, s, tz) for s in data["speakers"]),
         publications=tuple(from_json(Publication, p, tz) for p in data["publications"]),
+        approval=from_json(Approval, data.get("approval", {})),
     )

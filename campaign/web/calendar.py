@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from campaign.clock import from_db, local, now, to_db, zone
 from campaign.errors import CampaignError
+from campaign.web.auth import by
 from campaign.web.db import actor, get_db, rows, zone_name
 from campaign.web.security import back
 
@@ -112,6 +113,12 @@ def approve_day() -> Response:
     from posts.editing import approve_drafts
 
     day = _parse_day(request.form.get("day"), local(now(), zone_name()).date())
-    approved = approve_drafts(get_db(), actor=actor(), day=day)
-    flash(f"Approved {len(approved)} draft(s) for {day.isoformat()}.", "ok")
+    result = approve_drafts(get_db(), actor=actor(), day=day, by=by())
+    message = f"Approved {len(result.approved)} draft(s) for {day.isoformat()}."
+    if result.skipped:
+        message += (
+            f" Skipped {len(result.skipped)} you wrote or last edited: another approver must "
+            "approve them (four eyes)."
+        )
+    flash(message, "ok")
     return back(url_for("calendar.calendar"))
