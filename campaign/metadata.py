@@ -89,7 +89,7 @@ EVENT_KEYS = (
     "url",
     "description",
 )
-SPEAKER_KEYS = ("name", "role", "organisation", "handle", "moderator")
+SPEAKER_KEYS = ("name", "role", "organisation", "handle", "moderator", "part")
 PUBLICATION_KEYS = ("title", "url", "date", "authors", "type", "topics", "summary")
 
 HASHTAG_RE = re.compile(r"#\w+")
@@ -760,12 +760,13 @@ def _speakers(r: _Reader, node: yaml.Node | None) -> tuple[Speaker, ...]:
         if handle_node is not None and str(handle_node.value).strip():
             handle = r.optional(sec, "handle", r.handle)
         moderator = r.optional(sec, "moderator", r.boolean)
+        part = r.optional(sec, "part", r.text)
         if isinstance(name, _Missing):
             continue
         key = _new_key(r, sec, "name", name, seen)
         if key is None:
             continue
-        out.append(Speaker(key, name, role, organisation, handle, bool(moderator)))
+        out.append(Speaker(key, name, role, organisation, handle, bool(moderator), part))
     return tuple(out)
 
 
@@ -927,6 +928,7 @@ def to_dict(md: Metadata) -> dict[str, Any]:
                 "organisation": s.organisation,
                 "handle": s.handle,
                 "moderator": s.moderator,
+                "part": s.part,
             }
             for s in md.speakers
         ],
@@ -1006,7 +1008,7 @@ def from_dict(data: dict[str, Any]) -> Metadata:
             description=e["description"],
         ),
         speakers=tuple(
-            Speaker(s["key"], s["name"], s["role"], s["organisation"], s["handle"], s["moderator"])
+            Speaker(s["key"], **{k: s.get(k) for k in SPEAKER_KEYS})  # get: no part stored before
             for s in data["speakers"]
         ),
         publications=tuple(

@@ -79,6 +79,7 @@ class Speaker:
     organisation: str | None = None
     handle: str | None = None  # without the @
     moderator: bool = False
+    part: str | None = None  # their part in the event besides speaking: keynote, host, …
 
 
 @dataclass(frozen=True)
