@@ -1,0 +1,332 @@
+"""Reading an event page's text, whatever its layout, into an :class:`ImportedPage`.
+
+The page is read line by line. Each line is placed as one of: the title (the first heading-like
+line, before any paragraph), the event's date or time, the hashtag's call to action, a group
+label ("Speakers:", "Opening Remarks", "PANEL I: …", "Moderator: …": never a speaker, but the
+part it names goes to the speakers listed under it), a speaker (a name line, or one line with the
+role), a speaker's role line, or a paragraph of the description (before the speakers). Anything
+else is kept in ``not_used`` so a person can see what was dropped. The "Related Publications"
+part is read by :mod:`campaign.eventpage.publications`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from campaign.eventpage.dates import AGENDA_RE, Clock, date_line, find_when, read_clock
+from campaign.eventpage.publications import read_publications
+from campaign.eventpage.speakers import Person, part_of, read_person, role_and_organisation
+from campaign.models import Publication, Speaker
+from campaign.slug import slugify
+
+HASHTAG_USING_RE = re.compile(r"\busing\s+(#\w+)", re.IGNORECASE)
+HASHTAG_ANY_RE = re.compile(r"(?<![\w&#])(#[^\W\d]\w*)")
+CALL_TO_ACTION_RE = re.compile(
+    r"^(continue|join|follow|share|tweet|be part of) (the|in the|your|our)?\s*"
+    r"(conversation|discussion|questions|thoughts)\b",
+    re.IGNORECASE,
+)
+ABBREVIATIONS = {"jr.", "sr.", "inc.", "ltd.", "co.", "corp.", "esq.", "st.", "dr.", "ret."}
+BULLET_RE = re.compile(r"^(?:[•·▪●○◦►▸‣∙*✓-]|\d{1,2}[.)])\s+")
+PUBLICATION_HEADINGS = {
+    "related publications",
+    "publications",
+    "related reading",
+    "related research",
+    "further reading",
+    "related content",
+    "related analysis",
+    "recommended reading",
+    "related resources",
+}
+END_OF_PUBLICATIONS = {"view all publications", "see all publications", "more publications"}
+GROUPS = {
+    "speakers",
+    "speaker",
+    "featured speakers",
+    "speakers and panelists",
+    "panelists",
+    "panellists",
+    "panel",
+    "featuring",
+    "participants",
+    "discussants",
+    "presenters",
+    "our speakers",
+    "event speakers",
+    "confirmed speakers",
+    "about the speakers",
+    "speaker bios",
+    "agenda",
+    "program",
+    "programme",
+    "event program",
+    "schedule",
+}
+PANEL_RE = re.compile(
+    r"^(?:panel|session|part|segment|roundtable)\s+(?:[ivx]+|\d+|one|two|three|four)\b"
+    r"|^(?:fireside chat|in conversation|panel discussion|q\s*&\s*a|questions and answers)\b",
+    re.IGNORECASE,
+)
+PART_PREFIXES = (
+    "opening remarks",
+    "welcoming remarks",
+    "welcome remarks",
+    "closing remarks",
+    "concluding remarks",
+    "keynote",
+)
+BY_LABEL_RE = re.compile(r"^(moderated|facilitated|hosted)\s+by\s+(.+)$", re.IGNORECASE)
+US_RE = re.compile(
+    r"\bU\.S\.|\bUSIP\b|\bUnited States\b|\bWashington\b|\bAmerican\b|\b(?:ET|EST|EDT)\b"
+)
+# One-word lines of a site's furniture that are never a title.
+FURNITURE = {"events", "event", "home", "share", "menu", "search", "past event", "upcoming event"}
+
+
+@dataclass(frozen=True)
+class ImportedPage:
+    """What an event page says, before anyone has checked it.
+
+    ``year_source`` says where the event's year came from: ``"page"``, ``"option"`` (``--year``),
+    ``"default"`` (the next time that day comes round) or ``"none"`` (the page gives no date).
+    ``clock`` is the time the page gives (None: none given); ``not_used`` the lines not placed;
+    ``hashtag_source`` is ``"page"`` or ``"option"`` (``--hashtag``).
+    """
+
+    hashtag: str | None
+    event_date: date
+    year_source: str
+    title: str | None
+    description: str | None
+    speakers: tuple[Speaker, ...]
+    publications: tuple[Publication, ...]
+    us_looking: bool
+    clock: Clock | None = None
+    not_used: tuple[str, ...] = ()
+    hashtag_source: str = "page"
+
+
+@dataclass
+class Hints:
+    """Facts a saved HTML page states outright (schema.org, OpenGraph); they win over the text."""
+
+    title: str | None = None
+    description: str | None = None
+    day: date | None = None
+    clock: Clock | None = None
+    people: list[Person] = field(default_factory=list)
+
+
+def clean(text: str) -> list[str]:
+    """The page's lines, with Windows line ends, odd spaces and runs of spaces made plain."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = text.replace("\u00a0", " ").replace("\u200b", "")
+    return [" ".join(line.split()) for line in text.split("\n")]
+
+
+def ends_sentence(line: str) -> bool:
+    """True if ``line`` ends like a sentence, not like an abbreviation (``Jr.``, ``Ph.D.``)."""
+    if not line.endswith((".", "!", "?")):
+        return False
+    last = line.split()[-1].lower()
+    return not ("." in last[:-1] or last in ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last))
+
+
+def _prose(line: str) -> bool:
+    return ends_sentence(line) or len(line.split()) > 15
+
+
+@dataclass(frozen=True)
+class _Label:
+    part: str | None
+    moderator: bool
+    inline: str | None  # speakers written on the label's line
+
+
+def _label(line: str) -> _Label | None:
+    if ends_sentence(line) or "#" in line:
+        return None
+    m = BY_LABEL_RE.match(line)
+    if m:
+        part = part_of(m.group(1) + " by")
+        return _Label(None if part == "moderator" else part, part == "moderator", m.group(2))
+    head, colon, rest = line.partition(":")
+    norm = " ".join(head.lower().split())
+    if len(norm.split()) > 8:
+        return None
+    if PANEL_RE.match(norm):
+        return _Label(None, False, None)  # after the colon: the panel's title
+    inline = rest.strip() or None if colon else None
+    if norm in GROUPS:
+        return _Label(None, False, inline)
+    part = part_of(norm)
+    if part is None and len(norm.split()) <= 6:
+        part = next((part_of(p) for p in PART_PREFIXES if norm.startswith(p)), None)
+    if part is None:
+        return None
+    return _Label(None if part == "moderator" else part, part == "moderator", inline)
+
+
+def _heading_like(line: str) -> bool:
+    words = line.split()
+    return (
+        2 <= len(words) <= 15
+        and not ends_sentence(line)
+        and "#" not in line
+        and line.lower() not in FURNITURE
+        and not line.endswith(":")
+    )
+
+
+def _merge(people: list[Person]) -> list[Speaker]:
+    """Speakers once each (by the key of their name), facts from a later mention filling gaps."""
+    merged: dict[str, Person] = {}
+    for p in people:
+        key = slugify(p.name)
+        if key in merged:
+            old = merged[key]
+            merged[key] = replace(
+                old,
+                role=old.role or p.role,
+                organisation=old.organisation or p.organisation,
+                part=old.part or p.part,
+                moderator=old.moderator or p.moderator,
+            )
+        else:
+            merged[key] = p
+    return [
+        Speaker(k, p.name, p.role, p.organisation, None, p.moderator, p.part)
+        for k, p in merged.items()
+    ]
+
+
+def read_page(
+    text: str, year: int | None = None, hints: Hints | None = None, *, html: bool = False
+) -> ImportedPage:
+    """Read an event page's text (see the module doc). ``hints`` come from a saved HTML page;
+    ``html`` says the lines came from one (then a role may sit a blank line below its name)."""
+    hints = hints or Hints()
+    lines = clean(text)
+    low = [line.lower().rstrip(":") for line in lines]
+    for end in END_OF_PUBLICATIONS:
+        if end in low:
+            lines = lines[: low.index(end)]
+            low = low[: len(lines)]
+    pub_lines: list[str] = []
+    at = next((i for i, x in enumerate(low) if x in PUBLICATION_HEADINGS), None)
+    if at is not None:
+        lines, pub_lines = lines[:at], lines[at + 1 :]
+    lines = [BULLET_RE.sub("", line) for line in lines]
+
+    when = find_when(lines, year)
+    joined = "\n".join(lines)
+    m = HASHTAG_USING_RE.search(joined) or HASHTAG_ANY_RE.search(joined)
+    hashtag = m.group(1) if m else None
+
+    title: str | None = None
+    blocks: list[list[str]] = [[]]  # the description's paragraphs
+    not_used: list[str] = []
+    people: list[Person] = []
+    open_person: Person | None = None  # a name line whose role lines may follow
+    roles: list[str] = []
+    context = _Label(None, False, None)
+    structure = False  # a label or a speaker seen: paragraphs after it are not the description
+
+    def close() -> None:
+        nonlocal open_person, roles
+        if open_person is not None:
+            role, organisation = role_and_organisation(roles)
+            people.append(replace(open_person, role=role, organisation=organisation))
+        open_person, roles = None, []
+
+    def add(person: Person, *, ends_at_name: bool) -> None:
+        nonlocal open_person
+        close()
+        if person.part is None and not person.moderator:
+            person = replace(person, part=context.part, moderator=context.moderator)
+        if ends_at_name:
+            open_person = person
+        else:
+            people.append(person)
+
+    for i, line in enumerate(lines):
+        if not line:
+            if blocks[-1]:
+                blocks.append([])
+            if not html:
+                close()
+            continue
+        if i in when.used:
+            close()
+            continue
+        body = line
+        agenda = AGENDA_RE.match(line)
+        if agenda and read_clock(line):
+            body = line[agenda.end() :].strip()
+        if not body or date_line(line) or (read_clock(line) and len(body.split()) <= 1):
+            close()
+            continue
+        if "#" in line and HASHTAG_ANY_RE.search(line):
+            if (
+                CALL_TO_ACTION_RE.match(line)
+                or HASHTAG_USING_RE.search(line)
+                or len(line.split()) <= 12
+            ):
+                close()
+                continue
+        label = _label(body)
+        if label is not None:
+            close()
+            structure = True
+            context = _Label(label.part, label.moderator, None)
+            if label.inline:
+                found = [read_person(x) for x in label.inline.split(";")]
+                for item in found:
+                    if item is not None:
+                        add(item[0], ends_at_name=item[1])
+                if not any(found):
+                    not_used.append(line)
+            continue
+        if title is None and not structure and not any(blocks) and not people:
+            if _heading_like(line) and not _prose(line):
+                if hints.title is None or line == hints.title or read_person(line) is None:
+                    title = line
+                    continue
+        read = None if _prose(body) else read_person(body)
+        if read is not None:
+            structure = True
+            add(read[0], ends_at_name=read[1])
+            continue
+        if open_person is not None and len(roles) < 3 and not _prose(line):
+            roles.append(line)
+            continue
+        close()
+        if not structure and _prose(line):
+            blocks[-1].append(line)
+        else:
+            not_used.append(line)
+    close()
+
+    paragraphs = [" ".join(b) for b in blocks if b]
+    speakers = _merge(people or hints.people)
+    day, year_source, clock = when.day, when.year_source, when.clock
+    if hints.day is not None:
+        day, year_source = hints.day, "page"
+        if hints.clock is not None:
+            zone = clock.zone if clock else None  # the markup's time, the text's zone name
+            clock = replace(hints.clock, zone=hints.clock.zone or zone)
+    return ImportedPage(
+        hashtag=hashtag,
+        event_date=day,
+        year_source=year_source,
+        title=hints.title or title,
+        description="\n".join(paragraphs) or hints.description or None,
+        speakers=tuple(speakers),
+        publications=tuple(read_publications(pub_lines)),
+        us_looking=bool(US_RE.search("\n".join(lines))),
+        clock=clock,
+        not_used=tuple(not_used),
+    )
