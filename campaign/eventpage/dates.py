@@ -255,8 +255,8 @@ def find_when(lines: list[str], year: int | None) -> When:
                 break
     if clock is None:
         for line in lines:
-            if AGENDA_RE.match(line):
-                clock = read_clock(line)
+            if AGENDA_RE.match(line) and (c := read_clock(line)):
+                clock = Clock(c.start, None, c.zone)  # the first item's end is not the event's
                 break
     return When(day, source, clock, frozenset(used))
 

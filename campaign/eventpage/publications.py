@@ -97,6 +97,8 @@ def read_publications(lines: list[str]) -> list[Publication]:
     """The publications in the lines after the "Related Publications" heading."""
     lines = [line for line in lines if line and line.lower() not in SKIP]
 
+    before = bool(lines) and type_and_date(lines[0]) is not None  # "Type | date" above titles
+
     def title_starts(i: int) -> bool:
         if i + 1 >= len(lines):
             return False
@@ -105,7 +107,7 @@ def read_publications(lines: list[str]) -> list[Publication]:
             nxt == lines[i]
             or date_line(nxt) is not None
             or bool(BY_RE.match(nxt))
-            or type_and_date(nxt) is not None
+            or (not before and type_and_date(nxt) is not None)
         )
 
     pubs: list[_Pub] = []
@@ -117,7 +119,7 @@ def read_publications(lines: list[str]) -> list[Publication]:
         line = lines[i]
         td = type_and_date(line)
         if td is not None:
-            if cur is not None and state == "body" and not cur.type and not cur.date:
+            if not before and cur is not None and state == "body" and not cur.type and not cur.date:
                 cur.type, cur.date = td
             else:
                 pending, state = td, "title"

@@ -15,7 +15,15 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from campaign.eventpage.dates import AGENDA_RE, Clock, date_line, find_when, read_clock
+from campaign.eventpage.dates import (
+    AGENDA_RE,
+    DAY_RE,
+    POSTED_RE,
+    Clock,
+    date_line,
+    find_when,
+    read_clock,
+)
 from campaign.eventpage.publications import read_publications
 from campaign.eventpage.speakers import Person, part_of, read_person, role_and_organisation
 from campaign.models import Publication, Speaker
@@ -78,10 +86,16 @@ PART_PREFIXES = (
     "concluding remarks",
     "keynote",
 )
-BY_LABEL_RE = re.compile(r"^(moderated|facilitated|hosted)\s+by\s+(.+)$", re.IGNORECASE)
+BY_LABEL_RE = re.compile(
+    r"^(moderated by|facilitated by|hosted by|in conversation with)\s+(.+)$", re.IGNORECASE
+)
 US_RE = re.compile(
     r"\bU\.S\.|\bUSIP\b|\bUnited States\b|\bWashington\b|\bAmerican\b|\b(?:ET|EST|EDT)\b"
 )
+# Headings after which paragraphs describe the event again (after a list of speakers, say).
+ABOUT_HEADINGS = {"about this event", "about the event", "overview", "event description"}
+# Headings of the event's facts: read elsewhere (dates) or left to a person (the place).
+FACT_HEADINGS = {"date and time", "date & time", "location", "venue", "where", "when", "date", "time"}
 # One-word lines of a site's furniture that are never a title.
 FURNITURE = {"events", "event", "home", "share", "menu", "search", "past event", "upcoming event"}
 
@@ -151,7 +165,7 @@ def _label(line: str) -> _Label | None:
         return None
     m = BY_LABEL_RE.match(line)
     if m:
-        part = part_of(m.group(1) + " by")
+        part = part_of(m.group(1)) or "moderator"  # the one "in conversation with" leads
         return _Label(None if part == "moderator" else part, part == "moderator", m.group(2))
     head, colon, rest = line.partition(":")
     norm = " ".join(head.lower().split())
@@ -177,6 +191,9 @@ def _heading_like(line: str) -> bool:
         and not ends_sentence(line)
         and "#" not in line
         and line.lower() not in FURNITURE
+        and not re.search(r"[›»]| > ", line)  # a breadcrumb trail
+        and not POSTED_RE.search(line)
+        and not DAY_RE.search(line)
         and not line.endswith(":")
     )
 
@@ -277,6 +294,11 @@ def read_page(
             ):
                 close()
                 continue
+        heading = body.lower().rstrip(":")
+        if heading in ABOUT_HEADINGS or heading in FACT_HEADINGS:
+            close()
+            structure = structure and heading not in ABOUT_HEADINGS
+            continue
         label = _label(body)
         if label is not None:
             close()
