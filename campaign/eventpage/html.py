@@ -14,12 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from campaign.errors import CampaignError
-from campaign.eventpage.dates import Clock
 from campaign.eventpage.reader import Hints
 from campaign.eventpage.speakers import Person, person_name, split_role
 
 HTML_RE = re.compile(r"<(?:!doctype\s+html|html|head|body|div|p|article|main)\b", re.IGNORECASE)
-DROPPED = "script, style, noscript, template, svg, nav, header, footer, aside, form, iframe, button"
+DROPPED = "script, style, noscript, template, svg, nav, aside, form, iframe, button"
 BLOCKS = (
     "p, div, section, article, main, li, ul, ol, dl, dt, dd, h1, h2, h3, h4, h5, h6, tr, table, "
     "blockquote, figure, figcaption, address, br, hr"
@@ -56,15 +55,17 @@ def _events(data: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return found
 
 
-def _moment(value: str | None) -> tuple[date, Clock | None] | None:
+def _moment(value: str | None) -> datetime | date | None:
+    """A schema.org date or date-time: a datetime (aware when it has an offset) or a date."""
     if not value:
         return None
+    value = value.strip()
     try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if "T" not in value and " " not in value:
+            return date.fromisoformat(value[:10])
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    has_time = "T" in value or " " in value.strip()
-    return dt.date(), Clock(dt.time().replace(second=0, microsecond=0)) if has_time else None
 
 
 def _performers(event: dict[str, Any]) -> list[Person]:
@@ -82,6 +83,14 @@ def _performers(event: dict[str, Any]) -> list[Person]:
     return out
 
 
+def _ancestors(node: Any) -> list[Any]:
+    out = []
+    while node.parent is not None:
+        node = node.parent
+        out.append(node)
+    return out
+
+
 def main_text(html: str) -> str:
     """The page's main text, one line per block element, blank lines between blocks."""
     from selectolax.lexbor import LexborHTMLParser
@@ -89,6 +98,9 @@ def main_text(html: str) -> str:
     tree = LexborHTMLParser(html)
     for node in tree.css(DROPPED):
         node.decompose()
+    for node in tree.css("header, footer"):  # the site's, not an article's own
+        if not any(a.tag in ("main", "article") for a in _ancestors(node)):
+            node.decompose()
     root = tree.css_first("main") or tree.css_first("article") or tree.body
     if root is None:
         return ""
@@ -118,12 +130,8 @@ def read_html(html: str) -> tuple[str, Hints]:
         ev = events[0]
         hints.title = _text(ev.get("name"))
         hints.description = _text(ev.get("description"))
-        start = _moment(_text(ev.get("startDate")))
-        if start:
-            hints.day, hints.clock = start
-            end = _moment(_text(ev.get("endDate")))
-            if hints.clock and end and end[1] and end[0] == start[0]:
-                hints.clock = Clock(hints.clock.start, end[1].start)
+        hints.start = _moment(_text(ev.get("startDate")))
+        hints.end = _moment(_text(ev.get("endDate")))
         hints.people = _performers(ev)
     hints.title = hints.title or _text(og.get("og:title"))
     hints.description = hints.description or _text(og.get("og:description"))

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from campaign.eventpage.dates import (
     AGENDA_RE,
     DAY_RE,
+    ZONES,
     POSTED_RE,
     Clock,
     date_line,
@@ -129,8 +131,8 @@ class Hints:
 
     title: str | None = None
     description: str | None = None
-    day: date | None = None
-    clock: Clock | None = None
+    start: datetime | date | None = None  # a datetime is aware when the page gave an offset
+    end: datetime | date | None = None
     people: list[Person] = field(default_factory=list)
 
 
@@ -218,6 +220,25 @@ def _merge(people: list[Person]) -> list[Speaker]:
         Speaker(k, p.name, p.role, p.organisation, None, p.moderator, p.part)
         for k, p in merged.items()
     ]
+
+
+def _from_markup(hints: Hints, text_clock: Clock | None) -> tuple[date, Clock | None]:
+    """The day and time a page's markup states, in the zone its text names when it names one."""
+    start, end = hints.start, hints.end
+    abbreviation = text_clock.zone if text_clock else None
+    if not isinstance(start, datetime):
+        assert isinstance(start, date)
+        return start, text_clock
+    if start.tzinfo is not None and abbreviation in ZONES:
+        zone = ZoneInfo(ZONES[abbreviation])
+        start = start.astimezone(zone)
+        end = end.astimezone(zone) if isinstance(end, datetime) and end.tzinfo else end
+    elif start.tzinfo is not None and start.utcoffset() == timedelta(0):
+        abbreviation = "UTC"
+    finish = end.time() if isinstance(end, datetime) and end.date() == start.date() else None
+    if finish is None and text_clock and text_clock.start == start.time():
+        finish = text_clock.end  # the markup gives no end; the text does
+    return start.date(), Clock(start.time().replace(second=0, microsecond=0), finish, abbreviation)
 
 
 def read_page(
@@ -335,11 +356,8 @@ def read_page(
     paragraphs = [" ".join(b) for b in blocks if b]
     speakers = _merge(people or hints.people)
     day, year_source, clock = when.day, when.year_source, when.clock
-    if hints.day is not None:
-        day, year_source = hints.day, "page"
-        if hints.clock is not None:
-            zone = clock.zone if clock else None  # the markup's time, the text's zone name
-            clock = replace(hints.clock, zone=hints.clock.zone or zone)
+    if hints.start is not None:
+        (day, clock), year_source = _from_markup(hints, clock), "page"
     return ImportedPage(
         hashtag=hashtag,
         event_date=day,
