@@ -66,9 +66,18 @@ def test_no_template_breaks_a_sentence_for_a_missing_fact(kind: str, case: str, 
     ("case", "expected"),
     [
         ("nothing optional", "Thank you to everyone who joined us for “Courts After War”."),
-        ("one speaker", "Thank you to our speaker and everyone who joined us for “Courts After War”."),
-        ("only a moderator", "Thank you to our moderator Cy Lam and everyone who joined us for “Courts After War”."),
-        ("no moderator", "Thank you to our speakers and everyone who joined us for “Courts After War”."),
+        (
+            "one speaker",
+            "Thank you to our speaker and everyone who joined us for “Courts After War”.",
+        ),
+        (
+            "only a moderator",
+            "Thank you to our moderator Cy Lam and everyone who joined us for “Courts After War”.",
+        ),
+        (
+            "no moderator",
+            "Thank you to our speakers and everyone who joined us for “Courts After War”.",
+        ),
         (
             "no publications",
             "Thank you to our speakers, our moderator Cy Lam, and everyone who joined us for “Courts After War”.",

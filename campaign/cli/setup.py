@@ -51,7 +51,7 @@ def load(obj: CliContext, file: str) -> None:
     help="The campaign's hashtag when the page names none, e.g. '#PeaceTech2027'.",
 )
 def import_page(file: str, year: int | None, hashtag: str | None) -> None:
-    """Turn an event page (pasted text or saved HTML) into metadata YAML to check.
+    """Turn a pasted event page into metadata YAML to check.
 
     Reads the page from FILE (or - for standard input): the text copied from a browser in any
     layout, or the page saved as HTML. Prints the YAML on stdout. Facts the page does not give

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from campaign.eventpage.dates import (
     AGENDA_RE,
     DAY_RE,
-    ZONES,
     POSTED_RE,
+    ZONES,
     Clock,
     date_line,
     find_when,
@@ -97,7 +97,16 @@ US_RE = re.compile(
 # Headings after which paragraphs describe the event again (after a list of speakers, say).
 ABOUT_HEADINGS = {"about this event", "about the event", "overview", "event description"}
 # Headings of the event's facts: read elsewhere (dates) or left to a person (the place).
-FACT_HEADINGS = {"date and time", "date & time", "location", "venue", "where", "when", "date", "time"}
+FACT_HEADINGS = {
+    "date and time",
+    "date & time",
+    "location",
+    "venue",
+    "where",
+    "when",
+    "date",
+    "time",
+}
 # One-word lines of a site's furniture that are never a title.
 FURNITURE = {"events", "event", "home", "share", "menu", "search", "past event", "upcoming event"}
 
@@ -167,15 +176,15 @@ def _label(line: str) -> _Label | None:
         return None
     m = BY_LABEL_RE.match(line)
     if m:
-        part = part_of(m.group(1)) or "moderator"  # the one "in conversation with" leads
-        return _Label(None if part == "moderator" else part, part == "moderator", m.group(2))
+        by = part_of(m.group(1)) or "moderator"  # the one "in conversation with" leads
+        return _Label(None if by == "moderator" else by, by == "moderator", m.group(2))
     head, colon, rest = line.partition(":")
     norm = " ".join(head.lower().split())
     if len(norm.split()) > 8:
         return None
     if PANEL_RE.match(norm):
         return _Label(None, False, None)  # after the colon: the panel's title
-    inline = rest.strip() or None if colon else None
+    inline = (rest.strip() or None) if colon else None
     if norm in GROUPS:
         return _Label(None, False, inline)
     part = part_of(norm)
@@ -307,14 +316,13 @@ def read_page(
         if not body or date_line(line) or (read_clock(line) and len(body.split()) <= 1):
             close()
             continue
-        if "#" in line and HASHTAG_ANY_RE.search(line):
-            if (
-                CALL_TO_ACTION_RE.match(line)
-                or HASHTAG_USING_RE.search(line)
-                or len(line.split()) <= 12
-            ):
-                close()
-                continue
+        if HASHTAG_ANY_RE.search(line) and (
+            CALL_TO_ACTION_RE.match(line)
+            or HASHTAG_USING_RE.search(line)
+            or len(line.split()) <= 12
+        ):
+            close()  # the call to use the hashtag: read above, not part of the description
+            continue
         heading = body.lower().rstrip(":")
         if heading in ABOUT_HEADINGS or heading in FACT_HEADINGS:
             close()
@@ -333,11 +341,16 @@ def read_page(
                 if not any(found):
                     not_used.append(line)
             continue
-        if title is None and not structure and not any(blocks) and not people:
-            if _heading_like(line) and not _prose(line):
-                if hints.title is None or line == hints.title or read_person(line) is None:
-                    title = line
-                    continue
+        if (
+            title is None
+            and not structure
+            and not any(blocks)
+            and not people
+            and _heading_like(line)
+            and not _prose(line)
+        ):
+            title = line
+            continue
         read = None if _prose(body) else read_person(body)
         if read is not None:
             structure = True
