@@ -329,6 +329,12 @@ def read_page(
             structure = structure and heading not in ABOUT_HEADINGS
             continue
         label = _label(body)
+        if label is not None and open_person is not None and not label.inline:
+            following = next((x for x in lines[i + 1 :] if x), None)
+            if following is None or read_person(BULLET_RE.sub("", following)) is None:
+                # "Name / Senior Fellow, … / Moderator": the part of the speaker above
+                open_person = replace(open_person, part=label.part, moderator=label.moderator)
+                continue
         if label is not None:
             close()
             structure = True
