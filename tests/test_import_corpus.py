@@ -114,7 +114,8 @@ def test_bundled_page_imports_exactly_as_before() -> None:
         ("Sheikh Ahmed bin Khalid Al-Thani", "Sheikh Ahmed bin Khalid Al-Thani"),
         ("Senior Fellow", None),
         ("U.S. Institute of Peace", None),
-        ("Harbor Hall", None),
+        ("Harbor Plaza", None),
+        ("Howard Dean", "Howard Dean"),
     ],
 )
 def test_person_names_and_what_is_not_one(line: str, expected: str | None) -> None:

@@ -107,6 +107,7 @@ FACT_HEADINGS = {
     "date",
     "time",
 }
+PLACE_HEADINGS = {"location", "venue", "where"}
 # One-word lines of a site's furniture that are never a title.
 FURNITURE = {"events", "event", "home", "share", "menu", "search", "past event", "upcoming event"}
 
@@ -280,6 +281,7 @@ def read_page(
     open_person: Person | None = None  # a name line whose role lines may follow
     roles: list[str] = []
     context = _Label(None, False, None)
+    place_next = False
     structure = False  # a label or a speaker seen: paragraphs after it are not the description
 
     def close() -> None:
@@ -323,10 +325,15 @@ def read_page(
         ):
             close()  # the call to use the hashtag: read above, not part of the description
             continue
+        if place_next:  # the line under "Location": for a person to copy (never a speaker)
+            place_next = False
+            not_used.append(line)
+            continue
         heading = body.lower().rstrip(":")
         if heading in ABOUT_HEADINGS or heading in FACT_HEADINGS:
             close()
             structure = structure and heading not in ABOUT_HEADINGS
+            place_next = heading in PLACE_HEADINGS
             continue
         label = _label(body)
         if label is not None and open_person is not None and not label.inline:
