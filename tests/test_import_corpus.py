@@ -17,7 +17,7 @@ from click.testing import Result
 from campaign.eventpage.dates import ZONES, read_clock
 from campaign.eventpage.speakers import part_of, person_name, read_person
 from campaign.importpage import ImportedPage, parse_page, to_yaml
-from campaign.metadata import parse_text, require
+from campaign.metadata import InvalidMetadata, parse_text, require
 
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
@@ -111,6 +111,7 @@ def test_bundled_page_imports_exactly_as_before() -> None:
         ("Sheldon Himelfarb", "Sheldon Himelfarb"),
         ("H.E. Olena Kovalenko", "H.E. Olena Kovalenko"),
         ("Rep. Jane Doe (R-VA)", "Rep. Jane Doe (R-VA)"),
+        ("Sen. John Roe (D-Calif.)", "Sen. John Roe (D-Calif.)"),
         ("Sheikh Ahmed bin Khalid Al-Thani", "Sheikh Ahmed bin Khalid Al-Thani"),
         ("Senior Fellow", None),
         ("U.S. Institute of Peace", None),
@@ -283,3 +284,13 @@ def test_parts_survive_load_and_the_store(
     assert 0 == run("load", out).exit_code
     md = require(db)
     assert ("keynote", "facilitator") == (md.speakers[2].part, md.speakers[-1].part)
+
+
+def test_part_is_read_from_the_yaml_and_an_empty_one_is_refused() -> None:
+    """`part:` in campaign YAML becomes the speaker's part; an empty one is an error at its line."""
+    head = "campaign:\n  name: X\nevent:\n  title: X\n  start: 2027-01-05 10:00\nspeakers:\n"
+    md = parse_text(head + "  - name: Ann Lee\n    part: keynote\n")
+    assert "keynote" == md.speakers[0].part
+    with pytest.raises(InvalidMetadata) as e:
+        parse_text(head + "  - name: Ann Lee\n    part: ''\n")
+    assert "line 8" in str(e.value) and "part" in str(e.value)

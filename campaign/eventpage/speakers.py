@@ -92,7 +92,7 @@ def person_name(text: str) -> str | None:
     if not text or len(text) > 80 or any(c in text for c in '#@:;|/“”"!?&'):
         return None
     # "Rep. Jane Doe (R-VA)", "Gen. John Roe (ret.)": a party-state or (ret.) is kept.
-    core = re.sub(r"\s*\((?:[DRI]-[A-Z]{2}|ret\.?)\)$", "", text)
+    core = re.sub(r"\s*\((?:[DRI]-[A-Z][A-Za-z.]{1,6}|ret\.?)\)$", "", text)
     if "(" in core or ")" in core:
         return None
     words = core.split()
