@@ -294,3 +294,10 @@ def test_part_is_read_from_the_yaml_and_an_empty_one_is_refused() -> None:
     with pytest.raises(InvalidMetadata) as e:
         parse_text(head + "  - name: Ann Lee\n    part: ''\n")
     assert "line 8" in str(e.value) and "part" in str(e.value)
+
+
+def test_speaker_group_headings_in_other_words_are_not_speakers() -> None:
+    """ "Meet the Speakers" and "Confirmed speakers include:" head groups and are never speakers."""
+    text = "Meet the Speakers\n\nAnn Lee, Director, Peace Lab\n\nConfirmed speakers include:\n• Bob Roe — Fellow, Ocean Institute\n"
+    page = parse_page(text, 2026)
+    assert (["Ann Lee", "Bob Roe"], ()) == ([s.name for s in page.speakers], page.not_used)

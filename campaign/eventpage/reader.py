@@ -75,6 +75,8 @@ GROUPS = {
     "event program",
     "schedule",
 }
+# "Meet the Speakers", "Confirmed speakers include:", "Our panellists"
+GROUP_RE = re.compile(r"\b(?:speakers|panell?ists|participants|presenters|discussants)\b")
 PANEL_RE = re.compile(
     r"^(?:panel|session|part|segment|roundtable)\s+(?:[ivx]+|\d+|one|two|three|four)\b"
     r"|^(?:fireside chat|in conversation|panel discussion|q\s*&\s*a|questions and answers)\b",
@@ -186,7 +188,7 @@ def _label(line: str) -> _Label | None:
     if PANEL_RE.match(norm):
         return _Label(None, False, None)  # after the colon: the panel's title
     inline = (rest.strip() or None) if colon else None
-    if norm in GROUPS:
+    if norm in GROUPS or (len(norm.split()) <= 5 and GROUP_RE.search(norm)):
         return _Label(None, False, inline)
     part = part_of(norm)
     if part is None and len(norm.split()) <= 6:
