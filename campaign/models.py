@@ -115,6 +115,7 @@ class Speaker:
     organisation: str | None = setting(Text(), default=None, help="Their organisation.")
     handle: str | None = setting(Handle(), default=None, written=True, help="Their X handle, with or without the @.")
     moderator: bool = setting(Flag(), default=False, help="Whether the speaker moderates.")
+    part: str | None = setting(Text(), default=None, help="Their part in the event besides speaking, e.g. keynote, host or opening remarks.")
     # fmt: on
 
 
