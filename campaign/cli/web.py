@@ -28,8 +28,17 @@ from campaign.cli.common import CliContext, cannot_listen, pass_ctx
     metavar="NAME",
     help="Another host name people use to reach the console (repeatable).",
 )
+@click.option(
+    "--proxy",
+    envvar="CAMPAIGN_WEB_PROXY",
+    metavar="ADDRESS",
+    help="Address of the reverse proxy (TLS) in front of the console: its X-Forwarded-Proto and "
+    "X-Forwarded-For are believed, nobody else's. Also CAMPAIGN_WEB_PROXY.",
+)
 @pass_ctx
-def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
+def web(
+    obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...], proxy: str | None
+) -> None:
     """Serve the web console for staff and reviewers.
 
     Calendar, queue and composer, inbox, report and status, in a browser. It reads and writes the same database as the daemon. It listens only on this machine
@@ -39,7 +48,7 @@ def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> 
     from campaign.web.server import create_server, url_of
 
     try:
-        server = create_server(obj.db_path, host, port, allow_hosts=allow_hosts)
+        server = create_server(obj.db_path, host, port, allow_hosts=allow_hosts, proxy=proxy)
     except OSError as e:
         if e.filename:
             raise

@@ -20,6 +20,10 @@ from campaign.web import security
 from campaign.web.cache import Cache
 from campaign.web.db import campaign_row, close_db, zone_name
 
+# The largest request body the console accepts: its forms are a few kilobytes. waitress refuses
+# a larger one from its Content-Length, before reading it (413).
+MAX_BODY = 256 * 1024
+
 STATUS_HELP = {
     "draft": "Draft: waiting for approval",
     "approved": "Approved: will go out when due",
@@ -59,7 +63,7 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_NAME="campaign_session",
-        MAX_CONTENT_LENGTH=1_000_000,
+        MAX_CONTENT_LENGTH=MAX_BODY,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["campaign_cache"] = Cache()
