@@ -11,7 +11,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaign.errors import CampaignError
 
-__all__ = ["UTC", "from_db", "local", "now", "parse_when", "show", "skipped", "to_db", "zone"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "UTC",
+    "from_db",
+    "plausible",
+    "local",
+    "now",
+    "parse_when",
+    "show",
+    "skipped",
+    "to_db",
+    "zone",
+]
+
+
+# The times a campaign can be about: nothing on X is older than 2000, nothing planned is later
+# than 2999. Dates outside are refused (or clamped) on the way in, so every date stored can be
+# shown, counted by day and moved a month either way without leaving what datetime can hold.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def plausible(dt: datetime) -> bool:
+    """Whether ``dt`` (aware) lies between :data:`EARLIEST` and :data:`LATEST`."""
+    return EARLIEST <= dt <= LATEST
 
 
 def now() -> datetime:

@@ -19,6 +19,7 @@ from campaign.store import explain
 from campaign.web import security
 from campaign.web.cache import Cache
 from campaign.web.db import campaign_row, close_db, zone_name
+from campaign.web.inputs import IdConverter
 
 # The largest request body the console accepts: its forms are a few kilobytes. waitress refuses
 # a larger one from its Content-Length, before reading it (413).
@@ -55,6 +56,7 @@ def create_app(
     open_db(db_path).conn.close()  # create and migrate once, before any request
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter  # ids SQLite can hold; a larger one is a 404
     app.config.update(
         CAMPAIGN_DB=str(db_path),
         CAMPAIGN_WEB_PASSWORD=password,

@@ -109,11 +109,25 @@ def csrf_token() -> str:
 
 
 def local_target(target: str) -> str | None:
-    """``target`` when it is a path on this console, else None: ``//host`` and ``/\\host``
-    (which browsers read as ``//host``) lead to another site."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """``target`` when it is a path on this console, else None.
+
+    Read as a browser reads it first: browsers drop tabs and line breaks anywhere in an
+    address and control characters or spaces around it, so ``/<tab>/host`` is ``//host``. ``//host`` and ``/\\host``
+    (which browsers read as ``//host``) lead to another site; any other control character has
+    no place in a path of ours (and could split the Location header)."""
+    cleaned = target.translate(_DROPPED_BY_BROWSERS).strip(_STRIPPED_BY_BROWSERS)
+    if (
+        cleaned.startswith("/")
+        and not cleaned.startswith("//")
+        and "\\" not in cleaned
+        and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned)
+    ):
+        return cleaned
     return None
+
+
+_DROPPED_BY_BROWSERS = str.maketrans("", "", "\t\n\r")
+_STRIPPED_BY_BROWSERS = "".join(map(chr, range(0x21)))  # C0 controls and space
 
 
 def back(default: str) -> Redirect:
@@ -178,6 +192,13 @@ def install(app: Flask) -> None:
                     403,
                     description="refused: the form has expired or did not come from this console; "
                     "reload the page and try again",
+                )
+            target = request.form.get("next")
+            if target and local_target(target) != target:  # refused before anything changes
+                abort(
+                    400,
+                    description="refused: the form asks to go on to another site or to an "
+                    "address that is not a path of this console",
                 )
         return None
 
