@@ -167,6 +167,32 @@ def _unauthorised() -> Response:
     )
 
 
+def _check_password(password: str) -> Response | None:
+    """None when the request carries the password; else 401, or 429 while its address is
+    throttled for guessing (the password is then not even checked)."""
+    from campaign.web import logins
+    from campaign.web.db import get_db
+
+    auth = request.authorization
+    if auth is None or not auth.password:
+        return _unauthorised()  # a browser's first request, before it asks for the password
+    address = request.remote_addr or "unknown"
+    wait = logins.wait_before_trying(get_db(), address)
+    if wait is not None:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        return Response(
+            f"Too many wrong passwords from your address: try again in {minutes} minute(s).\n",
+            429,
+            {"Retry-After": str(int(wait.total_seconds()) + 1)},
+            mimetype="text/plain",
+        )
+    if not hmac.compare_digest(auth.password.encode(), password.encode()):
+        logins.failed(get_db(), address, auth.username or "")
+        return _unauthorised()
+    logins.succeeded(get_db(), address)
+    return None
+
+
 def install(app: Flask) -> None:
     """Wire every check and header into ``app`` (reads ``ALLOWED_HOSTS`` and
     ``CAMPAIGN_WEB_PASSWORD`` from its config)."""
@@ -178,10 +204,9 @@ def install(app: Flask) -> None:
         if _request_hostname() not in hosts:
             abort(400, description="this console answers only to its own host name")
         if password is not None:
-            auth = request.authorization
-            given = auth.password if auth is not None and auth.password else ""
-            if not hmac.compare_digest(given.encode(), password.encode()):
-                return _unauthorised()
+            refused = _check_password(password)
+            if refused is not None:
+                return refused
         if request.method not in SAFE_METHODS:
             if not _same_origin():
                 abort(
