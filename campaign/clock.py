@@ -62,11 +62,13 @@ def to_db(dt: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    """A stored time back as an aware UTC datetime."""
+    """A stored time back as an aware UTC datetime, within :data:`EARLIEST` ..
+    :data:`LATEST`: an impossible one stored by an older version (year 1, year 9999) is
+    clamped, so every report can still show it in any zone, count it by day and chart it."""
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return min(max(dt.astimezone(UTC), EARLIEST), LATEST)
 
 
 def local(dt: datetime, tz: tzinfo | str) -> datetime:

@@ -405,7 +405,7 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
     Use - to read standard input. Broken lines are skipped and listed; the rest is imported.
     Posts already stored are updated (metrics) and keep their review status and notes.
     """
-    from campaign.mentions.importer import import_lines
+    from campaign.mentions.importer import MAX_SKIP, import_lines
 
     path = Path(file)
     if file != "-":
@@ -436,6 +436,12 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
             err=True,
         )
         sys.exit(130)
+    if result.posts == 0 and result.stopped_at is not None:
+        raise UserError(
+            f"nothing imported from {file}: line {result.stopped_at:,} runs on for more than "
+            f"{MAX_SKIP // 2**20} MiB without a line break, so this is not twarc2 output "
+            "(JSON Lines: one page or post per line)"
+        )
     if result.posts == 0 and result.broken:
         raise UserError(_nothing_imported(path, file, result.broken))
 
@@ -448,6 +454,13 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
     )
     if result.skipped:
         click.echo(f"Skipped {result.skipped} posts without an id or text.", err=True)
+    if result.stopped_at is not None:
+        click.echo(
+            f"Stopped at line {result.stopped_at:,}: it runs on for more than "
+            f"{MAX_SKIP // 2**20} MiB without a line break, so the rest is not twarc2 output; "
+            "the lines before it were imported.",
+            err=True,
+        )
     if result.broken:
         shown = ", ".join(str(n) for n in result.broken_lines)
         more = "" if result.broken <= len(result.broken_lines) else " …"
