@@ -816,6 +816,9 @@ def parse_text(text: str, source: str = "<text>") -> Metadata:
 
     Raises :class:`InvalidMetadata` (a :class:`ConfigError`) listing every problem found.
     """
+    from campaign.limits import check_yaml_shape
+
+    check_yaml_shape(text, source)  # size, depth and aliases bounded before it is built
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
@@ -844,9 +847,12 @@ def parse_text(text: str, source: str = "<text>") -> Metadata:
 
 def parse_file(path: str | Path) -> Metadata:
     """Read and validate the metadata file at ``path`` (see :func:`parse_text`)."""
+    from campaign.limits import MAX_YAML_BYTES, read_bounded
+
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        # At most MAX_YAML_BYTES: /dev/zero is refused instead of read until memory runs out.
+        raw = read_bounded(p, MAX_YAML_BYTES, str(p), "a campaign's metadata")
     except FileNotFoundError as e:
         raise ConfigError(
             f"cannot read {p}: there is no such file; check the name, or start from the sample "
