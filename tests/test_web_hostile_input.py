@@ -113,3 +113,16 @@ def test_a_clean_next_still_leads_back(web: Browserish, draft: int) -> None:
     """A ``next`` that is a path of this console is where the form goes on to."""
     response = web.post(f"/posts/{draft}/approve", {"next": "/calendar?view=month"})
     assert "/calendar?view=month" == response.headers["Location"]
+
+
+def test_the_inbox_form_goes_back_to_the_same_search(
+    web: Browserish, db: sqlite_utils.Database
+) -> None:
+    """The inbox's form and links carry its own address as next/back (the page's navigation
+    once overwrote it with the endpoint's name, which a strict next refuses)."""
+    add_mentions(db, [{"id": 301, "text": "#PolicingInConflict policing"}])
+    page = web.get("/inbox?q=policing").get_data(as_text=True)
+    assert (True, True) == (
+        'name="next" value="/inbox?page=1&amp;q=policing"' in page,
+        "back=/inbox?page%3D1%26q%3Dpolicing" in page,
+    )
