@@ -11,7 +11,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaign.errors import CampaignError
 
-__all__ = ["UTC", "from_db", "local", "now", "parse_when", "show", "skipped", "to_db", "zone"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "UTC",
+    "from_db",
+    "local",
+    "now",
+    "parse_when",
+    "plausible",
+    "show",
+    "skipped",
+    "to_db",
+    "zone",
+]
+
+
+# The times a campaign can be about: nothing on X is older than 2000, nothing planned is later
+# than 2999. Dates outside are refused (or clamped) on the way in, so every date stored can be
+# shown, counted by day and moved a month either way without leaving what datetime can hold.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def plausible(dt: datetime) -> bool:
+    """Whether ``dt`` (aware) lies between :data:`EARLIEST` and :data:`LATEST`."""
+    return EARLIEST <= dt <= LATEST
 
 
 def now() -> datetime:
@@ -37,11 +62,13 @@ def to_db(dt: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    """A stored time back as an aware UTC datetime."""
+    """A stored time back as an aware UTC datetime, within :data:`EARLIEST` ..
+    :data:`LATEST`: an impossible one stored by an older version (year 1, year 9999) is
+    clamped, so every report can still show it in any zone, count it by day and chart it."""
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return min(max(dt.astimezone(UTC), EARLIEST), LATEST)
 
 
 def local(dt: datetime, tz: tzinfo | str) -> datetime:

@@ -117,6 +117,23 @@ def m002_call_deadline(db: sqlite_utils.Database) -> None:
 
 
 @core()
+def m004_login_attempts(db: sqlite_utils.Database) -> None:
+    # Wrong passwords given to the web console, by address, so guessing is throttled across
+    # threads and restarts (owned by campaign/web/logins.py).
+    db.executescript(
+        """
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            address TEXT NOT NULL,           -- the client's address (the proxy's client's, behind --proxy)
+            username TEXT NOT NULL,          -- the name given with the wrong password
+            at TEXT NOT NULL                 -- UTC ISO-8601
+        );
+        CREATE INDEX login_attempts_by_address ON login_attempts (address, at);
+        """
+    )
+
+
+@core()
 def m005_people(db: sqlite_utils.Database) -> None:
     # The team (campaign.people): who may sign in, with which role. Passwords are Argon2id hashes
     # (the PHC string), never the password. A workspace with no rows here is the one-person setup.

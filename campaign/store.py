@@ -2,6 +2,11 @@
 
 WAL, a busy timeout, foreign keys on, migrations applied on open. A sqlite3 connection cannot
 cross threads: every thread (and process) calls :func:`open_db` for its own.
+
+The database holds the team's notes and the collected conversation, so it is created readable
+by its owner only (0600; SQLite gives its ``-wal`` and ``-shm`` files the same mode), and so is
+every file the tool writes (:func:`open_private`, :func:`write_private`). A file that already
+exists keeps the permissions it has (share one with a group by ``chmod 640`` and ``chgrp``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 import sqlite_utils
 
@@ -18,6 +24,38 @@ from campaign.errors import CampaignError
 
 DEFAULT_DB = "campaign.db"
 BUSY_TIMEOUT_MS = 10_000
+PRIVATE = 0o600  # owner read and write: the mode of every file the tool creates
+
+
+def open_private(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> IO[Any]:
+    """``open(path, mode)`` for writing, creating the file readable by its owner only."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, PRIVATE)
+    try:
+        return os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def write_private(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write ``data`` (bytes, or text as UTF-8) to ``path``, created readable by its owner only."""
+    if isinstance(data, str):
+        with open_private(path, "w", encoding="utf-8") as fh:
+            fh.write(data)
+    else:
+        with open_private(path, "wb") as fh:
+            fh.write(data)
+
+
+def _create_private(p: Path) -> None:
+    """Create the database file empty, owner-only, if it is not there (SQLite fills it)."""
+    try:
+        os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # a folder we may not write in: sqlite3.connect says so in its own words
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -35,6 +73,8 @@ def open_db(
     p = db_path(path)
     if p.parent and not p.parent.exists():
         raise CampaignError(f"cannot create the database {p}: the folder {p.parent} does not exist")
+    if not p.exists():
+        _create_private(p)
     try:
         # Autocommit at the driver: every statement commits on its own unless we open a
         # transaction ourselves (db.atomic() or immediate()), so nothing is left uncommitted.

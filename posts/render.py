@@ -13,20 +13,42 @@ What a template sees (every name is always defined; optional facts are ``None`` 
 - ``speaker`` (spotlight), ``publication`` (publication), ``days_before`` (reminder), else ``None``;
 - ``index``: the post's place among posts of its kind (0, 1, …), to vary wording;
 - ``link``: the event's registration link, else its page, else ``None``.
+
+Rendering is bounded, with a :class:`TemplateError` that says which limit: at most
+:data:`RENDER_SECONDS` of time (checked as output is made and as ``range`` counts, and, on the
+main thread, by a timer that interrupts any loop), at most :data:`MAX_OUTPUT` characters of
+output, and a recursion (a macro calling itself) stopped where Python stops it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from campaign.errors import TemplateError
 from campaign.models import CampaignSettings, Metadata, Publication, Speaker
 from posts.length import HEAVY, LIMIT, plain_weight, weighted_length
 from posts.rules import count_hashtag
-from posts.templates import SHORTEN_RE, SHORTEN_START, SUFFIX, check_kind, load, template_error
+from posts.templates import (
+    SHORTEN_RE,
+    SHORTEN_START,
+    SUFFIX,
+    RenderLimitError,
+    check_deadline,
+    check_kind,
+    deadline,
+    load,
+    template_error,
+)
+
+RENDER_SECONDS = 2.0  # a post renders in milliseconds
+MAX_OUTPUT = 20_000  # characters a template may write (a post is 280 weighted)
 
 # Below this many weighted characters a trimmed summary says nothing: leave it out instead.
 MIN_SHORTENED = 40
@@ -143,6 +165,44 @@ def _resolve_shortened(text: str, settings: CampaignSettings) -> str:
     return tidy(SHORTEN_RE.sub(fit, text))
 
 
+def _bounded_output(chunks: Iterator[str]) -> str:
+    """The text of a render, refused past MAX_OUTPUT characters or the deadline."""
+    parts: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise RenderLimitError(
+                f"it writes more than {MAX_OUTPUT:,} characters (a post is 280): make it shorter"
+            )
+        parts.append(chunk)
+        check_deadline()
+    return "".join(parts)
+
+
+@contextmanager
+def _time_limit() -> Iterator[None]:
+    """Give the render RENDER_SECONDS. On the main thread a timer also interrupts a loop
+    that writes nothing; elsewhere the checks in output and ``range`` end it."""
+    token = deadline.set(time.monotonic() + RENDER_SECONDS)
+    timer = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    previous: Any = None
+    if timer:
+
+        def _expired(signum: int, frame: Any) -> None:
+            check_deadline()
+
+        previous = signal.signal(signal.SIGALRM, _expired)
+        signal.setitimer(signal.ITIMER_REAL, RENDER_SECONDS + 0.05)
+    try:
+        yield
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        deadline.reset(token)
+
+
 def render_post(
     kind: str,
     context: Mapping[str, Any],
@@ -161,7 +221,15 @@ def render_post(
     name = template or kind + SUFFIX
     tpl = load(name, templates_dir)
     try:
-        raw = tpl.render(context)
+        with _time_limit():
+            raw = _bounded_output(tpl.generate(context))
+    except RecursionError as e:
+        raise TemplateError(
+            f"template {name}: it calls itself without end (a macro or a recursive loop): "
+            "give the recursion a way to stop"
+        ) from e
+    except MemoryError as e:
+        raise TemplateError(f"template {name}: it makes too much text to hold") from e
     except (JinjaError, TemplateError, TypeError, ValueError, ArithmeticError) as e:
         raise template_error(e, name) from e
     text = _resolve_shortened(raw, settings)

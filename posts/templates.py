@@ -7,6 +7,12 @@ posts of one kind do not all read alike. Staff write templates, so they run sand
 undefined names as errors; any template error becomes a :class:`TemplateError` naming the file
 and the line.
 
+A template (and what it includes) is read only from inside its folder: a link that leads out of
+it is refused, as is a file over :data:`MAX_TEMPLATE_BYTES`. Rendering is bounded (see
+:mod:`posts.render`): ``*`` and ``**`` may not make a value larger than :data:`MAX_VALUE`
+characters or items (or a number over :data:`MAX_BITS` bits), a filter may not be asked for a
+width or count over :data:`MAX_VALUE`, and ``range`` checks the render's deadline as it goes.
+
 What a template sees is built in :mod:`posts.render`; the filters are:
 
 - ``handle_or_name``: ``@handle`` for a speaker with an X handle, else the name;
@@ -19,10 +25,13 @@ What a template sees is built in :mod:`posts.render`; the filters are:
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import re
+import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +42,27 @@ from campaign.errors import TemplateError
 if TYPE_CHECKING:
     from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
+
+MAX_TEMPLATE_BYTES = 64 * 1024  # a post's template is a few lines
+MAX_VALUE = 20_000  # characters or items one operation may make (a post is 280)
+MAX_BITS = 4096  # a number a template computes
+
+# When the render under way must end (time.monotonic()), set by posts.render.
+deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "template_deadline", default=None
+)
+
+
+class RenderLimitError(TemplateError):
+    "A template went past a rendering limit"
+
+
+def check_deadline() -> None:
+    """A :class:`RenderLimitError` once the render under way has run out of time."""
+    end = deadline.get()
+    if end is not None and time.monotonic() > end:
+        raise RenderLimitError("it takes too long to render (loops inside loops?): make it simpler")
+
 
 KINDS = ("announcement", "reminder", "spotlight", "starting", "recap", "publication")
 DEFAULTS_DIR = Path(__file__).resolve().parent / "templates"
@@ -168,9 +198,100 @@ def _data_fields() -> dict[type, frozenset[str]]:
     return {c: frozenset(f.name for f in fields(c)) for c in classes}
 
 
+def _too_big(what: str) -> RenderLimitError:
+    return RenderLimitError(
+        f"{what} would be too large for a post (over {MAX_VALUE:,} characters or items): "
+        "make it smaller"
+    )
+
+
+def bounded_binop(operator: str, left: Any, right: Any) -> Any:
+    """``left <operator> right`` for ``*`` and ``**``, refused when the result would be huge."""
+    numbers = (int, float)
+    if operator == "**":
+        if (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and max(left.bit_length(), 1) * right > MAX_BITS
+        ):
+            raise _too_big("a power")
+        return left**right
+    sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
+    counts = [x for x in (left, right) if isinstance(x, int) and not isinstance(x, bool)]
+    if sizes and counts and sizes[0] * max(counts[0], 0) > MAX_VALUE:
+        raise _too_big("a repeated text or list")
+    if (
+        len(counts) == 2
+        and counts[0].bit_length() + counts[1].bit_length() > MAX_BITS
+        and all(isinstance(x, numbers) for x in (left, right))
+    ):
+        raise _too_big("a product")
+    return left * right
+
+
+def _bounded_filter(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` refusing any number over MAX_VALUE among its arguments after the value (a width,
+    a count: ``center(10**9)``)."""
+    skip = 2 if getattr(f, "jinja_pass_arg", None) is not None else 1
+
+    @functools.wraps(f)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        for arg in (*args[skip:], *kwargs.values()):
+            if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_VALUE:
+                raise _too_big(f"the number {arg} given to a filter")
+        return f(*args, **kwargs)
+
+    return guarded
+
+
+def _checked_range(*args: int) -> Iterator[int]:
+    from jinja2.sandbox import safe_range
+
+    for i, n in enumerate(safe_range(*args)):
+        if i % 1000 == 0:
+            check_deadline()
+        yield n
+
+
+def _folder_loader(folders: tuple[Path, ...]) -> Any:
+    """A loader that reads templates (and their includes) only from inside ``folders``."""
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class FolderLoader(BaseLoader):
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+            pieces = split_template_path(template)  # refuses '..'
+            for folder in folders:
+                path = folder.joinpath(*pieces)
+                if not (path.exists() or path.is_symlink()):
+                    continue
+                real = path.resolve()
+                if not real.is_relative_to(folder):
+                    raise TemplateError(
+                        f"the template {template} in {folder} is a link to a file outside "
+                        "the templates folder: templates are read only from inside it; copy "
+                        "the file into the folder instead"
+                    )
+                if not real.is_file():
+                    continue
+                size = real.stat().st_size
+                if size > MAX_TEMPLATE_BYTES:
+                    raise TemplateError(
+                        f"the template {template} in {folder} is {size:,} bytes: a post's "
+                        f"template is a few lines (at most {MAX_TEMPLATE_BYTES // 1024} KiB)"
+                    )
+                with real.open(encoding="utf-8") as fh:
+                    text = fh.read(MAX_TEMPLATE_BYTES + 1)
+                return text, str(path), lambda: True
+            raise TemplateNotFound(template)
+
+    return FolderLoader()
+
+
 @lru_cache(maxsize=16)
 def _environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
-    from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+    from jinja2 import StrictUndefined, pass_context
     from jinja2.runtime import Context
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -183,13 +304,18 @@ def _environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
         always pass; every other attribute goes through them as usual.
         """
 
+        intercepted_binops = frozenset({"*", "**"})
+
         def getattr(self, obj: Any, attribute: str) -> Any:
             if attribute in data_fields.get(type(obj), ()):
                 return getattr(obj, attribute)
             return super().getattr(obj, attribute)
 
+        def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+            return bounded_binop(operator, left, right)
+
     env = CampaignSandbox(
-        loader=FileSystemLoader([str(f) for f in folders]),
+        loader=_folder_loader(folders),
         undefined=StrictUndefined,
         autoescape=False,  # plain text for X, not HTML
         trim_blocks=True,
@@ -213,6 +339,8 @@ def _environment(folders: tuple[Path, ...]) -> SandboxedEnvironment:
         join_and=join_and,
         shorten=_shorten,
     )
+    env.filters = {name: _bounded_filter(f) for name, f in env.filters.items()}
+    env.globals["range"] = _checked_range
     return env
 
 
@@ -279,9 +407,14 @@ def _load(name: str, folders: tuple[Path, ...], shown: str) -> Template:
 
 
 def source(name: str, templates_dir: str | os.PathLike[str] | None = None) -> str:
-    """The text of the template ``name`` as it will be used (the user's copy if there is one)."""
-    for folder in _folders(templates_dir):
-        path = folder / name
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise TemplateError(f"no template named {name} in {templates_dir or DEFAULTS_DIR}")
+    """The text of the template ``name`` as it will be used (the user's copy if there is one),
+    read under the same rules as a render (inside the folder, not too large)."""
+    from jinja2 import TemplateNotFound
+
+    env = environment(templates_dir)
+    assert env.loader is not None
+    try:
+        text: str = env.loader.get_source(env, name)[0]
+    except TemplateNotFound as e:
+        raise TemplateError(f"no template named {name} in {templates_dir or DEFAULTS_DIR}") from e
+    return text

@@ -561,7 +561,9 @@ def test_calendar_ics_into_a_folder_that_cannot_be_written_names_the_file(
     def denied(self: Path, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "write_bytes", denied)
+    import campaign.cli.plan
+
+    monkeypatch.setattr(campaign.cli.plan, "write_private", denied)  # the temporary file
     monkeypatch.setattr(Path, "unlink", denied)  # as in a folder the user may not write
 
     out = _clean_error(_cli("calendar", "--ics", "staff.ics"))

@@ -8,15 +8,33 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign.clock import from_db, parse_when, show, to_db
+from campaign.clock import EARLIEST, LATEST, from_db, parse_when, show, to_db
 from campaign.errors import CampaignError
 
 
-@given(st.datetimes(timezones=st.just(UTC), min_value=datetime(2000, 1, 1)))
+@given(
+    st.datetimes(
+        timezones=st.just(UTC), min_value=datetime(2000, 1, 1), max_value=datetime(2999, 12, 30)
+    )
+)
 def test_db_round_trip_keeps_the_instant_to_the_millisecond(dt: datetime) -> None:
     """A time stored and read back is the same instant, to the millisecond."""
     back = from_db(to_db(dt))
     assert abs(back - dt) < timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ("0001-01-01T00:00:00.000+00:00", EARLIEST),
+        ("1999-12-31T23:59:59.999+00:00", EARLIEST),
+        ("9999-12-31T23:59:59.999+00:00", LATEST),
+    ],
+)
+def test_impossible_stored_times_are_read_clamped(stored: str, read: datetime) -> None:
+    """A time before 2000 or after 2999 left by an older version reads as the nearest bound,
+    so it can be shown in any zone."""
+    assert read == from_db(stored)
 
 
 @given(

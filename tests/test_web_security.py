@@ -139,10 +139,13 @@ def test_state_never_changes_on_get(web: Browserish, db: sqlite_utils.Database, 
     assert "draft" == queue.get(db, draft).status
 
 
-def test_redirect_after_a_post_stays_on_this_console(web: Browserish, draft: int) -> None:
-    """A ``next`` pointing to another site is ignored (no open redirect)."""
+def test_redirect_after_a_post_stays_on_this_console(
+    web: Browserish, db: sqlite_utils.Database, draft: int
+) -> None:
+    """A ``next`` pointing to another site is refused before anything changes (no open
+    redirect)."""
     response = web.post(f"/posts/{draft}/approve", {"next": "//attacker.example/x"})
-    assert f"/posts/{draft}" == response.headers["Location"]
+    assert (400, "draft") == (response.status_code, queue.get(db, draft).status)
 
 
 @pytest.mark.parametrize(
@@ -157,10 +160,15 @@ def test_redirect_after_a_post_stays_on_this_console(web: Browserish, draft: int
 def test_no_form_redirects_to_a_backslash_address(
     web: Browserish, draft: int, path: str, form: dict[str, str], fallback: str
 ) -> None:
-    """Every form ignores a ``next`` with a backslash (browsers read ``/\\host`` as ``//host``)."""
+    """Every form refuses a ``next`` with a backslash (browsers read ``/\\host`` as ``//host``)
+    and goes on to its own page without one."""
     data = {k: v.format(draft=draft) for k, v in form.items()}
-    response = web.post(path.format(draft=draft), {**data, "next": "/\\attacker.example/x"})
-    assert fallback.format(draft=draft) == response.headers["Location"]
+    refused = web.post(path.format(draft=draft), {**data, "next": "/\\attacker.example/x"})
+    response = web.post(path.format(draft=draft), data)
+    assert (400, fallback.format(draft=draft)) == (
+        refused.status_code,
+        response.headers["Location"],
+    )
 
 
 def test_session_cookie_is_http_only_and_same_site_lax(web: Browserish) -> None:

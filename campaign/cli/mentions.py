@@ -24,6 +24,7 @@ from campaign.cli.common import (
     pass_ctx,
     print_json,
 )
+from campaign.store import open_private
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -245,7 +246,7 @@ def export(obj: CliContext, /, fmt: str, output: str, **opts: Any) -> None:
         stream.flush()
     else:
         path = check_folder(output)
-        with path.open("w", encoding="utf-8", newline="") as out:
+        with open_private(path, "w", encoding="utf-8", newline="") as out:
             n = writer(db, f, out)
         click.echo(f"Wrote {n} posts to {path}.", err=True)
 
@@ -260,7 +261,7 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
     Use - to read standard input. Broken lines are skipped and listed; the rest is imported.
     Posts already stored are updated (metrics) and keep their review status and notes.
     """
-    from campaign.mentions.importer import import_lines
+    from campaign.mentions.importer import MAX_SKIP, import_lines
 
     path = Path(file)
     if file != "-":
@@ -291,6 +292,12 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
             err=True,
         )
         sys.exit(130)
+    if result.posts == 0 and result.stopped_at is not None:
+        raise UserError(
+            f"nothing imported from {file}: line {result.stopped_at:,} runs on for more than "
+            f"{MAX_SKIP // 2**20} MiB without a line break, so this is not twarc2 output "
+            "(JSON Lines: one page or post per line)"
+        )
     if result.posts == 0 and result.broken:
         raise UserError(_nothing_imported(path, file, result.broken))
 
@@ -303,6 +310,13 @@ def import_file(obj: CliContext, file: str, quiet: bool) -> None:
     )
     if result.skipped:
         click.echo(f"Skipped {result.skipped} posts without an id or text.", err=True)
+    if result.stopped_at is not None:
+        click.echo(
+            f"Stopped at line {result.stopped_at:,}: it runs on for more than "
+            f"{MAX_SKIP // 2**20} MiB without a line break, so the rest is not twarc2 output; "
+            "the lines before it were imported.",
+            err=True,
+        )
     if result.broken:
         shown = ", ".join(str(n) for n in result.broken_lines)
         more = "" if result.broken <= len(result.broken_lines) else " …"

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from campaign.cli.common import CliContext, check_folder, pass_ctx
+from campaign.store import write_private
 
 
 @click.command()
@@ -170,7 +171,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     check_folder(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_bytes(data)
+        write_private(tmp, data)
         tmp.replace(path)
     except OSError as e:
         with contextlib.suppress(OSError):  # in a folder we may not write, unlink fails too

@@ -19,6 +19,7 @@ from campaign.cli.common import (
     pass_ctx,
     print_json,
 )
+from campaign.store import write_private
 
 
 @click.command()
@@ -76,10 +77,10 @@ def report(
         _print_report(rep)
     png = png_bytes(rep) if (png_path or html_path) else None
     if png_path and png is not None:
-        Path(png_path).write_bytes(png)
+        write_private(png_path, png)
         click.echo(f"Chart written to {png_path}", err=True)
     if html_path:
-        Path(html_path).write_text(render_html(rep, png=png), encoding="utf-8")
+        write_private(html_path, render_html(rep, png=png))
         click.echo(f"Report written to {html_path}", err=True)
 
 

@@ -62,13 +62,13 @@ def import_page(file: str, year: int | None, hashtag: str | None) -> None:
     """
     from campaign.errors import CampaignError
     from campaign.importpage import decode_page, parse_page, to_yaml
+    from campaign.limits import MAX_PAGE_BYTES, read_bounded
 
     if file == "-":
-        data = sys.stdin.buffer.read()
+        data = read_bounded(sys.stdin.buffer, MAX_PAGE_BYTES, "standard input", "an event page")
     else:
         try:
-            with open(file, "rb") as f:
-                data = f.read()
+            data = read_bounded(file, MAX_PAGE_BYTES, file, "an event page")
         except OSError as e:
             raise CampaignError(f"cannot read {file}: {e.strerror}; check the file name") from e
     source = "standard input" if file == "-" else file

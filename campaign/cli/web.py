@@ -35,6 +35,13 @@ from campaign.cli.common import CliContext, cannot_listen, pass_ctx
     help="Single sign-on: take the person's name from this header set by a proxy on this "
     "machine (e.g. X-Forwarded-User). Loopback --host only; only people of the workspace.",
 )
+@click.option(
+    "--proxy",
+    envvar="CAMPAIGN_WEB_PROXY",
+    metavar="ADDRESS",
+    help="Address of the reverse proxy (TLS) in front of the console: its X-Forwarded-Proto and "
+    "X-Forwarded-For are believed, nobody else's. Also CAMPAIGN_WEB_PROXY.",
+)
 @pass_ctx
 def web(
     obj: CliContext,
@@ -42,6 +49,7 @@ def web(
     port: int,
     allow_hosts: tuple[str, ...],
     trusted_user_header: str | None,
+    proxy: str | None,
 ) -> None:
     """Serve the web console for staff and reviewers.
 
@@ -59,6 +67,7 @@ def web(
             port,
             allow_hosts=allow_hosts,
             trusted_user_header=trusted_user_header,
+            proxy=proxy,
         )
     except OSError as e:
         if e.filename:

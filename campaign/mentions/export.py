@@ -1,8 +1,9 @@
 """Exporting the conversation (all of it, or what a search matched) as CSV or JSONL.
 
 CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel reads it as UTF-8),
-every field quoted where needed, newlines inside a post kept inside its quoted cell. A cell that
-starts with ``=``, ``+``, ``-`` or ``@`` followed by text (``@USIP thanks``) gets a leading ``'``,
+every field quoted where needed, newlines inside a post kept inside its quoted cell. Every cell
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also after leading
+blanks (``= 1+1``, ``\t=1+1``; OWASP's rule, see :data:`FORMULA_STARTS`), gets a leading ``'``,
 as spreadsheets expect for text, so it is shown as written instead of run as a formula (which
 shows ``#NAME?`` at best and runs what a stranger wrote at worst).
 JSONL writes one object per line: the tweet as X sent it, its ``author`` embedded (the shape
@@ -76,10 +77,22 @@ def write_csv(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
     return n
 
 
+# OWASP's rule for CSV injection: a cell whose first character is one of these may be read as
+# a formula (tab and carriage return too, and spreadsheets skip leading blanks before one), so
+# it gets a leading ' and is shown as written. The full-width forms are read as formulas by
+# some spreadsheets in East Asian locales.
+FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
+_BLANKS = " \t\r\n\u00a0\u3000"
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and value[1:2] not in ("", " "):
+    if (
+        isinstance(value, str)
+        and value
+        and (value[0] in FORMULA_STARTS or value.lstrip(_BLANKS)[:1] in FORMULA_STARTS)
+    ):
         # A cell starting like a formula would run as one in a spreadsheet: keep it as text.
         return "'" + value
     return "" if value is None else value

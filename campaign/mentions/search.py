@@ -5,6 +5,11 @@ syntax: it is split on spaces and every word is quoted as a phrase, so ``c++``, 
 quotes, ``NEAR(``, ``AND``/``OR``/``NOT``, ``*`` and ``^`` are just words, and ``#tag`` /
 ``@user`` match whole tokens (the index keeps ``#`` and ``@`` inside tokens).
 
+A search is bounded before it runs and while it runs: at most :data:`MAX_TOKENS` tokens as the
+index splits them (``a-b-c`` is one word but three tokens, one phrase of three), at most
+:data:`MAX_QUERY_CHARS` characters, and :data:`SEARCH_SECONDS` of SQLite's time, after which
+it is interrupted and the person is asked for fewer words.
+
 Newest first is rowid order (tweet ids grow with time), which both the table and the FTS5
 index can walk backwards and stop after one page.
 """
@@ -12,6 +17,7 @@ index can walk backwards and stop after one page.
 from __future__ import annotations
 
 import sqlite3
+import time
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,6 +29,9 @@ from campaign.clock import from_db, to_db
 from campaign.errors import SearchError
 
 MAX_TERMS = 32
+MAX_TOKENS = 64
+MAX_QUERY_CHARS = 1000
+SEARCH_SECONDS = 3.0
 MAX_LIMIT = 10_000
 
 SELECT_COLUMNS = (
@@ -53,6 +62,17 @@ def _is_token_char(ch: str) -> bool:
     return ch in "#@" or unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "Co"
 
 
+def token_count(word: str) -> int:
+    """How many tokens the index makes of ``word``: its runs of token characters (an upper
+    bound: the index's Unicode 6.1 tables join a few newer symbols that Python separates)."""
+    runs, inside = 0, False
+    for ch in word:
+        token = _is_token_char(ch)
+        runs += token and not inside
+        inside = token
+    return runs
+
+
 def fts_query(text: str) -> str | None:
     """The FTS5 query for typed ``text``: every word quoted as a phrase, all required.
 
@@ -74,6 +94,17 @@ def fts_query(text: str) -> str | None:
     if len(terms) > MAX_TERMS:
         raise SearchError(
             f"the search has {len(terms)} words; use at most {MAX_TERMS} (the most telling ones)"
+        )
+    tokens = sum(token_count(t) for t in terms)
+    if tokens > MAX_TOKENS:
+        raise SearchError(
+            f"the search has {tokens} words or parts of words (a hyphen, dot or other mark "
+            f"splits a word in parts); use at most {MAX_TOKENS}"
+        )
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchError(
+            f"the search is {len(text)} characters long; use at most {MAX_QUERY_CHARS} "
+            "(a few telling words)"
         )
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
@@ -175,10 +206,20 @@ def matching(f: MentionFilter) -> Match:
 
 
 def _run(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[Any]:
+    """The rows of one search, interrupted after :data:`SEARCH_SECONDS`."""
+    deadline = time.perf_counter() + SEARCH_SECONDS
+    db.conn.set_progress_handler(lambda: time.perf_counter() > deadline, 10_000)
     try:
         return db.execute(sql, params).fetchall()
     except sqlite3.OperationalError as e:  # never expected: typed text is always quoted
+        if time.perf_counter() > deadline:
+            raise SearchError(
+                f"the search took more than {SEARCH_SECONDS:g} seconds and was stopped; "
+                "search for fewer or more telling words, or narrow it with a filter"
+            ) from e
         raise SearchError(f"the search could not be run ({e}); try fewer or simpler words") from e
+    finally:
+        db.conn.set_progress_handler(None, 0)
 
 
 def search(db: sqlite_utils.Database, f: MentionFilter) -> list[dict[str, Any]]:

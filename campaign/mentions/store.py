@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from campaign.clock import now, to_db
+from campaign.clock import EARLIEST, LATEST, now, plausible, to_db
 from campaign.store import get_state
 
 # The campaign account's X user id, recorded by whoever learns it (``XClient.me()``).
@@ -118,27 +118,29 @@ class WriteResult:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, int):
+    """An id as X writes it (a number or a string of digits) that SQLite can hold, else None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     return None
 
 
 def created_at_db(value: Any, tweet_id: int) -> str:
-    """X's ``created_at`` (``2021-04-08T15:07:30.000Z``) as stored; from the snowflake if absent."""
+    """X's ``created_at`` (``2021-04-08T15:07:30.000Z``) as stored; from the snowflake (the id
+    holds the time it was made) if absent, unreadable or impossible (before 2000 or after 2999,
+    so every stored date can be shown and counted)."""
     if isinstance(value, str):
-        if len(value) == 24 and value.endswith("Z") and value[10] == "T":
-            return value[:23] + "+00:00"  # the common case, without parsing
         try:
             dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if dt.tzinfo is None:
                 dt = dt.replace(tzinfo=UTC)
-            return to_db(dt)
-        except ValueError:
+            if plausible(dt):
+                return to_db(dt)
+        except (ValueError, OverflowError):
             pass
     ms = (tweet_id >> 22) + TWITTER_EPOCH_MS
-    return to_db(datetime.fromtimestamp(ms / 1000, UTC))
+    return to_db(min(max(datetime.fromtimestamp(ms / 1000, UTC), EARLIEST), LATEST))
 
 
 def hashtags_of(tweet: Mapping[str, Any]) -> set[str]:

@@ -14,6 +14,7 @@ import yaml
 
 from campaign.clock import show, zone
 from campaign.errors import ConfigError
+from campaign.limits import MAX_YAML_BYTES, check_yaml_shape, read_bounded
 from campaign.metadata.event import read_approval, read_event, read_publications, read_speakers
 from campaign.metadata.problems import InvalidMetadata, Missing, Problem
 from campaign.metadata.reading import Reader
@@ -49,6 +50,7 @@ def parse_text(text: str, source: str = "<text>") -> Metadata:
 
     Raises :class:`InvalidMetadata` (a :class:`ConfigError`) listing every problem found.
     """
+    check_yaml_shape(text, source)  # size, depth and aliases bounded before it is built
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
@@ -81,7 +83,8 @@ def parse_file(path: str | Path) -> Metadata:
     """Read and validate the metadata file at ``path`` (see :func:`parse_text`)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        # At most MAX_YAML_BYTES: /dev/zero is refused instead of read until memory runs out.
+        raw = read_bounded(p, MAX_YAML_BYTES, str(p), "a campaign's metadata")
     except FileNotFoundError as e:
         raise ConfigError(
             f"cannot read {p}: there is no such file; check the name, or start from the sample "

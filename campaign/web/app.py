@@ -19,6 +19,11 @@ from campaign.store import explain
 from campaign.web import auth, security
 from campaign.web.cache import Cache
 from campaign.web.db import campaign_row, close_db, zone_name
+from campaign.web.inputs import IdConverter
+
+# The largest request body the console accepts: its forms are a few kilobytes. waitress refuses
+# a larger one from its Content-Length, before reading it (413).
+MAX_BODY = 256 * 1024
 
 STATUS_HELP = {
     "draft": "Draft: waiting for approval",
@@ -54,6 +59,7 @@ def create_app(
     open_db(db_path).conn.close()  # create and migrate once, before any request
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = IdConverter  # ids SQLite can hold; a larger one is a 404
     app.config.update(
         CAMPAIGN_DB=str(db_path),
         CAMPAIGN_WEB_PASSWORD=password,
@@ -62,7 +68,7 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="campaign_session",
-        MAX_CONTENT_LENGTH=1_000_000,
+        MAX_CONTENT_LENGTH=MAX_BODY,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.extensions["campaign_cache"] = Cache()

@@ -115,14 +115,24 @@ class Throttled:
 def throttled_attempt(
     name: str, address: str, attempt: Callable[[], Person | None]
 ) -> Person | Throttled | None:
-    """THE THROTTLE HOOK: every sign-in goes through here, and only here.
+    """Every sign-in goes through here, and only here: the SQLite throttle of
+    :mod:`campaign.web.logins` (5 failures per name and per address in 15 minutes) answers
+    ``Throttled(seconds)`` before ``attempt`` checks the password when the name or the address is
+    locked out, and counts a failure when ``attempt`` returns None (a wrong password or an
+    unknown name alike)."""
+    from campaign.web import logins
+    from campaign.web.db import get_db
 
-    ``attempt`` checks the password (the person, or None when wrong or unknown). The SQLite
-    throttle (5 failures per name and per address in 15 minutes) wraps this call: answer
-    ``Throttled(seconds)`` before ``attempt`` when the name or the address is locked out, and
-    count a failure when it returns None. Until it is connected, every attempt is checked.
-    """
-    return attempt()
+    db = get_db()
+    wait = logins.wait_before_trying(db, address, name)
+    if wait is not None:
+        return Throttled(int(wait.total_seconds()) + 1)
+    person = attempt()
+    if person is None:
+        logins.failed(db, address, name)
+    else:
+        logins.succeeded(db, address, name)
+    return person
 
 
 # --- the pages -----------------------------------------------------------------------------

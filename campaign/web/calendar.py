@@ -12,7 +12,7 @@ from flask import Blueprint, flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from campaign.clock import from_db, local, now, to_db, zone
-from campaign.errors import CampaignError
+from campaign.web import inputs
 from campaign.web.auth import by
 from campaign.web.db import actor, get_db, rows, zone_name
 from campaign.web.security import back
@@ -40,15 +40,6 @@ class Day:
         return sum(1 for p in self.posts if p["status"] == "draft")
 
 
-def _parse_day(text: str | None, default: date) -> date:
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError as e:
-        raise CampaignError(f"cannot read the date {text!r}: write it as YYYY-MM-DD") from e
-
-
 def _range(view: str, anchor: date) -> tuple[date, date, date, date]:
     """(first day shown, day after the last shown, previous anchor, next anchor)."""
     if view == "month":
@@ -69,7 +60,7 @@ def calendar() -> str:
         view = "week"
     tz = zone(zone_name())
     today = local(now(), tz).date()
-    anchor = _parse_day(request.args.get("date"), today)
+    anchor = inputs.day(request.args.get("date"), today)
     start, end, prev, nxt = _range(view, anchor)
 
     def utc(d: date) -> str:
@@ -112,7 +103,7 @@ def approve_day() -> Response:
     """Approve every draft of one day (in the campaign's zone)."""
     from posts.editing import approve_drafts
 
-    day = _parse_day(request.form.get("day"), local(now(), zone_name()).date())
+    day = inputs.day(request.form.get("day"), local(now(), zone_name()).date())
     result = approve_drafts(get_db(), actor=actor(), day=day, by=by())
     message = f"Approved {len(result.approved)} draft(s) for {day.isoformat()}."
     if result.skipped:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from campaign.errors import CampaignError
+from campaign.web import inputs
 from campaign.web.db import actor, cached, get_db, on_own_db
 from campaign.web.security import back, local_target
 
@@ -30,7 +31,7 @@ def inbox() -> str:
     from campaign.mentions.search import MentionFilter, search
 
     args = _args()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = inputs.page_number()
     f = MentionFilter(
         text=args["q"] or None,
         status=args["status"] or None,
@@ -66,7 +67,7 @@ def mark() -> Response:
     """Set the review status (and optionally a note) of the ticked posts."""
     from campaign.mentions.review import mark as mark_ids
 
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = inputs.ids(request.form.getlist("ids"))
     status = request.form.get("status", "")
     note = request.form.get("note")
     if not ids:

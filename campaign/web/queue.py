@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from campaign.clock import local, now, parse_when, to_db, zone
 from campaign.errors import CampaignError
+from campaign.web import inputs
 from campaign.web.auth import by
 from campaign.web.db import actor, get_db, rows, zone_name
 from campaign.web.security import back
@@ -91,7 +92,7 @@ def preview(text: str, exclude: int | None = None) -> Preview:
 def api_length() -> Response:
     """The composer's live counter: JSON from :func:`preview` (POSTed so long texts fit)."""
     text = request.form.get("text", "")
-    exclude = request.form.get("post_id", type=int)
+    exclude = inputs.optional_id(request.form.get("post_id"))
     return jsonify(preview(text, exclude).to_json())
 
 
@@ -125,7 +126,7 @@ def queue_list() -> str:
     from posts.queue import STATUSES
 
     args, where, params = _filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = inputs.page_number()
     found = rows(SQL.format(where=where), [*params, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
     counts = dict(get_db().execute("SELECT status, count(*) FROM posts GROUP BY status").fetchall())
     return render_template(
@@ -279,7 +280,7 @@ def bulk() -> Response:
     """Approve or cancel the ticked posts of the list."""
     from posts import editing
 
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = inputs.ids(request.form.getlist("ids"))
     if not ids:
         flash("Tick at least one post first.", "info")
         return back(url_for("queue.queue_list"))

@@ -109,11 +109,25 @@ def csrf_token() -> str:
 
 
 def local_target(target: str) -> str | None:
-    """``target`` when it is a path on this console, else None: ``//host`` and ``/\\host``
-    (which browsers read as ``//host``) lead to another site."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """``target`` when it is a path on this console, else None.
+
+    Read as a browser reads it first: browsers drop tabs and line breaks anywhere in an
+    address and control characters or spaces around it, so ``/<tab>/host`` is ``//host``. ``//host`` and ``/\\host``
+    (which browsers read as ``//host``) lead to another site; any other control character has
+    no place in a path of ours (and could split the Location header)."""
+    cleaned = target.translate(_DROPPED_BY_BROWSERS).strip(_STRIPPED_BY_BROWSERS)
+    if (
+        cleaned.startswith("/")
+        and not cleaned.startswith("//")
+        and "\\" not in cleaned
+        and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in cleaned)
+    ):
+        return cleaned
     return None
+
+
+_DROPPED_BY_BROWSERS = str.maketrans("", "", "\t\n\r")
+_STRIPPED_BY_BROWSERS = "".join(map(chr, range(0x21)))  # C0 controls and space
 
 
 def back(default: str) -> Redirect:
@@ -160,6 +174,32 @@ def _team() -> bool:
     return team()
 
 
+def _check_password(password: str) -> Response | None:
+    """None when the request carries the password; else 401, or 429 while its address is
+    throttled for guessing (the password is then not even checked)."""
+    from campaign.web import logins
+    from campaign.web.db import get_db
+
+    auth = request.authorization
+    if auth is None or not auth.password:
+        return _unauthorised()  # a browser's first request, before it asks for the password
+    address = request.remote_addr or "unknown"
+    wait = logins.wait_before_trying(get_db(), address)
+    if wait is not None:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        return Response(
+            f"Too many wrong passwords from your address: try again in {minutes} minute(s).\n",
+            429,
+            {"Retry-After": str(int(wait.total_seconds()) + 1)},
+            mimetype="text/plain",
+        )
+    if not hmac.compare_digest(auth.password.encode(), password.encode()):
+        logins.failed(get_db(), address, auth.username or "")
+        return _unauthorised()
+    logins.succeeded(get_db(), address)
+    return None
+
+
 def install(app: Flask) -> None:
     """Wire every check and header into ``app`` (reads ``ALLOWED_HOSTS`` and
     ``CAMPAIGN_WEB_PASSWORD`` from its config)."""
@@ -171,10 +211,9 @@ def install(app: Flask) -> None:
         if _request_hostname() not in hosts:
             abort(400, description="this console answers only to its own host name")
         if password is not None and not _team():
-            auth = request.authorization
-            given = auth.password if auth is not None and auth.password else ""
-            if not hmac.compare_digest(given.encode(), password.encode()):
-                return _unauthorised()
+            refused = _check_password(password)
+            if refused is not None:
+                return refused
         if request.method not in SAFE_METHODS:
             if not _same_origin():
                 abort(
@@ -185,6 +224,13 @@ def install(app: Flask) -> None:
                     403,
                     description="refused: the form has expired or did not come from this console; "
                     "reload the page and try again",
+                )
+            target = request.form.get("next")
+            if target and local_target(target) != target:  # refused before anything changes
+                abort(
+                    400,
+                    description="refused: the form asks to go on to another site or to an "
+                    "address that is not a path of this console",
                 )
         return None
 
