@@ -10,34 +10,37 @@ whose message says what to do.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlite_utils
 
 from campaign.clock import now, to_db, zone
-from campaign.errors import NotFoundError, TransitionError
+from campaign.errors import CampaignError, NotFoundError, TransitionError
 from campaign.models import CampaignSettings, Metadata
 from campaign.store import immediate
 from posts import queue
-from posts.queue import Post
+from posts.queue import Post, PostStatus
 
 MANUAL_KIND = "manual"
 DEFAULT_NAME = "campaign"
 
 # What a person may do from each status; the other moves belong to the daemon and the planner.
-EDITABLE = frozenset({"draft", "approved", "failed", "missed"})
-APPROVABLE = frozenset({"draft", "failed", "missed"})
-CANCELLABLE = frozenset({"draft", "approved", "failed", "missed"})
+_S = PostStatus
+EDITABLE = frozenset({_S.DRAFT, _S.APPROVED, _S.FAILED, _S.MISSED})
+APPROVABLE = frozenset({_S.DRAFT, _S.FAILED, _S.MISSED})
+CANCELLABLE = frozenset({_S.DRAFT, _S.APPROVED, _S.FAILED, _S.MISSED})
+REDRAFTABLE = frozenset({_S.APPROVED, _S.CANCELLED, _S.FAILED, _S.MISSED})
 # Why a post in one of the other statuses is left alone, in a person's words.
 _LEFT_ALONE = {
-    "publishing": "it is being sent to X right now",
-    "published": "it has already been published on X",
-    "unknown": (
+    _S.PUBLISHING: "it is being sent to X right now",
+    _S.PUBLISHED: "it has already been published on X",
+    _S.UNKNOWN: (
         "the daemon is checking whether it reached X; wait until `campaign posts show` "
         "has it published or back in the queue"
     ),
-    "cancelled": "it is cancelled; add the text again with `campaign posts add`",
+    _S.CANCELLED: "it is cancelled; add the text again with `campaign posts add`",
 }
 
 
@@ -70,14 +73,6 @@ def is_past(post: Post, at: datetime | None = None) -> bool:
     return post.scheduled_at < (at or now())
 
 
-def _other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[str]:
-    """The texts of every non-cancelled post but ``exclude``: X refuses a duplicate."""
-    rows = db.execute(
-        "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> tuple[str, int]:
     """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`."""
     from posts import rules
@@ -87,10 +82,54 @@ def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -
     prepared = rules.prepare(
         text,
         settings,
-        others=_other_texts(db, exclude),
+        others=queue.other_texts(db, exclude),
         event_url_domains=event_domains(meta),
     )
     return prepared.text, prepared.weighted_length
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the composer shows for a text: X's count of it as sent, and the text as sent."""
+
+    typed_length: int
+    weighted_length: int
+    limit: int
+    valid: bool
+    text: str | None
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "typed_length": self.typed_length,
+            "weighted_length": self.weighted_length,
+            "limit": self.limit,
+            "valid": self.valid,
+            "preview": self.text,
+            "error": self.error,
+        }
+
+
+def preview(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> Preview:
+    """``text`` through the step that prepares every post (:func:`_prepare`, as ``add`` and
+    ``edit`` use it), counted by ``posts.length.check``: the text as it will go out, or why it is
+    refused, with the length it would have had as sent. ``exclude``: the post being edited."""
+    from posts import length, rules
+
+    if not text.strip():  # nothing typed yet: nothing to refuse
+        return Preview(0, 0, length.LIMIT, True, None, None)
+    typed = length.check(text)
+    try:
+        final, weighted = _prepare(db, text, exclude)
+    except CampaignError as e:
+        meta = stored_metadata(db)
+        settings = meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
+        as_sent = rules.completed(text, settings, event_url_domains=event_domains(meta))
+        counted = length.check(as_sent)
+        return Preview(
+            typed.weighted_length, counted.weighted_length, length.LIMIT, False, None, str(e)
+        )
+    return Preview(typed.weighted_length, weighted, length.LIMIT, True, final, None)
 
 
 # X opened in 2006; a post time outside these years is a typo, and at the far end of the
@@ -150,7 +189,7 @@ def add(
                     f"cannot reply to post {reply_to}: there is no post with that id "
                     "(see `campaign posts list` for the ids)"
                 ) from e
-            if parent.status == "cancelled":
+            if parent.status == _S.CANCELLED:
                 raise TransitionError(
                     f"cannot reply to post {reply_to}: it is cancelled, so the reply would wait "
                     "for it for ever; reply to another post, or add this one without --reply-to"
@@ -164,9 +203,9 @@ def add(
         )
         post_id = cur.lastrowid
         assert post_id is not None
-        queue.audit(db, post_id, actor, None, "draft", "added by hand")
+        queue.audit(db, post_id, actor, None, _S.DRAFT, "added by hand")
     if approve:
-        return queue.move(db, post_id, "approved", actor, "approved when added")
+        return queue.move(db, post_id, _S.APPROVED, actor, "approved when added")
     return queue.get(db, post_id)
 
 
@@ -254,19 +293,19 @@ def approve(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> lis
     Every id is checked first: an unknown id or a post that cannot be approved changes nothing.
     Posts already approved are left as they are and not returned.
     """
-    return _move_all(db, _check_moves(db, ids, "approved", APPROVABLE), "approved", actor)
+    return _move_all(db, _check_moves(db, ids, _S.APPROVED, APPROVABLE), _S.APPROVED, actor)
 
 
 def approve_drafts(db: sqlite_utils.Database, *, actor: str, day: date | None = None) -> list[Post]:
     """Approve every draft, or with ``day`` the drafts of that day in the campaign's zone."""
     if day is None:
-        drafts = queue.list_posts(db, "draft")
+        drafts = queue.list_posts(db, _S.DRAFT)
     else:
         tz = zone(settings_for(db).timezone)
         start = datetime.combine(day, time(0), tz)
         end = datetime.combine(day + timedelta(days=1), time(0), tz)
-        drafts = [p for p in queue.list_posts(db, "draft") if start <= p.scheduled_at < end]
-    return _move_all(db, drafts, "approved", actor)
+        drafts = [p for p in queue.list_posts(db, _S.DRAFT) if start <= p.scheduled_at < end]
+    return _move_all(db, drafts, _S.APPROVED, actor)
 
 
 def cancel(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list[Post]:
@@ -275,4 +314,4 @@ def cancel(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list
     Every id is checked first; a post being published or already published is refused and
     nothing is changed. Posts already cancelled are left as they are and not returned.
     """
-    return _move_all(db, _check_moves(db, ids, "cancelled", CANCELLABLE), "cancelled", actor)
+    return _move_all(db, _check_moves(db, ids, _S.CANCELLED, CANCELLABLE), _S.CANCELLED, actor)

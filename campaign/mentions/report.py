@@ -186,11 +186,14 @@ def build_report(
         ).fetchall()
     )
     ours: dict[int, tuple[str, datetime | None]] = {}
-    for tid, text, at in db.execute(
-        "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
-    ).fetchall():
-        if str(tid).isdigit():
-            ours[int(tid)] = (text, local(from_db(at), tzi) if at else None)
+    from posts.queue import own_posts
+
+    for own in own_posts(db):
+        if own.tweet_id.isdigit():
+            ours[int(own.tweet_id)] = (
+                own.text,
+                local(own.published_at, tzi) if own.published_at else None,
+            )
     for tid, text, at in db.execute(
         "SELECT id, text, created_at FROM mentions WHERE is_ours = 1"
     ).fetchall():
