@@ -8,7 +8,7 @@ in another status changes nothing and reports it, so two processes can never bot
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +18,6 @@ import sqlite_utils
 from campaign.clock import from_db, now, to_db
 from campaign.errors import NotFoundError, TransitionError
 from campaign.store import immediate
-
 
 
 class PostStatus(enum.StrEnum):
@@ -506,9 +505,7 @@ def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
     """The texts of the posts in ``statuses`` (for cost estimates)."""
     wanted = [check_status(s) for s in statuses]
     marks = ", ".join("?" * len(wanted))
-    return [
-        r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", wanted)
-    ]
+    return [r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", wanted)]
 
 
 def other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[str]:
@@ -610,9 +607,7 @@ class Listed:
     last_error: str | None
 
 
-def listing(
-    db: sqlite_utils.Database, where: Filter, limit: int, offset: int = 0
-) -> list[Listed]:
+def listing(db: sqlite_utils.Database, where: Filter, limit: int, offset: int = 0) -> list[Listed]:
     """The posts matching ``where`` in schedule order, ``limit`` of them from ``offset``."""
     clause, params = where.where()
     return [
@@ -688,7 +683,14 @@ def problems(db: sqlite_utils.Database) -> list[Problem]:
     """The newest 200 posts that failed, were missed or are unknown, latest first."""
     return [
         Problem(
-            r[0], PostStatus(r[1]), r[2], from_db(r[3]), r[4], r[5], r[6], Reason(r[7]) if r[7] else None
+            r[0],
+            PostStatus(r[1]),
+            r[2],
+            from_db(r[3]),
+            r[4],
+            r[5],
+            r[6],
+            Reason(r[7]) if r[7] else None,
         )
         for r in db.execute(PROBLEMS_SQL)
     ]

@@ -272,8 +272,13 @@ class Publishing:
             if outcome is None:
                 if not self._holds_lease():
                     self.lease_lost = True
-                    event(log, logging.WARNING, "lost the publishing lease: standing by",
-                          event="lease_lost", holder=self.holder)
+                    event(
+                        log,
+                        logging.WARNING,
+                        "lost the publishing lease: standing by",
+                        event="lease_lost",
+                        holder=self.holder,
+                    )
                 continue
             out.append(outcome)
             if outcome.status == _S.UNKNOWN:
@@ -298,11 +303,17 @@ class Publishing:
                 "Reschedule and approve it again to send it"
             )
             if queue.transition(
-                self.db, post.id, _S.APPROVED, _S.MISSED, self.actor, detail,
+                self.db,
+                post.id,
+                _S.APPROVED,
+                _S.MISSED,
+                self.actor,
+                detail,
                 reason=Reason.MISSED_WINDOW,
             ):
-                self._log_move(logging.WARNING, post.id, _S.APPROVED, _S.MISSED,
-                               Reason.MISSED_WINDOW, detail)
+                self._log_move(
+                    logging.WARNING, post.id, _S.APPROVED, _S.MISSED, Reason.MISSED_WINDOW, detail
+                )
                 out.append(Outcome(post.id, _S.MISSED, None, detail))
         return out
 
@@ -385,8 +396,8 @@ class Publishing:
             if not e.maybe_sent:
                 self._wait(now() + self._backoff(1), str(e))
                 return self._move(
-                post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.UNREACHABLE
-            )
+                    post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.UNREACHABLE
+                )
             # The settling margin counts from when the call ended if that was after its
             # deadline (a slow connect, the clock stepped forward): never reconcile at once.
             ended = max(claimed_at + timedelta(seconds=self.config.x_timeout), now())
@@ -534,9 +545,7 @@ class Publishing:
                     f"X refused it as duplicate content and it is not on the account's timeline "
                     f"since {to_db(since)}: change the text and approve it again"
                 )
-                out.append(
-                    self._move(post.id, post.status, _S.FAILED, detail, Reason.DUPLICATE)
-                )
+                out.append(self._move(post.id, post.status, _S.FAILED, detail, Reason.DUPLICATE))
             elif (
                 post.reason == Reason.SERVER_ERROR
                 and self._server_errors(post.id) > self.config.retries
@@ -545,9 +554,7 @@ class Publishing:
                     f"X had server errors on {self._server_errors(post.id)} tries and the post "
                     "is not on the timeline: approve it again to retry"
                 )
-                out.append(
-                    self._move(post.id, post.status, _S.FAILED, detail, Reason.SERVER_ERROR)
-                )
+                out.append(self._move(post.id, post.status, _S.FAILED, detail, Reason.SERVER_ERROR))
             else:
                 detail = "not on the account's timeline: not sent, will send again"
                 out.append(

@@ -40,7 +40,10 @@ def _reasons(path: Path) -> dict[int, tuple[str, str | None]]:
 def test_the_fixture_is_a_release_0_1_database() -> None:
     """The fixture has m001 and m002 and no reason column: it really is the old schema."""
     db = sqlite_utils.Database(FIXTURE)
-    steps = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'campaign'")]
+    steps = [
+        r[0]
+        for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'campaign'")
+    ]
     columns = [c.name for c in db["posts"].columns]
     db.close()
     assert ["m001_initial", "m002_call_deadline"] == steps

@@ -68,8 +68,14 @@ def _unknown(db: sqlite_utils.Database, text: str, reason: Reason, message: str)
     with time_machine.travel(now() - timedelta(minutes=1), tick=False):
         assert queue.claim(db, post_id, "test", "test", timeout=1.0) is not None
     moved = queue.transition(
-        db, post_id, PostStatus.PUBLISHING, PostStatus.UNKNOWN, "test", message,
-        reason=reason, last_error=message,
+        db,
+        post_id,
+        PostStatus.PUBLISHING,
+        PostStatus.UNKNOWN,
+        "test",
+        message,
+        reason=reason,
+        last_error=message,
     )
     assert moved
     return post_id
@@ -126,7 +132,11 @@ def test_moves_log_the_post_story(
     post_id = add_post(db, "y" * 300, now())
     with caplog.at_level(logging.INFO, logger="scheduler.publish"):
         _run(db, fake_x).run_due()
-    story = [r.getMessage() for r in caplog.records if f"post_id={post_id} " in r.getMessage() + " "]
+    story = [
+        r.getMessage() for r in caplog.records if f"post_id={post_id} " in r.getMessage() + " "
+    ]
     assert 2 == len(story)
-    assert story[0].endswith(f"post_id={post_id} from=approved to=publishing by={story[0].split('by=')[1]}")
+    assert story[0].endswith(
+        f"post_id={post_id} from=approved to=publishing by={story[0].split('by=')[1]}"
+    )
     assert story[1].endswith(f"post_id={post_id} from=publishing to=failed reason=refused")
