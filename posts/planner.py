@@ -43,13 +43,21 @@ from campaign.clock import now, to_db, zone
 from campaign.errors import RuleError
 from campaign.models import Metadata, Publication, Speaker
 from posts.editing import event_domains
-from posts.queue import Post, audit, list_posts
+from posts.queue import Post, PostStatus, audit, list_posts
 from posts.render import context, render_post
 from posts.rules import prepare
 from posts.templates import source, variants
 
 # Statuses whose time a new post must keep clear of, and whose text a new post must not repeat.
-ACTIVE = frozenset({"draft", "approved", "publishing", "published", "unknown"})
+ACTIVE = frozenset(
+    {
+        PostStatus.DRAFT,
+        PostStatus.APPROVED,
+        PostStatus.PUBLISHING,
+        PostStatus.PUBLISHED,
+        PostStatus.UNKNOWN,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,7 @@ def _plain(value: Any) -> Any:
 
 
 def _protected(post: Post) -> bool:
-    return post.status != "draft" or post.hand_edited
+    return post.status != PostStatus.DRAFT or post.hand_edited
 
 
 def plan(
@@ -317,7 +325,14 @@ def apply(
                         ],
                     )
                     assert cur.lastrowid is not None
-                    audit(db, cur.lastrowid, actor, None, "draft", f"planned from {p.template}")
+                    audit(
+                        db,
+                        cur.lastrowid,
+                        actor,
+                        None,
+                        PostStatus.DRAFT,
+                        f"planned from {p.template}",
+                    )
             elif _protected(have):
                 outcome = "skipped_protected"
             elif have.source_hash == p.source_hash:
@@ -341,7 +356,7 @@ def apply(
                         ],
                     )
                     if cur.rowcount == 1:
-                        audit(db, have.id, actor, "draft", "draft", "replanned")
+                        audit(db, have.id, actor, PostStatus.DRAFT, PostStatus.DRAFT, "replanned")
                     else:  # approved or edited since we looked: leave it
                         outcome = "skipped_protected"
             counts[outcome] += 1

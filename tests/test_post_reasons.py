@@ -140,3 +140,11 @@ def test_moves_log_the_post_story(
         f"post_id={post_id} from=approved to=publishing by={story[0].split('by=')[1]}"
     )
     assert story[1].endswith(f"post_id={post_id} from=publishing to=failed reason=refused")
+
+
+def test_review_statuses_are_the_schema_statuses() -> None:
+    """ReviewStatus lists exactly the review statuses the mentions schema's CHECK allows."""
+    from campaign.mentions.review import ReviewStatus
+    from campaign.mentions.schema import REVIEW_STATUSES
+
+    assert REVIEW_STATUSES == tuple(str(s) for s in ReviewStatus)

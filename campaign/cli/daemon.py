@@ -215,6 +215,7 @@ def publish(
     the account's timeline. Refuses to run while a daemon holds the publishing lease.
     """
     _logging(verbose)
+    from posts.queue import PostStatus
     from scheduler.publish import publish_now
     from scheduler.publisher import create
 
@@ -236,7 +237,7 @@ def publish(
         )
     else:
         for o in run.outcomes:
-            if o.status == "published":
+            if o.status == PostStatus.PUBLISHED:
                 click.echo(f"post {o.post_id}: published as {o.tweet_id}")
             else:
                 click.echo(f"post {o.post_id}: {o.status}: {o.detail}")

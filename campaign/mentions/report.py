@@ -21,7 +21,7 @@ import sqlite_utils
 
 from campaign import DEFAULT_HASHTAG, __version__
 from campaign.clock import from_db, local, now, zone
-from campaign.mentions.review import counts_by_status
+from campaign.mentions.review import ReviewStatus, counts_by_status
 from campaign.mentions.search import url_for
 
 TOP = 10
@@ -93,7 +93,9 @@ class Report:
     @property
     def reviewed_share(self) -> float:
         """The share of posts no longer ``new`` (0 when there are none)."""
-        return (self.total - self.review.get("new", 0)) / self.total if self.total else 0.0
+        return (
+            (self.total - self.review.get(ReviewStatus.NEW, 0)) / self.total if self.total else 0.0
+        )
 
     @property
     def peak_hour(self) -> tuple[datetime, int] | None:
