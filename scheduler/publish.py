@@ -103,21 +103,9 @@ class Outcome:
         }
 
 
-published_since = queue.published_since
-due_posts = queue.due
-sendable_posts = queue.sendable
-pending_posts = queue.pending
-
-
 def cap_until(db: sqlite_utils.Database, cap: int, at: datetime | None = None) -> datetime | None:
     """When the daily cap lets the next post out, if it is full at ``at`` (else None)."""
     return queue.cap_usage(db, cap, at or now()).until
-
-
-def parent_state(db: sqlite_utils.Database, post: Post) -> tuple[str | None, str | None]:
-    """``(parent status, parent tweet id)`` for a reply; ``(None, None)`` for a lone post."""
-    found = queue.parent(db, post)
-    return found.status, found.tweet_id
 
 
 def _json_state(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:

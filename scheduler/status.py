@@ -19,14 +19,7 @@ from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
 from posts.editing import settings_for
 from posts.queue import PostStatus
 from scheduler import lease
-from scheduler.publish import (
-    cap_until,
-    due_posts,
-    parent_state,
-    published_since,
-    stopped,
-    waiting,
-)
+from scheduler.publish import cap_until, stopped, waiting
 
 LAST_ERRORS = 10
 
@@ -75,8 +68,9 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
     held_until = cap_until(db, settings.daily_cap, current)
     held: list[dict[str, Any]] = []
     waiting_for_parent: list[dict[str, Any]] = []
-    for post in due_posts(db, current, limit=200):
-        parent_status, parent_tweet = parent_state(db, post)
+    for post in queue.due(db, current, limit=200):
+        parent = queue.parent(db, post)
+        parent_status, parent_tweet = parent.status, parent.tweet_id
         if post.reply_to_post_id is not None and not (
             parent_status == PostStatus.PUBLISHED and parent_tweet
         ):
@@ -160,7 +154,7 @@ def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) ->
 
 
 def _published_24h(db: sqlite_utils.Database, at: datetime) -> int:
-    return published_since(db, at - timedelta(hours=24))
+    return queue.published_since(db, at - timedelta(hours=24))
 
 
 def _json_or_none(raw: str | None) -> Any:
