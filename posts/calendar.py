@@ -122,5 +122,4 @@ def to_ics(
 
 def revisions(db: sqlite_utils.Database) -> dict[int, int]:
     """How many audit rows each post has: its revision count for calendar updates."""
-    rows = db.execute("SELECT post_id, count(*) FROM post_audit GROUP BY post_id").fetchall()
-    return {int(r[0]): int(r[1]) for r in rows}
+    return queue.revisions(db)

@@ -152,16 +152,7 @@ def _aware(at: datetime, what: str) -> datetime:
 
 def replies_to(db: sqlite_utils.Database, parent_ids: Iterable[int]) -> list[tuple[int, int]]:
     """``(reply id, parent id)`` of the posts still to go out that reply to ``parent_ids``."""
-    ids = list(parent_ids)
-    if not ids:
-        return []
-    marks = ", ".join("?" for _ in ids)
-    rows = db.execute(
-        f"SELECT id, reply_to_post_id FROM posts WHERE reply_to_post_id IN ({marks}) "
-        "AND status IN ('draft', 'approved', 'failed', 'missed') ORDER BY id",
-        ids,
-    ).fetchall()
-    return [(int(r[0]), int(r[1])) for r in rows]
+    return queue.replies_to(db, parent_ids, (_S.DRAFT, _S.APPROVED, _S.FAILED, _S.MISSED))
 
 
 def add(
@@ -195,15 +186,10 @@ def add(
                     "for it for ever; reply to another post, or add this one without --reply-to"
                 )
         final, length = _prepare(db, text)
-        stamp = to_db(now())
-        cur = db.execute(
-            "INSERT INTO posts (kind, text, weighted_length, scheduled_at, status, hand_edited, "
-            "reply_to_post_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'draft', 1, ?, ?, ?)",
-            [MANUAL_KIND, final, length, to_db(at), reply_to, stamp, stamp],
+        new = queue.NewPost(
+            MANUAL_KIND, final, length, at, hand_edited=True, reply_to_post_id=reply_to
         )
-        post_id = cur.lastrowid
-        assert post_id is not None
-        queue.audit(db, post_id, actor, None, _S.DRAFT, "added by hand")
+        post_id = queue.insert_draft(db, new, actor, "added by hand")
     if approve:
         return queue.move(db, post_id, _S.APPROVED, actor, "approved when added")
     return queue.get(db, post_id)
@@ -234,7 +220,7 @@ def edit(
             raise TransitionError(
                 f"post {post_id} cannot be edited: {_LEFT_ALONE.get(post.status, post.status)}"
             )
-        sets: dict[str, Any] = {"hand_edited": 1, "updated_at": to_db(now())}
+        sets: dict[str, Any] = {"hand_edited": 1}
         changes: list[str] = []
         if text is not None:
             final, length = _prepare(db, text, exclude=post_id)
@@ -242,15 +228,12 @@ def edit(
                 sets.update(text=final, weighted_length=length)
                 changes.append("text")
         if at is not None and at != post.scheduled_at:
-            sets["scheduled_at"] = to_db(at)
+            sets["scheduled_at"] = at
             changes.append(f"time {to_db(post.scheduled_at)} -> {to_db(at)}")
         if not changes:
             return post
-        cur = db.execute(
-            f"UPDATE posts SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ? AND status = ?",
-            [*sets.values(), post_id, post.status],
-        )
-        if cur.rowcount != 1:  # pragma: no cover - the write lock is held since the read
+        if not queue.update_content(db, post_id, post.status, sets):  # pragma: no cover
+            # cannot happen: the write lock is held since the read
             raise TransitionError(f"post {post_id} changed while you were editing it: try again")
         queue.audit(db, post_id, actor, post.status, post.status, "edited: " + "; ".join(changes))
     return queue.get(db, post_id)

@@ -694,3 +694,114 @@ def problems(db: sqlite_utils.Database) -> list[Problem]:
         )
         for r in db.execute(PROBLEMS_SQL)
     ]
+
+
+# -- writes for the editor and the planner (the caller holds the transaction) ---------------
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """A draft to insert: written by hand (``hand_edited``) or planned (``source_key`` …)."""
+
+    kind: str
+    text: str
+    weighted_length: int
+    scheduled_at: datetime
+    hand_edited: bool = False
+    reply_to_post_id: int | None = None
+    source_key: str | None = None
+    template: str | None = None
+    source_hash: str | None = None
+
+
+def insert_draft(
+    db: sqlite_utils.Database,
+    new: NewPost,
+    actor: str,
+    detail: str,
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Insert ``new`` as a draft with its first audit row, stamped ``at`` (now); its id."""
+    stamp = to_db(at or now())
+    cur = db.execute(
+        "INSERT INTO posts (source_key, kind, template, source_hash, text, weighted_length, "
+        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?)",
+        [
+            new.source_key,
+            new.kind,
+            new.template,
+            new.source_hash,
+            new.text,
+            new.weighted_length,
+            to_db(new.scheduled_at),
+            int(new.hand_edited),
+            new.reply_to_post_id,
+            stamp,
+            stamp,
+        ],
+    )
+    post_id = cur.lastrowid
+    if post_id is None:  # pragma: no cover - sqlite3 always gives the rowid of an INSERT
+        raise TransitionError("the post was not stored: try again")
+    audit(db, post_id, actor, None, PostStatus.DRAFT, detail)
+    return post_id
+
+
+def update_content(
+    db: sqlite_utils.Database,
+    post_id: int,
+    status: PostStatus,
+    changes: Mapping[str, Any],
+    *,
+    only_planned: bool = False,
+    at: datetime | None = None,
+) -> bool:
+    """Set ``changes`` (text, weighted_length, scheduled_at, kind, template, source_hash,
+    hand_edited) on ``post_id`` if it is still in ``status`` (and, with ``only_planned``, not
+    hand-edited); ``updated_at`` is stamped. False if the post had moved on."""
+    allowed = {
+        "text",
+        "weighted_length",
+        "scheduled_at",
+        "kind",
+        "template",
+        "source_hash",
+        "hand_edited",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not a content column: {', '.join(sorted(unknown))}")
+    sets = {k: to_db(v) if isinstance(v, datetime) else v for k, v in changes.items()}
+    sets["updated_at"] = to_db(at or now())
+    guard = " AND hand_edited = 0" if only_planned else ""
+    cur = db.execute(
+        f"UPDATE posts SET {', '.join(f'{c} = ?' for c in sets)} "
+        f"WHERE id = ? AND status = ?{guard}",
+        [*sets.values(), post_id, status],
+    )
+    return cur.rowcount == 1
+
+
+def replies_to(
+    db: sqlite_utils.Database, parent_ids: Iterable[int], statuses: Iterable[str]
+) -> list[tuple[int, int]]:
+    """``(reply id, parent id)`` of the posts in ``statuses`` that reply to ``parent_ids``."""
+    ids = list(parent_ids)
+    wanted = [check_status(s) for s in statuses]
+    if not ids or not wanted:
+        return []
+    rows = db.execute(
+        f"SELECT id, reply_to_post_id FROM posts WHERE reply_to_post_id IN "
+        f"({', '.join('?' * len(ids))}) AND status IN ({', '.join('?' * len(wanted))}) "
+        "ORDER BY id",
+        [*ids, *wanted],
+    ).fetchall()
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def revisions(db: sqlite_utils.Database) -> dict[int, int]:
+    """How many audit rows each post has."""
+    rows = db.execute("SELECT post_id, count(*) FROM post_audit GROUP BY post_id").fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}
