@@ -154,6 +154,29 @@ def m003_reason(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m005_people(db: sqlite_utils.Database) -> None:
+    # The team (campaign.people): who may sign in, with which role. Passwords are Argon2id hashes
+    # (the PHC string), never the password. A workspace with no rows here is the one-person setup.
+    # On posts: the person who wrote it and the one who last changed its text or time, for the
+    # four-eyes rule (nobody approves a post they created or last edited).
+    db.executescript(
+        """
+        CREATE TABLE people (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'reviewer', 'editor', 'approver', 'admin')),
+            password_hash TEXT NOT NULL,     -- Argon2id, PHC string format
+            password_changed_at TEXT NOT NULL,
+            disabled_at TEXT,                -- set: may no longer sign in or act
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        ALTER TABLE posts ADD COLUMN created_by TEXT;
+        ALTER TABLE posts ADD COLUMN edited_by TEXT;
+        """
+    )
+
+
 # Other areas register their sets here, in the order they must apply.
 SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
 

@@ -24,7 +24,6 @@ from posts import queue
 from posts.queue import Post, PostStatus
 
 MANUAL_KIND = "manual"
-DEFAULT_NAME = "campaign"
 
 # What a person may do from each status; the other moves belong to the daemon and the planner.
 _S = PostStatus
@@ -51,12 +50,6 @@ def stored_metadata(db: sqlite_utils.Database) -> Metadata | None:
     return stored(db)
 
 
-def settings_for(db: sqlite_utils.Database) -> CampaignSettings:
-    """The loaded campaign's settings, or the defaults (#PolicingInConflict, UTC)."""
-    meta = stored_metadata(db)
-    return meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
-
-
 def event_domains(meta: Metadata | None) -> tuple[str, ...]:
     """The event's own sites (page, registration, online link), whose links get tracking."""
     from posts.rules import domain_of
@@ -68,6 +61,45 @@ def event_domains(meta: Metadata | None) -> tuple[str, ...]:
     return tuple(sorted({d for d in (domain_of(u) for u in urls if u) if d}))
 
 
+def four_eyes(db: sqlite_utils.Database) -> bool:
+    """Whether the four-eyes rule holds: the workspace has a team and the campaign did not turn
+    it off (``approval: {four_eyes: false}``). With no people it is the one-person setup."""
+    from campaign.people import any_people
+
+    if not any_people(db):
+        return False
+    meta = stored_metadata(db)
+    return meta.four_eyes if meta else True
+
+
+def own_work(post: Post, by: str | None) -> bool:
+    """Whether ``by`` wrote ``post`` or last changed it (names compared without case)."""
+    if by is None:
+        return False
+    return by.lower() in {n.lower() for n in (post.created_by, post.edited_by) if n}
+
+
+def may_approve(db: sqlite_utils.Database, post: Post, by: str | None) -> bool:
+    """Whether ``by`` may approve ``post`` under the four-eyes rule (roles are checked apart)."""
+    return not (four_eyes(db) and own_work(post, by))
+
+
+def own_posts(db: sqlite_utils.Database, by: str) -> set[int]:
+    """The ids of the posts ``by`` wrote or last edited (pages hide their Approve buttons)."""
+    return queue.ids_by_person(db, by)
+
+
+def _four_eyes_refusal(post: Post, by: str) -> Exception:
+    from campaign.people import AccessError, Role
+
+    did = "wrote" if (post.created_by or "").lower() == by.lower() else "last edited"
+    return AccessError(
+        f"{by} cannot approve post {post.id}: they {did} it, and another approver must approve "
+        "it (four eyes). Nothing was changed",
+        Role.APPROVER,
+    )
+
+
 def is_past(post: Post, at: datetime | None = None) -> bool:
     """Whether ``post`` is due before ``at`` (now by default)."""
     return post.scheduled_at < (at or now())
@@ -75,6 +107,7 @@ def is_past(post: Post, at: datetime | None = None) -> bool:
 
 def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> tuple[str, int]:
     """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`."""
+    from campaign.metadata.store import DEFAULT_NAME
     from posts import rules
 
     meta = stored_metadata(db)
@@ -122,9 +155,10 @@ def preview(db: sqlite_utils.Database, text: str, exclude: int | None = None) ->
     try:
         final, weighted = _prepare(db, text, exclude)
     except CampaignError as e:
+        from campaign.metadata import settings_for
+
         meta = stored_metadata(db)
-        settings = meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
-        as_sent = rules.completed(text, settings, event_url_domains=event_domains(meta))
+        as_sent = rules.completed(text, settings_for(db), event_url_domains=event_domains(meta))
         counted = length.check(as_sent)
         return Preview(
             typed.weighted_length, counted.weighted_length, length.LIMIT, False, None, str(e)
@@ -155,6 +189,24 @@ def replies_to(db: sqlite_utils.Database, parent_ids: Iterable[int]) -> list[tup
     return queue.replies_to(db, parent_ids, (_S.DRAFT, _S.APPROVED, _S.FAILED, _S.MISSED))
 
 
+def _check_parent(db: sqlite_utils.Database, reply_to: int, post_id: int | None = None) -> None:
+    """A refusal unless post ``reply_to`` exists, is not cancelled, and is not the post itself."""
+    try:
+        parent = queue.get(db, reply_to)
+    except NotFoundError as e:
+        raise NotFoundError(
+            f"cannot reply to post {reply_to}: there is no post with that id "
+            "(see `campaign posts list` for the ids)"
+        ) from e
+    if parent.status == _S.CANCELLED:
+        raise TransitionError(
+            f"cannot reply to post {reply_to}: it is cancelled, so the reply would wait "
+            "for it for ever; reply to another post, or add this one without --reply-to"
+        )
+    if reply_to == post_id:
+        raise TransitionError(f"post {post_id} cannot reply to itself: give another post's id")
+
+
 def add(
     db: sqlite_utils.Database,
     text: str,
@@ -163,31 +215,36 @@ def add(
     actor: str,
     approve: bool = False,
     reply_to: int | None = None,
+    by: str | None = None,
 ) -> Post:
     """Store a post written by hand (kind ``manual``): a draft, or approved with ``approve``.
 
     The text is checked and completed by :func:`posts.rules.prepare` first; ``reply_to`` must
     name an existing post. The check and the insert share one write transaction, so two people
-    adding the same text at once cannot both succeed.
+    adding the same text at once cannot both succeed. ``by`` is the person writing it: under the
+    four-eyes rule they cannot approve it themselves.
     """
     _aware(at, "the time of a post")
+    if approve and by is not None and four_eyes(db):
+        from campaign.people import AccessError, Role
+
+        raise AccessError(
+            f"{by} cannot approve a post they wrote: add it as a draft, and another approver "
+            "must approve it (four eyes)",
+            Role.APPROVER,
+        )
     with immediate(db):
         if reply_to is not None:
-            try:
-                parent = queue.get(db, reply_to)
-            except NotFoundError as e:
-                raise NotFoundError(
-                    f"cannot reply to post {reply_to}: there is no post with that id "
-                    "(see `campaign posts list` for the ids)"
-                ) from e
-            if parent.status == _S.CANCELLED:
-                raise TransitionError(
-                    f"cannot reply to post {reply_to}: it is cancelled, so the reply would wait "
-                    "for it for ever; reply to another post, or add this one without --reply-to"
-                )
+            _check_parent(db, reply_to)
         final, length = _prepare(db, text)
         new = queue.NewPost(
-            MANUAL_KIND, final, length, at, hand_edited=True, reply_to_post_id=reply_to
+            MANUAL_KIND,
+            final,
+            length,
+            at,
+            hand_edited=True,
+            reply_to_post_id=reply_to,
+            created_by=by,
         )
         post_id = queue.insert_draft(db, new, actor, "added by hand")
     if approve:
@@ -202,15 +259,21 @@ def edit(
     actor: str,
     text: str | None = None,
     at: datetime | None = None,
+    reply_to: int | None = None,
+    by: str | None = None,
 ) -> Post:
-    """Change the text and/or the time of a post, keeping its status; marks it hand-edited.
+    """Change the text, the time and/or the post it replies to (``reply_to``); marks it
+    hand-edited and ``by`` its editor.
 
     A new text is checked again by :func:`posts.rules.prepare`. Allowed in draft, approved,
-    failed and missed; an approved post stays approved (it will go out as edited).
+    failed and missed. The post keeps its status, except under the four-eyes rule: a change to
+    an approved post sends it back to draft (the history says who and why), since what was
+    approved is no longer what would go out.
     """
-    if text is None and at is None:
+    if text is None and at is None and reply_to is None:
         raise TransitionError(
-            f"nothing to change in post {post_id}: give a new text (--text) or time (--at)"
+            f"nothing to change in post {post_id}: give a new text (--text), time (--at) or "
+            "post to reply to (--reply-to)"
         )
     if at is not None:
         _aware(at, "the time of a post")
@@ -230,12 +293,26 @@ def edit(
         if at is not None and at != post.scheduled_at:
             sets["scheduled_at"] = at
             changes.append(f"time {to_db(post.scheduled_at)} -> {to_db(at)}")
+        if reply_to is not None and reply_to != post.reply_to_post_id:
+            _check_parent(db, reply_to, post_id)
+            sets["reply_to_post_id"] = reply_to
+            changes.append(f"reply to post {post.reply_to_post_id or '-'} -> {reply_to}")
         if not changes:
             return post
-        if not queue.update_content(db, post_id, post.status, sets):  # pragma: no cover
-            # cannot happen: the write lock is held since the read
+        if by is not None:
+            sets["edited_by"] = by
+        redraft = post.status == _S.APPROVED and four_eyes(db)
+        moved_to = _S.DRAFT if redraft else None
+        if not queue.update_content(db, post_id, post.status, sets, to_status=moved_to):
+            # cannot happen: the write lock is held since the read  # pragma: no cover
             raise TransitionError(f"post {post_id} changed while you were editing it: try again")
-        queue.audit(db, post_id, actor, post.status, post.status, "edited: " + "; ".join(changes))
+        detail = "edited: " + "; ".join(changes)
+        if redraft:
+            detail += (
+                f"; back to draft: {by or actor} changed it after it was approved, "
+                "so it needs approval again (four eyes)"
+            )
+        queue.audit(db, post_id, actor, post.status, moved_to or post.status, detail)
     return queue.get(db, post_id)
 
 
@@ -270,25 +347,51 @@ def _move_all(
     ]
 
 
-def approve(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list[Post]:
+def approve(
+    db: sqlite_utils.Database, ids: Iterable[int], *, actor: str, by: str | None = None
+) -> list[Post]:
     """Approve the posts ``ids`` (drafts, failed or missed posts): the ones that changed.
 
-    Every id is checked first: an unknown id or a post that cannot be approved changes nothing.
-    Posts already approved are left as they are and not returned.
+    Every id is checked first: an unknown id, a post that cannot be approved, or (four eyes) a
+    post ``by`` wrote or last edited changes nothing. Posts already approved are left as they
+    are and not returned.
     """
-    return _move_all(db, _check_moves(db, ids, _S.APPROVED, APPROVABLE), _S.APPROVED, actor)
+    posts = _check_moves(db, ids, _S.APPROVED, APPROVABLE)
+    if by is not None and four_eyes(db):
+        for post in posts:
+            if post.status != _S.APPROVED and own_work(post, by):
+                raise _four_eyes_refusal(post, by)
+    return _move_all(db, posts, _S.APPROVED, actor)
 
 
-def approve_drafts(db: sqlite_utils.Database, *, actor: str, day: date | None = None) -> list[Post]:
-    """Approve every draft, or with ``day`` the drafts of that day in the campaign's zone."""
+@dataclass(frozen=True)
+class DayApproval:
+    """What approving a day (or every draft) did: the posts approved, and the drafts left for
+    another approver because the person wrote or last edited them (four eyes)."""
+
+    approved: list[Post]
+    skipped: list[Post]
+
+
+def approve_drafts(
+    db: sqlite_utils.Database, *, actor: str, day: date | None = None, by: str | None = None
+) -> DayApproval:
+    """Approve every draft, or with ``day`` the drafts of that day in the campaign's zone,
+    skipping (four eyes) the drafts ``by`` wrote or last edited."""
     if day is None:
         drafts = queue.list_posts(db, _S.DRAFT)
     else:
+        from campaign.metadata import settings_for
+
         tz = zone(settings_for(db).timezone)
         start = datetime.combine(day, time(0), tz)
         end = datetime.combine(day + timedelta(days=1), time(0), tz)
         drafts = [p for p in queue.list_posts(db, _S.DRAFT) if start <= p.scheduled_at < end]
-    return _move_all(db, drafts, _S.APPROVED, actor)
+    skipped: list[Post] = []
+    if by is not None and four_eyes(db):
+        skipped = [p for p in drafts if own_work(p, by)]
+        drafts = [p for p in drafts if not own_work(p, by)]
+    return DayApproval(_move_all(db, drafts, _S.APPROVED, actor), skipped)
 
 
 def cancel(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list[Post]:

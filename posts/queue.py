@@ -92,6 +92,8 @@ class Post:
     created_at: datetime
     updated_at: datetime
     reason: Reason | None = None
+    created_by: str | None = None  # the person who wrote it (None: the planner)
+    edited_by: str | None = None  # the person who last changed its text or time
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Post:
@@ -120,6 +122,8 @@ class Post:
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
             reason=Reason(row["reason"]) if row.get("reason") else None,
+            created_by=row.get("created_by"),
+            edited_by=row.get("edited_by"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -712,6 +716,7 @@ class NewPost:
     source_key: str | None = None
     template: str | None = None
     source_hash: str | None = None
+    created_by: str | None = None  # the person who wrote it (None: the planner)
 
 
 def insert_draft(
@@ -726,8 +731,8 @@ def insert_draft(
     stamp = to_db(at or now())
     cur = db.execute(
         "INSERT INTO posts (source_key, kind, template, source_hash, text, weighted_length, "
-        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?)",
+        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
         [
             new.source_key,
             new.kind,
@@ -740,6 +745,7 @@ def insert_draft(
             new.reply_to_post_id,
             stamp,
             stamp,
+            new.created_by,
         ],
     )
     post_id = cur.lastrowid
@@ -757,10 +763,13 @@ def update_content(
     *,
     only_planned: bool = False,
     at: datetime | None = None,
+    to_status: PostStatus | None = None,
 ) -> bool:
     """Set ``changes`` (text, weighted_length, scheduled_at, kind, template, source_hash,
-    hand_edited) on ``post_id`` if it is still in ``status`` (and, with ``only_planned``, not
-    hand-edited); ``updated_at`` is stamped. False if the post had moved on."""
+    hand_edited, reply_to_post_id, edited_by) on ``post_id`` if it is still in ``status`` (and,
+    with ``only_planned``, not hand-edited); ``updated_at`` is stamped. ``to_status``: an edit
+    that also moves the post (four eyes: an approved post edited goes back to draft); the
+    caller writes the audit row. False if the post had moved on."""
     allowed = {
         "text",
         "weighted_length",
@@ -769,12 +778,19 @@ def update_content(
         "template",
         "source_hash",
         "hand_edited",
+        "reply_to_post_id",
+        "edited_by",
     }
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"not a content column: {', '.join(sorted(unknown))}")
     sets = {k: to_db(v) if isinstance(v, datetime) else v for k, v in changes.items()}
     sets["updated_at"] = to_db(at or now())
+    if to_status is not None:
+        if to_status not in TRANSITIONS[status]:
+            raise TransitionError(f"a post cannot go from {status} to {to_status}")
+        sets["status"] = to_status
+        sets["reason"] = None
     guard = " AND hand_edited = 0" if only_planned else ""
     cur = db.execute(
         f"UPDATE posts SET {', '.join(f'{c} = ?' for c in sets)} "
@@ -799,6 +815,15 @@ def replies_to(
         [*ids, *wanted],
     ).fetchall()
     return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def ids_by_person(db: sqlite_utils.Database, by: str) -> set[int]:
+    """The ids of the posts ``by`` wrote or last edited (names compared without case)."""
+    rows = db.execute(
+        "SELECT id FROM posts WHERE created_by = ? COLLATE NOCASE OR edited_by = ? COLLATE NOCASE",
+        [by, by],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
 
 
 def revisions(db: sqlite_utils.Database) -> dict[int, int]:

@@ -38,8 +38,8 @@ import sqlite_utils
 
 from campaign.clock import now, to_db
 from campaign.errors import CampaignError
+from campaign.metadata import settings_for
 from campaign.store import open_db, set_state
-from posts.editing import settings_for
 from scheduler import lease
 from scheduler.events import event
 from scheduler.publish import PublishConfig, Publishing, resume, stopped

@@ -39,10 +39,10 @@ import sqlite_utils
 
 from campaign.clock import from_db, now, to_db
 from campaign.errors import CampaignError, LeaseHeldError
+from campaign.metadata import settings_for
 from campaign.models import CampaignSettings
 from campaign.store import get_state, set_state
 from posts import queue
-from posts.editing import settings_for
 from posts.queue import Post, PostStatus, Reason
 from scheduler import lease
 from scheduler.events import event

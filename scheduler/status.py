@@ -12,11 +12,11 @@ from typing import Any
 import sqlite_utils
 
 from campaign.clock import now, to_db
+from campaign.metadata import settings_for
 from campaign.models import CampaignSettings
 from campaign.store import get_state
 from posts import queue
 from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
-from posts.editing import settings_for
 from posts.queue import PostStatus
 from scheduler import lease
 from scheduler.publish import cap_until, stopped, waiting

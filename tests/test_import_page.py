@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -249,7 +249,8 @@ def test_role_splits_at_the_last_sensible_comma(
 
 @pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("*.txt")))
 def test_printed_yaml_loads_without_errors(name: str) -> None:
-    """The YAML written for each test page validates as it is, with the page's facts in it."""
+    """The YAML written for each test page validates as it is, with the page's facts in it
+    (and its time, or 10:00 when it gives none)."""
     with time_machine.travel(TODAY, tick=False):
         imported = parse_page(page(name))
         md = parse_text(to_yaml(imported), name)
@@ -259,7 +260,8 @@ def test_printed_yaml_loads_without_errors(name: str) -> None:
     assert [p.summary for p in imported.publications] == [p.summary for p in md.publications]
     assert imported.description == md.event.description
     assert imported.event_date == md.event.start.date()
-    assert (10, 0) == (md.event.start.hour, md.event.start.minute)
+    clock = imported.clock.start if imported.clock else time(10, 0)  # the default: 10:00
+    assert (clock.hour, clock.minute) == (md.event.start.hour, md.event.start.minute)
 
 
 def test_yaml_keeps_unicode_and_iso_dates() -> None:

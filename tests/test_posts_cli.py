@@ -257,7 +257,8 @@ def test_a_cancelled_text_can_be_used_again(run: Run, db: sqlite_utils.Database)
         ),
         (
             ("posts", "edit", "1"),
-            "nothing to change in post 1: give a new text (--text) or time (--at)",
+            "nothing to change in post 1: give a new text (--text), time (--at) or post to reply "
+            "to (--reply-to)",
         ),
     ],
 )

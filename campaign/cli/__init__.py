@@ -34,12 +34,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("campaign.cli.daemon:publish", "Publish what is due now, then exit (for cron)."),
     "status": ("campaign.cli.daemon:status", "Daemon heartbeat, next post, counts and errors."),
     "collect": (
-        "campaign.cli.mentions:collect",
+        "campaign.cli.collect:collect",
         "Fetch new posts under the campaign's query from X's recent search, once.",
     ),
     "mentions": ("campaign.cli.mentions:mentions", "Search, review and export the conversation."),
-    "report": ("campaign.cli.mentions:report", "Summarise the conversation: text, PNG and HTML."),
+    "report": ("campaign.cli.report:report", "Summarise the conversation: text, PNG and HTML."),
     "web": ("campaign.cli.web:web", "Serve the web console for staff and reviewers."),
+    "users": ("campaign.cli.users:users", "The team: people, roles and passwords."),
     "fake-x": (
         "campaign.cli.fakex:fake_x",
         "Run the local X API simulator for rehearsals and tests.",

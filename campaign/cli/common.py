@@ -15,6 +15,9 @@ import click
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from campaign.models import CampaignSettings
+    from campaign.people import Acting
+
 
 class UserError(click.ClickException):
     """A problem the user can fix: one line on stderr, exit code 2, no traceback."""
@@ -42,12 +45,40 @@ class CliContext:
     @property
     def actor(self) -> str:
         """Who is acting, for the audit trail: ``cli:<user>`` (``CAMPAIGN_USER`` overrides)."""
+        return f"cli:{self.person}"
+
+    @property
+    def person(self) -> str:
+        """The name of whoever runs the command: ``CAMPAIGN_USER``, else the login name."""
         from campaign.actors import local_user
 
-        return f"cli:{local_user()}"
+        return local_user()
+
+    def acting(self) -> Acting:
+        """Who is acting, as the workspace's team sees them (see :func:`campaign.people.on_cli`)."""
+        from campaign.people import on_cli
+
+        return on_cli(self.db(), self.person, self.db_path)
+
+    def require(self, work: str, what: str) -> None:
+        """Refuse (exit code 2) unless the person running the command may do ``work``
+        (a key of :data:`campaign.people.NEEDS`); ``what`` says it in words."""
+        from campaign.people import require
+
+        acting = self.acting()
+        if acting.person is not None:
+            require(acting.person, work, what)
 
 
 pass_ctx = click.make_pass_decorator(CliContext)
+
+
+def campaign_settings(obj: CliContext) -> CampaignSettings:
+    """The loaded campaign's settings, or the defaults when none is loaded."""
+    from campaign.metadata import settings_for
+
+    return settings_for(obj.db())
+
 
 SQLITE_MAX_ID = 2**63 - 1
 
@@ -123,6 +154,12 @@ def cannot_listen(host: str, port: int, e: OSError, command: str) -> UserError:
         f"cannot listen on {host}:{port} ({e.strerror or e}): {why}; pick another --port, "
         "or 0 for any free one"
     )
+
+
+def first_line(text: str, width: int = 70) -> str:
+    """``text`` on one line, cut with an ellipsis at ``width`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def print_json(data: Any) -> None:

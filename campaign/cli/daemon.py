@@ -279,7 +279,7 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
     from rich.table import Table
 
     from campaign.clock import show
-    from posts.editing import settings_for
+    from campaign.metadata import settings_for
 
     tz = settings_for(obj.db()).timezone
     console = Console(highlight=False)

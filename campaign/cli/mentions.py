@@ -1,8 +1,7 @@
-"""``campaign collect``, ``campaign mentions …`` and ``campaign report``: the conversation.
+"""``campaign mentions …``: search, review, export and import the conversation.
 
-Parses, calls :mod:`campaign.mentions` and :mod:`scheduler.collect`, prints. Exit codes: 0 done,
-2 a problem you can fix (message on stderr), 3 ``collect`` stopped at X's rate limit (what was
-fetched is kept; run it again after the time it prints to continue where it stopped).
+Parses, calls :mod:`campaign.mentions`, prints. Exit codes: 0 done, 2 a problem you can fix
+(message on stderr).
 """
 
 from __future__ import annotations
@@ -19,20 +18,14 @@ from campaign.cli.common import (
     MENTION_ID,
     CliContext,
     UserError,
+    campaign_settings,
     check_folder,
+    first_line,
     pass_ctx,
     print_json,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_RATE_LIMITED = 3
-
-
-def _settings(obj: CliContext) -> Any:
-    from posts.editing import settings_for
-
-    return settings_for(obj.db())
 
 
 def filter_options(func: F, status_option: str = "--status") -> F:
@@ -58,7 +51,7 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
 
     tz = None
     if opts.get("since") or opts.get("until"):
-        tz = _settings(obj).timezone
+        tz = campaign_settings(obj).timezone
     return MentionFilter(
         text=opts.get("text"),
         status=opts.get("status"),
@@ -75,145 +68,6 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
 
 def _has_filter(opts: dict[str, Any]) -> bool:
     return any(v is not None and v != "" for v in opts.values())
-
-
-def _first_line(text: str, width: int = 70) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-# --------------------------------------------------------------------------------------------
-# campaign collect
-
-
-@click.command()
-@click.option(
-    "--max-requests",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Stop after this many search requests (each costs money on X's pay-per-use plan).",
-)
-@click.option(
-    "--credentials",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="A file of KEY=VALUE lines (X_BEARER_TOKEN=…) instead of the environment.",
-)
-@click.option("--quiet", is_flag=True, help="No progress display.")
-@pass_ctx
-def collect(
-    obj: CliContext, max_requests: int | None, credentials: str | None, quiet: bool
-) -> None:
-    """Fetch new posts under the campaign's query from X's recent search, once.
-
-    Asks only for posts newer than the newest one stored (since_id), 100 a request, and pages
-    until X has no more. Each page is stored as it arrives, so an interruption loses nothing:
-    the next run continues where this one stopped. Credentials: X_BEARER_TOKEN (or the four
-    user keys) in the environment, or --credentials FILE; X_API_BASE_URL points it at the
-    simulator.
-
-    Exit code 3 means X's rate limit stopped the run: what was fetched is kept, and running it
-    again after the time printed continues from where it stopped.
-    """
-    from campaign.clock import show
-    from campaign.errors import CredentialsError
-    from scheduler.collect import collect_once
-    from scheduler.xclient import Credentials, XClient
-
-    db = obj.db()
-    settings = _settings(obj)
-    creds = Credentials.from_env(file=credentials)  # read once: its warnings print once
-    if not creds.can_search:  # the bearer token, or the user keys, can search
-        raise CredentialsError(
-            "X search credentials are missing: set X_BEARER_TOKEN in the environment"
-            + (f" or in {credentials}" if credentials else "")
-            + " (for the daemon: in its EnvironmentFile, see docs/daemon.md)"
-        )
-    client = XClient(creds)
-    progress_cb, stop = _collect_progress(quiet)
-    try:
-        result = collect_once(db, client, settings, progress=progress_cb, max_requests=max_requests)
-    except KeyboardInterrupt:
-        stop()
-        click.echo(
-            "Interrupted: the pages fetched before the stop are kept; run `campaign collect` "
-            "again to continue where it stopped.",
-            err=True,
-        )
-        sys.exit(130)
-    finally:
-        stop()
-        client.close()
-    click.echo(
-        f"Collected {result.fetched} posts ({result.new} new, {result.updated} seen before) "
-        f"in {result.requests} request{'s' if result.requests != 1 else ''} "
-        f"for {settings.search_query!r}."
-    )
-    if result.status == "rate-limited":
-        when = show(result.rate_reset_at, settings.timezone) if result.rate_reset_at else "later"
-        click.echo(
-            f"X's rate limit was reached: run `campaign collect` again after {when} to continue "
-            "where it stopped.",
-            err=True,
-        )
-        sys.exit(EXIT_RATE_LIMITED)
-    if result.status == "waiting":
-        when = show(result.rate_reset_at, settings.timezone) if result.rate_reset_at else "later"
-        click.echo(
-            f"Nothing fetched: X's rate limit from the last run lasts until {when}; "
-            "run `campaign collect` again after that.",
-            err=True,
-        )
-        sys.exit(EXIT_RATE_LIMITED)
-    from posts.cost import read_cost, usd
-
-    click.echo(f"Estimated cost on X of these reads: {usd(read_cost(result.fetched, settings))}.")
-    if result.status == "budget" and result.budget_until is not None:
-        limit = settings.collect_max_reads_per_day or 0
-        click.echo(
-            f"Stopped: the collection budget of {limit:,} reads a day "
-            f"({usd(read_cost(limit, settings))}) is used up until "
-            f"{show(result.budget_until, settings.timezone)}; raise collect_max_reads_per_day "
-            "in the YAML to collect more."
-        )
-    elif result.status == "budget":
-        click.echo(
-            f"Stopped after {result.requests} requests (--max-requests); run `campaign collect` "
-            "again to fetch the rest.",
-            err=True,
-        )
-    elif result.status == "interrupted":
-        raise UserError(
-            f"X did not answer properly ({result.error}); what was fetched is kept: run "
-            "`campaign collect` again later to continue"
-        )
-
-
-def _collect_progress(quiet: bool) -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A rich progress display on stderr for long runs (requests made, posts fetched)."""
-    if quiet or not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = progress.add_task("collecting…")
-    progress.start()
-
-    def update(requests: int, fetched: int) -> None:
-        progress.update(task, description=f"collecting: {fetched} posts in {requests} requests")
-
-    return update, progress.stop
-
-
-# --------------------------------------------------------------------------------------------
-# campaign mentions …
 
 
 @click.group()
@@ -260,7 +114,7 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
             "No posts collected yet: run `campaign collect` or `campaign mentions import FILE`."
         )  # fmt: skip
         return
-    tz = _settings(obj).timezone
+    tz = campaign_settings(obj).timezone
     for m in found:
         who = f"@{m['author_username']}" if m["author_username"] else m["author_id"] or "?"
         if m["is_ours"]:
@@ -268,7 +122,7 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
         note = f"  [{m['note']}]" if m["note"] else ""
         click.echo(
             f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
-            f"{_first_line(m['text'])}{note}"
+            f"{first_line(m['text'])}{note}"
         )
     total = count(db, f)
     if total > offset + len(found):
@@ -331,6 +185,7 @@ def mark_mentions(
 
     status = check_status(new_status)
     db = obj.db()
+    obj.require("review", "marking collected posts")
     if ids and _has_filter(opts):
         raise UserError("give post ids or a search, not both")
     if ids:
@@ -500,143 +355,3 @@ def _import_progress(
         progress.update(task, completed=done, posts=posts)
 
     return update, progress.stop
-
-
-# --------------------------------------------------------------------------------------------
-# campaign report
-
-
-@click.command()
-@click.option(
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Write report.png and report.html into this folder.",
-)
-@click.option(
-    "--png",
-    "png_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the volume chart to this PNG file.",
-)
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the standalone HTML report to this file.",
-)
-@click.option("--json", "as_json", is_flag=True, help="The figures as JSON instead of tables.")
-@pass_ctx
-def report(
-    obj: CliContext,
-    output_dir: str | None,
-    png_path: str | None,
-    html_path: str | None,
-    as_json: bool,
-) -> None:
-    """Summarise the conversation: text, PNG and HTML.
-
-    Volume per hour and per day (in the campaign's time zone), top authors, hashtags used
-    alongside the campaign's, most shared links and domains, replies and quotes of our posts,
-    and review progress, printed as tables; with --png/--html/--output-dir also a chart of
-    volume over time (our posts marked) and a standalone page to mail round.
-    """
-    from campaign.mentions.report import build_report, png_bytes, render_html
-
-    for p in (png_path, html_path):
-        if p:
-            check_folder(p)  # before the report is built, not after
-    db = obj.db()
-    rep = build_report(db, _settings(obj).timezone)
-    if output_dir:
-        d = Path(output_dir)
-        d.mkdir(parents=True, exist_ok=True)
-        png_path = png_path or str(d / "report.png")
-        html_path = html_path or str(d / "report.html")
-    if as_json:
-        print_json(_report_json(rep))
-    else:
-        _print_report(rep)
-    png = png_bytes(rep) if (png_path or html_path) else None
-    if png_path and png is not None:
-        Path(png_path).write_bytes(png)
-        click.echo(f"Chart written to {png_path}", err=True)
-    if html_path:
-        Path(html_path).write_text(render_html(rep, png=png), encoding="utf-8")
-        click.echo(f"Report written to {html_path}", err=True)
-
-
-def _report_json(rep: Any) -> dict[str, Any]:
-    return {
-        "hashtag": rep.hashtag,
-        "timezone": rep.timezone,
-        "total": rep.total,
-        "first_at": rep.first_at.isoformat() if rep.first_at else None,
-        "last_at": rep.last_at.isoformat() if rep.last_at else None,
-        "per_day": [[d.isoformat(), n] for d, n in rep.per_day],
-        "per_hour": [[h.isoformat(), n] for h, n in rep.per_hour],
-        "top_authors": [a.__dict__ for a in rep.top_authors],
-        "hashtags": rep.hashtags,
-        "links": rep.links,
-        "domains": rep.domains,
-        "replies_to_ours": rep.replies_to_ours,
-        "quotes_of_ours": rep.quotes_of_ours,
-        "our_posts": [
-            {**p.__dict__, "at": p.at.isoformat() if p.at else None} for p in rep.our_posts
-        ],
-        "review": rep.review,
-    }
-
-
-def _print_report(rep: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console(highlight=False)
-    console.print(
-        f"[bold]{rep.hashtag}[/bold]: {rep.total} posts collected (times in {rep.timezone})"
-    )
-    if rep.first_at:
-        console.print(
-            f"from {rep.first_at:%Y-%m-%d %H:%M} to {rep.last_at:%Y-%m-%d %H:%M}; "
-            f"busiest hour {rep.peak_hour[0]:%Y-%m-%d %H:00} with {rep.peak_hour[1]} posts"
-        )
-    console.print(
-        f"replies to our posts: {rep.replies_to_ours}; quotes of our posts: {rep.quotes_of_ours}; "
-        f"reviewed: {rep.reviewed_share:.0%}"
-    )
-
-    def table(title: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        t = Table(title=title, title_justify="left")
-        for i, h in enumerate(headers):
-            numeric = bool(rows) and all(isinstance(r[i], int) for r in rows)
-            t.add_column(h, justify="right" if numeric else "left")
-        for r in rows:
-            # Text, not markup: names and links from X may hold "[/…]", which rich would parse.
-            t.add_row(*(Text(str(c)) if c is not None else "" for c in r))
-        console.print(t)
-
-    table("Posts per day", ("Day", "Posts"), [(f"{d:%a %d %b %Y}", n) for d, n in rep.per_day])
-    table("Review", ("Status", "Posts"), list(rep.review.items()))
-    table(
-        "Top authors",
-        ("Author", "Name", "Followers", "Posts"),
-        [
-            (f"@{a.username}" if a.username else a.id, a.name, a.followers, a.posts)
-            for a in rep.top_authors
-        ],
-    )
-    table("Hashtags alongside", ("Hashtag", "Posts"), rep.hashtags)
-    table("Most shared links", ("Link", "Posts"), rep.links)
-    table("Most shared domains", ("Domain", "Posts"), rep.domains)
-    table(
-        "Our posts",
-        ("When", "Post", "Replies", "Quotes"),
-        [
-            (f"{p.at:%d %b %H:%M}" if p.at else "", _first_line(p.text, 50), p.replies, p.quotes)
-            for p in rep.our_posts
-        ],
-    )

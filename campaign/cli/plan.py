@@ -37,6 +37,8 @@ def plan(obj: CliContext, templates_dir: str | None, dry_run: bool) -> None:
     from posts.planner import refresh
 
     db = obj.db()
+    if not dry_run:
+        obj.require("edit", "planning drafts")
     md = require(db)
     planned, result = refresh(db, md, templates_dir=templates_dir, actor="planner", dry_run=dry_run)
     tz = md.campaign.timezone
@@ -122,8 +124,8 @@ def calendar(obj: CliContext, ics_file: str | None, days: int | None) -> None:
     With --ics FILE: one 5-minute event per post, which calendar programs update on re-import.
     """
     from campaign.clock import local, show
+    from campaign.metadata import settings_for
     from posts import calendar as cal
-    from posts.editing import settings_for
 
     db = obj.db()
     settings = settings_for(db)

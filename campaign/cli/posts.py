@@ -15,7 +15,7 @@ from campaign.cli.common import POST_ID, CliContext, pass_ctx, print_json
 
 
 def _zone(obj: CliContext) -> str:
-    from posts.editing import settings_for
+    from campaign.metadata import settings_for
 
     return settings_for(obj.db()).timezone
 
@@ -82,8 +82,8 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     db = obj.db()
     found = queue.list_posts(db, status)
     if as_json:
+        from campaign.metadata import settings_for
         from posts.cost import post_cost, unit
-        from posts.editing import settings_for
 
         settings = settings_for(db)
         print_json([{**p.to_json(), "cost_usd": unit(post_cost(p.text, settings))} for p in found])
@@ -102,7 +102,7 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     from rich.text import Text
 
     from campaign.clock import show
-    from posts.editing import settings_for
+    from campaign.metadata import settings_for
     from posts.length import LIMIT
 
     settings = settings_for(db)
@@ -210,6 +210,43 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
         click.echo(f"  {show(row['at'], tz)}  {row['actor']}  {change}{detail}")
 
 
+@posts.command("history")
+@click.argument("post_id", metavar="ID", type=POST_ID)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of the changes.")
+@pass_ctx
+def history(obj: CliContext, post_id: int, as_json: bool) -> None:
+    """Every change to one post, oldest first: when, who, from and to, and why."""
+    from campaign.clock import from_db, show
+    from posts import queue
+
+    db = obj.db()
+    queue.get(db, post_id)
+    trail = queue.history(db, post_id)
+    if as_json:
+        print_json(
+            [
+                {
+                    "at": from_db(row["at"]).isoformat(),
+                    "actor": row["actor"],
+                    "from_status": row["from_status"],
+                    "to_status": row["to_status"],
+                    "detail": row["detail"],
+                }
+                for row in trail
+            ]
+        )
+        return
+    tz = _zone(obj)
+    for row in trail:
+        change = (
+            f"{row['from_status']} -> {row['to_status']}"
+            if row["from_status"] and row["from_status"] != row["to_status"]
+            else row["to_status"]
+        )
+        detail = f"  {row['detail']}" if row["detail"] else ""
+        click.echo(f"{show(row['at'], tz)}  {row['actor']}  {change}{detail}")
+
+
 @posts.command("add")
 @click.option("--text", required=True, help="What the post says (the hashtag is added if missing).")
 @click.option("--at", "when", required=True, metavar="WHEN", help="When to publish (ISO 8601).")
@@ -218,10 +255,17 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
 @pass_ctx
 def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | None) -> None:
     """Add a post written by hand; prints only its new id."""
+    from campaign.metadata import settings_for
     from posts import editing
 
     db = obj.db()
-    settings = editing.settings_for(db)
+    if approve:
+        obj.require("approve", "approving posts")
+    elif reply_to is not None:
+        obj.require("reply", "drafting replies")
+    else:
+        obj.require("edit", "adding posts")
+    settings = settings_for(db)
     post = editing.add(
         db,
         text,
@@ -229,6 +273,7 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
         actor=obj.actor,
         approve=approve,
         reply_to=reply_to,
+        by=obj.acting().name,
     )
     click.echo(str(post.id))
     _warn_if_past(post, settings.timezone, settings.overdue_limit_minutes)
@@ -238,28 +283,37 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
 @click.argument("post_id", metavar="ID", type=POST_ID)
 @click.option("--text", help="The new text (checked again; the hashtag is added if missing).")
 @click.option("--at", "when", metavar="WHEN", help="The new time (ISO 8601).")
+@click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
 @pass_ctx
-def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> None:
-    """Change the text or the time of a post.
+def edit(
+    obj: CliContext, post_id: int, text: str | None, when: str | None, reply_to: int | None
+) -> None:
+    """Change the text, the time or the reply target of a post.
 
     A new text is checked again (hashtag, tracking, length, duplicates). The post keeps its
-    status (an approved post stays approved) and `campaign plan` never overwrites it afterwards.
-    Posts being published or already published cannot be edited.
+    status and `campaign plan` never overwrites it afterwards; with a team (four eyes) an
+    approved post goes back to draft for another approval. Posts being published or already
+    published cannot be edited.
     """
     from campaign.clock import show
+    from campaign.metadata import settings_for
     from posts import editing, queue
 
     db = obj.db()
-    settings = editing.settings_for(db)
+    obj.require("edit", "editing posts")
+    settings = settings_for(db)
     tz = settings.timezone
     at = _when(when, tz) if when is not None else None
     before = queue.get(db, post_id)
-    after = editing.edit(db, post_id, actor=obj.actor, text=text, at=at)
+    after = editing.edit(
+        db, post_id, actor=obj.actor, text=text, at=at, reply_to=reply_to, by=obj.acting().name
+    )
     changed = [
         what
         for what, differs in (
             ("text", after.text != before.text),
             ("time", after.scheduled_at != before.scheduled_at),
+            ("reply target", after.reply_to_post_id != before.reply_to_post_id),
         )
         if differs
     ]
@@ -268,7 +322,9 @@ def edit(obj: CliContext, post_id: int, text: str | None, when: str | None) -> N
         return
     line = f"Edited post {post_id} ({' and '.join(changed)}): {show(after.scheduled_at, tz)}"
     line += f", {after.weighted_length} weighted characters"
-    if after.status == queue.PostStatus.APPROVED:
+    if before.status == queue.PostStatus.APPROVED and after.status == queue.PostStatus.DRAFT:
+        line += "; it is a draft again: another approver must approve it (four eyes)"
+    elif after.status == queue.PostStatus.APPROVED:
         line += "; it is still approved and goes out as edited"
     elif after.status in (queue.PostStatus.FAILED, queue.PostStatus.MISSED):
         line += f"; it is still {after.status}: approve it to send it"
@@ -294,6 +350,7 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
     """
     from campaign.clock import show
     from campaign.errors import CampaignError
+    from campaign.metadata import settings_for
     from posts import editing
 
     if all_drafts and ids:
@@ -305,15 +362,26 @@ def approve(obj: CliContext, ids: tuple[int, ...], all_drafts: bool, day: dateti
             "say which posts to approve: `campaign posts approve ID...` or `--all` for every draft"
         )
     db = obj.db()
-    settings = editing.settings_for(db)
+    obj.require("approve", "approving posts")
+    by = obj.acting().name
+    settings = settings_for(db)
     tz = settings.timezone
     if all_drafts:
-        done = editing.approve_drafts(db, actor=obj.actor, day=day.date() if day else None)
-        if not done:
-            where = f" on {day.date().isoformat()}" if day else ""
+        result = editing.approve_drafts(db, actor=obj.actor, day=day.date() if day else None, by=by)
+        done = result.approved
+        where = f" on {day.date().isoformat()}" if day else ""
+        if result.skipped:
+            n = len(result.skipped)
+            click.echo(
+                f"Skipped {n} draft{'s' if n != 1 else ''}{where} that {by} wrote or last edited "
+                f"(ids {', '.join(str(p.id) for p in result.skipped)}): another approver must "
+                "approve them (four eyes).",
+                err=True,
+            )
+        elif not done:
             click.echo(f"No drafts{where} to approve.", err=True)
     else:
-        done = editing.approve(db, ids, actor=obj.actor)
+        done = editing.approve(db, ids, actor=obj.actor, by=by)
         changed = {p.id for p in done}
         for post_id in dict.fromkeys(ids):
             if post_id not in changed:
@@ -349,6 +417,7 @@ def cancel(obj: CliContext, ids: tuple[int, ...]) -> None:
     from posts import editing, queue
 
     db = obj.db()
+    obj.require("edit", "cancelling posts")
     before = {post_id: queue.get(db, post_id).status for post_id in dict.fromkeys(ids)}
     done = editing.cancel(db, ids, actor=obj.actor)
     changed = {p.id for p in done}

@@ -34,6 +34,7 @@ def load(obj: CliContext, file: str) -> None:
     from campaign.metadata import parse_file, save, summary
 
     md = parse_file(file)
+    obj.require("admin", "loading the campaign's settings")
     save(obj.db(), md, file)
     click.echo(f"Loaded {summary(md)}")
 
@@ -45,12 +46,19 @@ def load(obj: CliContext, file: str) -> None:
     type=click.IntRange(1900, 2200),
     help="The event's year, when the page gives only month and day (default: the next one).",
 )
-def import_page(file: str, year: int | None) -> None:
+@click.option(
+    "--hashtag",
+    metavar="TAG",
+    help="The campaign's hashtag when the page names none, e.g. '#PeaceTech2027'.",
+)
+def import_page(file: str, year: int | None, hashtag: str | None) -> None:
     """Turn a pasted event page into metadata YAML to check.
 
-    Reads the page's text from FILE (or - for standard input) and prints the YAML on stdout.
-    Facts the page does not give (the year, the time, URLs, handles) are filled with defaults
-    marked `# CONFIRM:`; check them, save the output and run `campaign load` on it.
+    Reads the page from FILE (or - for standard input): the text copied from a browser in any
+    layout, or the page saved as HTML. Prints the YAML on stdout. Facts the page does not give
+    (the year, the time, URLs, handles) are filled with defaults marked `# CONFIRM:`, and lines
+    it could not place are listed at the end as `# not used:`; check them, save the output and
+    run `campaign load` on it.
     """
     from campaign.errors import CampaignError
     from campaign.importpage import decode_page, parse_page, to_yaml
@@ -64,8 +72,14 @@ def import_page(file: str, year: int | None) -> None:
         except OSError as e:
             raise CampaignError(f"cannot read {file}: {e.strerror}; check the file name") from e
     source = "standard input" if file == "-" else file
-    page = parse_page(decode_page(data, source), year)
+    page = parse_page(decode_page(data, source), year, hashtag)
     click.echo(to_yaml(page), nl=False)
+    if not page.speakers:
+        click.echo(
+            f"Note: found no speakers in {source}: add them under `speakers:` (name, role, "
+            "organisation) before `campaign load`, or leave the list empty.",
+            err=True,
+        )
     if page.year_source == "none":
         click.echo(
             f"Warning: found no date in {source} (the importer reads English event pages, "

@@ -12,7 +12,8 @@ from campaign.cli.common import CliContext, cannot_listen, pass_ctx
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. Anything but this machine needs CAMPAIGN_WEB_PASSWORD.",
+    help="Address to listen on. Anything but this machine needs CAMPAIGN_WEB_PASSWORD, "
+    "unless the workspace has people (campaign users add).",
 )
 @click.option(
     "--port",
@@ -28,18 +29,37 @@ from campaign.cli.common import CliContext, cannot_listen, pass_ctx
     metavar="NAME",
     help="Another host name people use to reach the console (repeatable).",
 )
+@click.option(
+    "--trusted-user-header",
+    metavar="HEADER",
+    help="Single sign-on: take the person's name from this header set by a proxy on this "
+    "machine (e.g. X-Forwarded-User). Loopback --host only; only people of the workspace.",
+)
 @pass_ctx
-def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> None:
+def web(
+    obj: CliContext,
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    trusted_user_header: str | None,
+) -> None:
     """Serve the web console for staff and reviewers.
 
     Calendar, queue and composer, inbox, report and status, in a browser. It reads and writes the same database as the daemon. It listens only on this machine
     unless --host says otherwise; then set CAMPAIGN_WEB_PASSWORD first (people sign in with
-    any name and that password; the name goes in the audit trail).
+    any name and that password; the name goes in the audit trail). Once the workspace has
+    people (`campaign users add`), each signs in with their own name and password instead.
     """
     from campaign.web.server import create_server, url_of
 
     try:
-        server = create_server(obj.db_path, host, port, allow_hosts=allow_hosts)
+        server = create_server(
+            obj.db_path,
+            host,
+            port,
+            allow_hosts=allow_hosts,
+            trusted_user_header=trusted_user_header,
+        )
     except OSError as e:
         if e.filename:
             raise

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from campaign.clock import from_db, local, show
 from campaign.errors import CampaignError, NotFoundError
 from campaign.store import explain
-from campaign.web import security
+from campaign.web import auth, security
 from campaign.web.cache import Cache
 from campaign.web.db import campaign_row, close_db, zone_name
 from posts.queue import PostStatus
@@ -40,12 +40,15 @@ def create_app(
     bind_host: str = "127.0.0.1",
     allow_hosts: Iterable[str] = (),
     secret_key: bytes | None = None,
+    trusted_user_header: str | None = None,
 ) -> Flask:
     """The console for the campaign database at ``db_path``.
 
     ``password`` turns on HTTP Basic (any name, that password; the name goes in the audit trail).
     ``bind_host`` and ``allow_hosts`` decide which ``Host`` headers are answered.
     ``secret_key`` signs the session cookie (random per start unless given).
+    ``trusted_user_header`` names the header a single-sign-on proxy sets to the person's name
+    (see :mod:`campaign.web.auth`; the server allows it only on a loopback bind).
     """
     from campaign.store import open_db
 
@@ -58,7 +61,7 @@ def create_app(
         ALLOWED_HOSTS=security.allowed_hosts(bind_host, allow_hosts),
         SECRET_KEY=secret_key or secrets.token_bytes(32),
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="campaign_session",
         MAX_CONTENT_LENGTH=1_000_000,
         TEMPLATES_AUTO_RELOAD=False,
@@ -67,6 +70,7 @@ def create_app(
     app.jinja_env.autoescape = True  # every template, whatever its name
     app.teardown_appcontext(close_db)
     security.install(app)
+    auth.install(app, trusted_user_header)
     _install_template_helpers(app)
     _install_error_pages(app)
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from campaign.clock import local, now, zone
 from campaign.errors import CampaignError
+from campaign.web.auth import by
 from campaign.web.db import actor, get_db, zone_name
 from campaign.web.security import back
 from posts import queue
@@ -109,6 +110,12 @@ def approve_day() -> Response:
     from posts.editing import approve_drafts
 
     day = _parse_day(request.form.get("day"), local(now(), zone_name()).date())
-    approved = approve_drafts(get_db(), actor=actor(), day=day)
-    flash(f"Approved {len(approved)} draft(s) for {day.isoformat()}.", "ok")
+    result = approve_drafts(get_db(), actor=actor(), day=day, by=by())
+    message = f"Approved {len(result.approved)} draft(s) for {day.isoformat()}."
+    if result.skipped:
+        message += (
+            f" Skipped {len(result.skipped)} you wrote or last edited: another approver must "
+            "approve them (four eyes)."
+        )
+    flash(message, "ok")
     return back(url_for("calendar.calendar"))

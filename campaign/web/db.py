@@ -50,7 +50,11 @@ def zone_name() -> str:
 
 def actor() -> str:
     """Who is acting, for the audit trail: ``web:<name>``, the HTTP login name when the console
-    has a password, else ``CAMPAIGN_USER`` or the account running it."""
+    has a password, else ``CAMPAIGN_USER`` or the account running it; the signed-in person
+    once the workspace has people."""
+    person = g.get("person")
+    if person is not None:
+        return f"web:{person.name}"
     auth = request.authorization
     user = auth.username if auth is not None and auth.username else None
     return f"web:{user or local_user()}"

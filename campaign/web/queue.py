@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from campaign.clock import local, now, parse_when, zone
 from campaign.errors import CampaignError
+from campaign.web.auth import by
 from campaign.web.db import actor, get_db, rows, zone_name
 from campaign.web.security import back
 
@@ -83,9 +84,9 @@ def queue_list() -> str:
 
 def _cost(where: Any) -> dict[str, Any]:
     """What the posts matching the filters cost on X: still to go out, and already out."""
+    from campaign.metadata import settings_for
     from posts import queue
     from posts.cost import TO_GO_OUT, estimate, usd
-    from posts.editing import settings_for
     from posts.queue import PostStatus
 
     db = get_db()
@@ -123,9 +124,11 @@ def _post_page(
     error: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
+    from campaign.metadata import settings_for
+    from campaign.web.auth import may
     from posts import queue
     from posts.cost import has_link, post_cost, usd
-    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, settings_for
+    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, may_approve
 
     db = get_db()
     post = queue.get(db, post_id)
@@ -146,7 +149,8 @@ def _post_page(
             origin=_origin(post),
             cost=cost,
             editable=post.status in EDITABLE,
-            approvable=post.status in APPROVABLE,
+            approvable=post.status in APPROVABLE and may("approve") and may_approve(db, post, by()),
+            own_work=post.status in APPROVABLE and not may_approve(db, post, by()),
             cancellable=post.status in CANCELLABLE,
             can_redraft=post.status in REDRAFTABLE,
         ),
@@ -182,7 +186,7 @@ def post_edit(post_id: int) -> Response | tuple[str, int]:
         if new_text is None and new_at is None:
             flash("Nothing changed.", "info")
             return redirect(url_for("queue.post_page", post_id=post_id))
-        editing.edit(db, post_id, actor=actor(), text=new_text, at=new_at)
+        editing.edit(db, post_id, actor=actor(), text=new_text, at=new_at, by=by())
     except CampaignError as e:
         return _post_page(post_id, text=text, at=request.form.get("at"), error=str(e), status=422)
     flash("Saved.", "ok")
@@ -196,7 +200,7 @@ def post_action(post_id: int, action: str) -> Response:
 
     db = get_db()
     if action == "approve":
-        editing.approve(db, [post_id], actor=actor())
+        editing.approve(db, [post_id], actor=actor(), by=by())
         message = f"Post {post_id} approved: it will go out when due."
     elif action == "cancel":
         editing.cancel(db, [post_id], actor=actor())
@@ -221,7 +225,7 @@ def bulk() -> Response:
         return back(url_for("queue.queue_list"))
     action = request.form.get("action")
     if action == "approve":
-        changed = editing.approve(get_db(), ids, actor=actor())
+        changed = editing.approve(get_db(), ids, actor=actor(), by=by())
         flash(f"Approved {len(changed)} post(s).", "ok")
     elif action == "cancel":
         changed = editing.cancel(get_db(), ids, actor=actor())
@@ -253,7 +257,12 @@ def compose() -> Response | tuple[str, int]:
         if at is None:
             raise CampaignError("give the post a date and time")
         post = editing.add(
-            get_db(), text, at, actor=actor(), approve=request.form.get("approve") == "1"
+            get_db(),
+            text,
+            at,
+            actor=actor(),
+            approve=request.form.get("approve") == "1",
+            by=by(),
         )
     except CampaignError as e:
         return render_template(

@@ -153,6 +153,13 @@ def _unauthorised() -> Response:
     )
 
 
+def _team() -> bool:
+    """Whether the workspace has people: then they sign in (campaign.web.auth), not Basic."""
+    from campaign.web.auth import team
+
+    return team()
+
+
 def install(app: Flask) -> None:
     """Wire every check and header into ``app`` (reads ``ALLOWED_HOSTS`` and
     ``CAMPAIGN_WEB_PASSWORD`` from its config)."""
@@ -163,7 +170,7 @@ def install(app: Flask) -> None:
     def _guard() -> Response | None:
         if _request_hostname() not in hosts:
             abort(400, description="this console answers only to its own host name")
-        if password is not None:
+        if password is not None and not _team():
             auth = request.authorization
             given = auth.password if auth is not None and auth.password else ""
             if not hmac.compare_digest(given.encode(), password.encode()):

@@ -98,6 +98,7 @@
           items[current].querySelector("input.select").checked = true;
         }
         var button = form.querySelector('button[name="status"][value="' + keys[key] + '"]');
+        if (!button) { return; }  // the person's role does not let them mark the inbox
         if (form.requestSubmit) { form.requestSubmit(button); } else { button.click(); }
       } else if (key === "/") {
         var search = document.getElementById("search");
