@@ -38,9 +38,8 @@ from campaign.mentions.search import SELECT_COLUMNS as COLUMNS  # noqa: E402
 from campaign.metadata import parse_file, save  # noqa: E402
 from campaign.store import open_db  # noqa: E402
 from campaign.web import create_app  # noqa: E402
-from campaign.web.calendar import SQL as CALENDAR_SQL  # noqa: E402
-from campaign.web.queue import SQL as QUEUE_SQL  # noqa: E402
-from campaign.web.status import PROBLEMS_SQL  # noqa: E402
+from posts.queue import CALENDAR_SQL, PROBLEMS_SQL  # noqa: E402
+from posts.queue import LISTING_SQL as QUEUE_SQL  # noqa: E402
 
 SAMPLE = ROOT / "campaign" / "data" / "policing-in-conflict.yaml"
 STATUSES = ["published"] * 6 + ["approved"] * 5 + ["draft"] * 5 + ["failed", "missed", "cancelled"]

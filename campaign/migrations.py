@@ -13,6 +13,8 @@ from sqlite_utils import Migrations
 
 core = Migrations("campaign")
 
+# The post statuses the schema allows (m001's CHECK). ``posts.queue.PostStatus`` names them; a new
+# status comes with a new migration that rebuilds the CHECK.
 POST_STATUSES = (
     "draft",
     "approved",
@@ -27,9 +29,9 @@ POST_STATUSES = (
 
 @core()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    statuses = ", ".join(f"'{s}'" for s in POST_STATUSES)
+    # Frozen as shipped: literal SQL, never built from live values (a new status is a new step).
     db.executescript(
-        f"""
+        """
         CREATE TABLE campaign (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             name TEXT NOT NULL,
@@ -68,7 +70,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             text TEXT NOT NULL,              -- exactly what will be (or was) sent
             weighted_length INTEGER NOT NULL,
             scheduled_at TEXT NOT NULL,      -- UTC ISO-8601
-            status TEXT NOT NULL CHECK (status IN ({statuses})),
+            status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'publishing', 'published', 'failed', 'unknown', 'missed', 'cancelled')),
             hand_edited INTEGER NOT NULL DEFAULT 0,
             reply_to_post_id INTEGER REFERENCES posts(id),
             tweet_id TEXT,
@@ -114,6 +116,42 @@ def m002_call_deadline(db: sqlite_utils.Database) -> None:
     # When the claimed call to X can no longer land (claim time + that process's timeout): a
     # restarted publisher with another timeout must still wait this long before reconciling.
     db.execute("ALTER TABLE posts ADD COLUMN call_deadline TEXT")
+
+
+@core()
+def m003_reason(db: sqlite_utils.Database) -> None:
+    # Why a post is unknown, failed, missed or waiting (``posts.queue.Reason``), written at the
+    # transition, on the post and on its audit row. Release 0.1 kept it only as a prefix of the
+    # message: the rows it wrote get their reason from those messages, once, here.
+    db.executescript(
+        """
+        ALTER TABLE posts ADD COLUMN reason TEXT;
+        ALTER TABLE post_audit ADD COLUMN reason TEXT;
+        UPDATE post_audit SET reason = CASE
+            WHEN detail GLOB 'duplicate content: *' THEN 'duplicate'
+            WHEN detail GLOB 'server error: *' THEN 'server_error'
+            WHEN detail GLOB 'no answer: *' THEN 'no_answer'
+            WHEN detail GLOB 'not sent: X''s rate limit *' THEN 'rate_limited'
+            WHEN detail GLOB 'not sent: no answer *' THEN 'unreachable'
+            WHEN detail GLOB 'not sent: rescheduled *' THEN 'rescheduled'
+            WHEN detail GLOB 'not sent: the publishing lease *' THEN 'lease_lost'
+            WHEN detail GLOB 'not sent: X refused the credentials *' THEN 'auth'
+            WHEN detail GLOB 'not sent: *' THEN 'unavailable'
+            WHEN detail GLOB 'X refused it as duplicate content *' THEN 'duplicate'
+            WHEN detail GLOB 'X had server errors *' THEN 'server_error'
+            WHEN detail GLOB 'not on the account''s timeline*' THEN 'not_on_timeline'
+            WHEN to_status = 'missed' THEN 'missed_window'
+            WHEN to_status = 'failed' AND from_status IN ('publishing', 'unknown') THEN 'refused'
+        END
+        WHERE from_status IN ('approved', 'publishing', 'unknown')
+            AND to_status IN ('unknown', 'failed', 'missed', 'approved');
+        UPDATE posts SET reason = (
+            SELECT a.reason FROM post_audit a WHERE a.post_id = posts.id
+            AND a.to_status = posts.status ORDER BY a.id DESC LIMIT 1
+        )
+        WHERE status IN ('unknown', 'failed', 'missed', 'approved');
+        """
+    )
 
 
 @core()

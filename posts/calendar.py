@@ -17,16 +17,16 @@ from campaign.clock import UTC, local, now, zone
 from campaign.errors import CampaignError
 from campaign.models import CampaignSettings
 from posts import queue
-from posts.queue import Post
+from posts.queue import Post, PostStatus
 
 EVENT_MINUTES = 5
 SUMMARY_WORDS = 8
 PRODID = "-//campaign-tool//post schedule//EN"
 # Calendar status of each post status: what is approved or out is confirmed, the rest tentative.
 _EVENT_STATUS = {
-    "approved": "CONFIRMED",
-    "publishing": "CONFIRMED",
-    "published": "CONFIRMED",
+    PostStatus.APPROVED: "CONFIRMED",
+    PostStatus.PUBLISHING: "CONFIRMED",
+    PostStatus.PUBLISHED: "CONFIRMED",
 }
 
 
@@ -41,7 +41,7 @@ def scheduled(
 
     ``days=1`` is today (in the campaign's zone), ``days=7`` today and the six days after it.
     """
-    posts = [p for p in queue.list_posts(db) if p.status != "cancelled"]
+    posts = [p for p in queue.list_posts(db) if p.status != PostStatus.CANCELLED]
     if days is None:
         return posts
     if days < 1:
@@ -97,7 +97,7 @@ def to_ics(
     cal.add("x-wr-calname", f"{settings.name} {settings.hashtag}")
     cal.add("x-wr-timezone", settings.timezone)
     for post in posts:
-        if post.status == "cancelled":
+        if post.status == PostStatus.CANCELLED:
             continue
         start = post.scheduled_at.astimezone(UTC)
         event = Event()
@@ -122,5 +122,4 @@ def to_ics(
 
 def revisions(db: sqlite_utils.Database) -> dict[int, int]:
     """How many audit rows each post has: its revision count for calendar updates."""
-    rows = db.execute("SELECT post_id, count(*) FROM post_audit GROUP BY post_id").fetchall()
-    return {int(r[0]): int(r[1]) for r in rows}
+    return queue.revisions(db)

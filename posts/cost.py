@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from campaign.models import CampaignSettings
 from posts.length import url_spans
+from posts.queue import PostStatus
 
 __all__ = [
     "COMMITTED",
@@ -34,8 +35,8 @@ MIL = Decimal("0.001")
 
 # Statuses whose posts will cost money if nothing stops them: ``COMMITTED`` are approved (or on
 # their way); ``TO_GO_OUT`` adds the drafts staff are deciding about.
-COMMITTED = ("approved", "publishing", "unknown")
-TO_GO_OUT = ("draft", *COMMITTED)
+COMMITTED = (PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.UNKNOWN)
+TO_GO_OUT = (PostStatus.DRAFT, *COMMITTED)
 
 
 def dollars(price: float | int | str | Decimal) -> Decimal:

@@ -17,27 +17,29 @@ from typing import Any
 import sqlite_utils
 
 from campaign.clock import now, to_db, zone
-from campaign.errors import NotFoundError, TransitionError
+from campaign.errors import CampaignError, NotFoundError, TransitionError
 from campaign.models import CampaignSettings, Metadata
 from campaign.store import immediate
 from posts import queue
-from posts.queue import Post
+from posts.queue import Post, PostStatus
 
 MANUAL_KIND = "manual"
 
 # What a person may do from each status; the other moves belong to the daemon and the planner.
-EDITABLE = frozenset({"draft", "approved", "failed", "missed"})
-APPROVABLE = frozenset({"draft", "failed", "missed"})
-CANCELLABLE = frozenset({"draft", "approved", "failed", "missed"})
+_S = PostStatus
+EDITABLE = frozenset({_S.DRAFT, _S.APPROVED, _S.FAILED, _S.MISSED})
+APPROVABLE = frozenset({_S.DRAFT, _S.FAILED, _S.MISSED})
+CANCELLABLE = frozenset({_S.DRAFT, _S.APPROVED, _S.FAILED, _S.MISSED})
+REDRAFTABLE = frozenset({_S.APPROVED, _S.CANCELLED, _S.FAILED, _S.MISSED})
 # Why a post in one of the other statuses is left alone, in a person's words.
 _LEFT_ALONE = {
-    "publishing": "it is being sent to X right now",
-    "published": "it has already been published on X",
-    "unknown": (
+    _S.PUBLISHING: "it is being sent to X right now",
+    _S.PUBLISHED: "it has already been published on X",
+    _S.UNKNOWN: (
         "the daemon is checking whether it reached X; wait until `campaign posts show` "
         "has it published or back in the queue"
     ),
-    "cancelled": "it is cancelled; add the text again with `campaign posts add`",
+    _S.CANCELLED: "it is cancelled; add the text again with `campaign posts add`",
 }
 
 
@@ -84,11 +86,7 @@ def may_approve(db: sqlite_utils.Database, post: Post, by: str | None) -> bool:
 
 def own_posts(db: sqlite_utils.Database, by: str) -> set[int]:
     """The ids of the posts ``by`` wrote or last edited (pages hide their Approve buttons)."""
-    rows = db.execute(
-        "SELECT id FROM posts WHERE created_by = ? COLLATE NOCASE OR edited_by = ? COLLATE NOCASE",
-        [by, by],
-    ).fetchall()
-    return {int(r[0]) for r in rows}
+    return queue.ids_by_person(db, by)
 
 
 def _four_eyes_refusal(post: Post, by: str) -> Exception:
@@ -107,14 +105,6 @@ def is_past(post: Post, at: datetime | None = None) -> bool:
     return post.scheduled_at < (at or now())
 
 
-def _other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[str]:
-    """The texts of every non-cancelled post but ``exclude``: X refuses a duplicate."""
-    rows = db.execute(
-        "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> tuple[str, int]:
     """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`."""
     from campaign.metadata.store import DEFAULT_NAME
@@ -125,10 +115,55 @@ def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -
     prepared = rules.prepare(
         text,
         settings,
-        others=_other_texts(db, exclude),
+        others=queue.other_texts(db, exclude),
         event_url_domains=event_domains(meta),
     )
     return prepared.text, prepared.weighted_length
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the composer shows for a text: X's count of it as sent, and the text as sent."""
+
+    typed_length: int
+    weighted_length: int
+    limit: int
+    valid: bool
+    text: str | None
+    error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "typed_length": self.typed_length,
+            "weighted_length": self.weighted_length,
+            "limit": self.limit,
+            "valid": self.valid,
+            "preview": self.text,
+            "error": self.error,
+        }
+
+
+def preview(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> Preview:
+    """``text`` through the step that prepares every post (:func:`_prepare`, as ``add`` and
+    ``edit`` use it), counted by ``posts.length.check``: the text as it will go out, or why it is
+    refused, with the length it would have had as sent. ``exclude``: the post being edited."""
+    from posts import length, rules
+
+    if not text.strip():  # nothing typed yet: nothing to refuse
+        return Preview(0, 0, length.LIMIT, True, None, None)
+    typed = length.check(text)
+    try:
+        final, weighted = _prepare(db, text, exclude)
+    except CampaignError as e:
+        from campaign.metadata import settings_for
+
+        meta = stored_metadata(db)
+        as_sent = rules.completed(text, settings_for(db), event_url_domains=event_domains(meta))
+        counted = length.check(as_sent)
+        return Preview(
+            typed.weighted_length, counted.weighted_length, length.LIMIT, False, None, str(e)
+        )
+    return Preview(typed.weighted_length, weighted, length.LIMIT, True, final, None)
 
 
 # X opened in 2006; a post time outside these years is a typo, and at the far end of the
@@ -151,16 +186,7 @@ def _aware(at: datetime, what: str) -> datetime:
 
 def replies_to(db: sqlite_utils.Database, parent_ids: Iterable[int]) -> list[tuple[int, int]]:
     """``(reply id, parent id)`` of the posts still to go out that reply to ``parent_ids``."""
-    ids = list(parent_ids)
-    if not ids:
-        return []
-    marks = ", ".join("?" for _ in ids)
-    rows = db.execute(
-        f"SELECT id, reply_to_post_id FROM posts WHERE reply_to_post_id IN ({marks}) "
-        "AND status IN ('draft', 'approved', 'failed', 'missed') ORDER BY id",
-        ids,
-    ).fetchall()
-    return [(int(r[0]), int(r[1])) for r in rows]
+    return queue.replies_to(db, parent_ids, (_S.DRAFT, _S.APPROVED, _S.FAILED, _S.MISSED))
 
 
 def _check_parent(db: sqlite_utils.Database, reply_to: int, post_id: int | None = None) -> None:
@@ -172,7 +198,7 @@ def _check_parent(db: sqlite_utils.Database, reply_to: int, post_id: int | None 
             f"cannot reply to post {reply_to}: there is no post with that id "
             "(see `campaign posts list` for the ids)"
         ) from e
-    if parent.status == "cancelled":
+    if parent.status == _S.CANCELLED:
         raise TransitionError(
             f"cannot reply to post {reply_to}: it is cancelled, so the reply would wait "
             "for it for ever; reply to another post, or add this one without --reply-to"
@@ -211,18 +237,18 @@ def add(
         if reply_to is not None:
             _check_parent(db, reply_to)
         final, length = _prepare(db, text)
-        stamp = to_db(now())
-        cur = db.execute(
-            "INSERT INTO posts (kind, text, weighted_length, scheduled_at, status, hand_edited, "
-            "reply_to_post_id, created_at, updated_at, created_by) "
-            "VALUES (?, ?, ?, ?, 'draft', 1, ?, ?, ?, ?)",
-            [MANUAL_KIND, final, length, to_db(at), reply_to, stamp, stamp, by],
+        new = queue.NewPost(
+            MANUAL_KIND,
+            final,
+            length,
+            at,
+            hand_edited=True,
+            reply_to_post_id=reply_to,
+            created_by=by,
         )
-        post_id = cur.lastrowid
-        assert post_id is not None
-        queue.audit(db, post_id, actor, None, "draft", "added by hand")
+        post_id = queue.insert_draft(db, new, actor, "added by hand")
     if approve:
-        return queue.move(db, post_id, "approved", actor, "approved when added")
+        return queue.move(db, post_id, _S.APPROVED, actor, "approved when added")
     return queue.get(db, post_id)
 
 
@@ -257,7 +283,7 @@ def edit(
             raise TransitionError(
                 f"post {post_id} cannot be edited: {_LEFT_ALONE.get(post.status, post.status)}"
             )
-        sets: dict[str, Any] = {"hand_edited": 1, "updated_at": to_db(now())}
+        sets: dict[str, Any] = {"hand_edited": 1}
         changes: list[str] = []
         if text is not None:
             final, length = _prepare(db, text, exclude=post_id)
@@ -265,7 +291,7 @@ def edit(
                 sets.update(text=final, weighted_length=length)
                 changes.append("text")
         if at is not None and at != post.scheduled_at:
-            sets["scheduled_at"] = to_db(at)
+            sets["scheduled_at"] = at
             changes.append(f"time {to_db(post.scheduled_at)} -> {to_db(at)}")
         if reply_to is not None and reply_to != post.reply_to_post_id:
             _check_parent(db, reply_to, post_id)
@@ -275,14 +301,10 @@ def edit(
             return post
         if by is not None:
             sets["edited_by"] = by
-        redraft = post.status == "approved" and four_eyes(db)
-        if redraft:
-            sets["status"] = "draft"
-        cur = db.execute(
-            f"UPDATE posts SET {', '.join(f'{c} = ?' for c in sets)} WHERE id = ? AND status = ?",
-            [*sets.values(), post_id, post.status],
-        )
-        if cur.rowcount != 1:  # pragma: no cover - the write lock is held since the read
+        redraft = post.status == _S.APPROVED and four_eyes(db)
+        moved_to = _S.DRAFT if redraft else None
+        if not queue.update_content(db, post_id, post.status, sets, to_status=moved_to):
+            # cannot happen: the write lock is held since the read  # pragma: no cover
             raise TransitionError(f"post {post_id} changed while you were editing it: try again")
         detail = "edited: " + "; ".join(changes)
         if redraft:
@@ -290,7 +312,7 @@ def edit(
                 f"; back to draft: {by or actor} changed it after it was approved, "
                 "so it needs approval again (four eyes)"
             )
-        queue.audit(db, post_id, actor, post.status, sets.get("status", post.status), detail)
+        queue.audit(db, post_id, actor, post.status, moved_to or post.status, detail)
     return queue.get(db, post_id)
 
 
@@ -334,12 +356,12 @@ def approve(
     post ``by`` wrote or last edited changes nothing. Posts already approved are left as they
     are and not returned.
     """
-    posts = _check_moves(db, ids, "approved", APPROVABLE)
+    posts = _check_moves(db, ids, _S.APPROVED, APPROVABLE)
     if by is not None and four_eyes(db):
         for post in posts:
-            if post.status != "approved" and own_work(post, by):
+            if post.status != _S.APPROVED and own_work(post, by):
                 raise _four_eyes_refusal(post, by)
-    return _move_all(db, posts, "approved", actor)
+    return _move_all(db, posts, _S.APPROVED, actor)
 
 
 @dataclass(frozen=True)
@@ -357,19 +379,19 @@ def approve_drafts(
     """Approve every draft, or with ``day`` the drafts of that day in the campaign's zone,
     skipping (four eyes) the drafts ``by`` wrote or last edited."""
     if day is None:
-        drafts = queue.list_posts(db, "draft")
+        drafts = queue.list_posts(db, _S.DRAFT)
     else:
         from campaign.metadata import settings_for
 
         tz = zone(settings_for(db).timezone)
         start = datetime.combine(day, time(0), tz)
         end = datetime.combine(day + timedelta(days=1), time(0), tz)
-        drafts = [p for p in queue.list_posts(db, "draft") if start <= p.scheduled_at < end]
+        drafts = [p for p in queue.list_posts(db, _S.DRAFT) if start <= p.scheduled_at < end]
     skipped: list[Post] = []
     if by is not None and four_eyes(db):
         skipped = [p for p in drafts if own_work(p, by)]
         drafts = [p for p in drafts if not own_work(p, by)]
-    return DayApproval(_move_all(db, drafts, "approved", actor), skipped)
+    return DayApproval(_move_all(db, drafts, _S.APPROVED, actor), skipped)
 
 
 def cancel(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list[Post]:
@@ -378,4 +400,4 @@ def cancel(db: sqlite_utils.Database, ids: Iterable[int], *, actor: str) -> list
     Every id is checked first; a post being published or already published is refused and
     nothing is changed. Posts already cancelled are left as they are and not returned.
     """
-    return _move_all(db, _check_moves(db, ids, "cancelled", CANCELLABLE), "cancelled", actor)
+    return _move_all(db, _check_moves(db, ids, _S.CANCELLED, CANCELLABLE), _S.CANCELLED, actor)

@@ -39,17 +39,25 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from campaign.clock import now, to_db, zone
+from campaign.clock import from_db, now, to_db, zone
 from campaign.errors import RuleError
 from campaign.models import Metadata, Publication, Speaker
 from posts.editing import event_domains
-from posts.queue import Post, audit, list_posts
+from posts.queue import NewPost, Post, PostStatus, audit, insert_draft, list_posts, update_content
 from posts.render import context, render_post
 from posts.rules import prepare
 from posts.templates import source, variants
 
 # Statuses whose time a new post must keep clear of, and whose text a new post must not repeat.
-ACTIVE = frozenset({"draft", "approved", "publishing", "published", "unknown"})
+ACTIVE = frozenset(
+    {
+        PostStatus.DRAFT,
+        PostStatus.APPROVED,
+        PostStatus.PUBLISHING,
+        PostStatus.PUBLISHED,
+        PostStatus.UNKNOWN,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -189,7 +197,7 @@ def _plain(value: Any) -> Any:
 
 
 def _protected(post: Post) -> bool:
-    return post.status != "draft" or post.hand_edited
+    return post.status != PostStatus.DRAFT or post.hand_edited
 
 
 def plan(
@@ -291,7 +299,7 @@ def apply(
 
     counts = {"created": 0, "updated": 0, "unchanged": 0, "skipped_protected": 0}
     outcomes: dict[str, str] = {}
-    stamp = to_db(now())
+    stamp = from_db(to_db(now()))  # one time for the whole plan, as stored
 
     def run() -> None:
         current = {p.source_key: p for p in list_posts(db) if p.source_key}
@@ -300,24 +308,16 @@ def apply(
             if have is None:
                 outcome = "created"
                 if not dry_run:
-                    cur = db.execute(
-                        "INSERT INTO posts (source_key, kind, template, source_hash, text, "
-                        "weighted_length, scheduled_at, status, hand_edited, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', 0, ?, ?)",
-                        [
-                            p.source_key,
-                            p.kind,
-                            p.template,
-                            p.source_hash,
-                            p.text,
-                            p.weighted_length,
-                            to_db(p.scheduled_at),
-                            stamp,
-                            stamp,
-                        ],
+                    new = NewPost(
+                        p.kind,
+                        p.text,
+                        p.weighted_length,
+                        p.scheduled_at,
+                        source_key=p.source_key,
+                        template=p.template,
+                        source_hash=p.source_hash,
                     )
-                    assert cur.lastrowid is not None
-                    audit(db, cur.lastrowid, actor, None, "draft", f"planned from {p.template}")
+                    insert_draft(db, new, actor, f"planned from {p.template}", at=stamp)
             elif _protected(have):
                 outcome = "skipped_protected"
             elif have.source_hash == p.source_hash:
@@ -325,23 +325,18 @@ def apply(
             else:
                 outcome = "updated"
                 if not dry_run:
-                    cur = db.execute(
-                        "UPDATE posts SET kind = ?, template = ?, source_hash = ?, text = ?, "
-                        "weighted_length = ?, scheduled_at = ?, updated_at = ? "
-                        "WHERE id = ? AND status = 'draft' AND hand_edited = 0",
-                        [
-                            p.kind,
-                            p.template,
-                            p.source_hash,
-                            p.text,
-                            p.weighted_length,
-                            to_db(p.scheduled_at),
-                            stamp,
-                            have.id,
-                        ],
-                    )
-                    if cur.rowcount == 1:
-                        audit(db, have.id, actor, "draft", "draft", "replanned")
+                    replanned = {
+                        "kind": p.kind,
+                        "template": p.template,
+                        "source_hash": p.source_hash,
+                        "text": p.text,
+                        "weighted_length": p.weighted_length,
+                        "scheduled_at": p.scheduled_at,
+                    }
+                    if update_content(
+                        db, have.id, PostStatus.DRAFT, replanned, only_planned=True, at=stamp
+                    ):
+                        audit(db, have.id, actor, PostStatus.DRAFT, PostStatus.DRAFT, "replanned")
                     else:  # approved or edited since we looked: leave it
                         outcome = "skipped_protected"
             counts[outcome] += 1

@@ -7,6 +7,7 @@ in another status changes nothing and reports it, so two processes can never bot
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,21 +17,53 @@ import sqlite_utils
 
 from campaign.clock import from_db, now, to_db
 from campaign.errors import NotFoundError, TransitionError
-from campaign.migrations import POST_STATUSES
 from campaign.store import immediate
 
-STATUSES = POST_STATUSES
+
+class PostStatus(enum.StrEnum):
+    """Where a post is in its life; the value is what the database stores."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Reason(enum.StrEnum):
+    """Why a post is unknown, failed, missed or waiting (column ``reason``), set at the move."""
+
+    DUPLICATE = "duplicate"  # X refused it as duplicate content
+    SERVER_ERROR = "server_error"  # X answered 5xx: it may have been made
+    NO_ANSWER = "no_answer"  # the call timed out or dropped: it may have been made
+    UNREACHABLE = "unreachable"  # no answer, and the request never reached X: not sent
+    AUTH = "auth"  # X refused the credentials: publishing stopped
+    RATE_LIMITED = "rate_limited"  # X's rate limit is used up: not sent, waits for the reset
+    REFUSED = "refused"  # X refused the request (4xx): failed
+    UNAVAILABLE = "unavailable"  # the backend cannot work at all (e.g. no credentials)
+    MISSED_WINDOW = "missed_window"  # later than the overdue limit: not sent
+    NOT_ON_TIMELINE = "not_on_timeline"  # reconciled: not made, sent again
+    RESCHEDULED = "rescheduled"  # moved later while being claimed: not sent
+    LEASE_LOST = "lease_lost"  # the publishing lease ran out during the claim
+
+
+# The schema's CHECK (campaign.migrations.POST_STATUSES) lists the same values, in this order.
+STATUSES: tuple[PostStatus, ...] = tuple(PostStatus)
 
 # Which moves are allowed. Publishing moves belong to the daemon; people move the rest.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"approved", "cancelled"}),
-    "approved": frozenset({"draft", "publishing", "missed", "cancelled"}),
-    "publishing": frozenset({"published", "failed", "unknown", "approved"}),
-    "unknown": frozenset({"published", "approved", "failed", "publishing"}),
-    "failed": frozenset({"approved", "draft", "cancelled"}),
-    "missed": frozenset({"approved", "draft", "cancelled"}),
-    "cancelled": frozenset({"draft"}),
-    "published": frozenset(),
+_S = PostStatus
+TRANSITIONS: dict[str, frozenset[PostStatus]] = {
+    _S.DRAFT: frozenset({_S.APPROVED, _S.CANCELLED}),
+    _S.APPROVED: frozenset({_S.DRAFT, _S.PUBLISHING, _S.MISSED, _S.CANCELLED}),
+    _S.PUBLISHING: frozenset({_S.PUBLISHED, _S.FAILED, _S.UNKNOWN, _S.APPROVED}),
+    _S.UNKNOWN: frozenset({_S.PUBLISHED, _S.APPROVED, _S.FAILED, _S.PUBLISHING}),
+    _S.FAILED: frozenset({_S.APPROVED, _S.DRAFT, _S.CANCELLED}),
+    _S.MISSED: frozenset({_S.APPROVED, _S.DRAFT, _S.CANCELLED}),
+    _S.CANCELLED: frozenset({_S.DRAFT}),
+    _S.PUBLISHED: frozenset(),
 }
 
 
@@ -43,7 +76,7 @@ class Post:
     text: str
     weighted_length: int
     scheduled_at: datetime
-    status: str
+    status: PostStatus
     tweet_id: str | None
     source_key: str | None
     template: str | None
@@ -58,6 +91,7 @@ class Post:
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    reason: Reason | None = None
     created_by: str | None = None  # the person who wrote it (None: the planner)
     edited_by: str | None = None  # the person who last changed its text or time
 
@@ -72,7 +106,7 @@ class Post:
             text=row["text"],
             weighted_length=row["weighted_length"],
             scheduled_at=from_db(row["scheduled_at"]),
-            status=row["status"],
+            status=PostStatus(row["status"]),
             tweet_id=row["tweet_id"],
             source_key=row["source_key"],
             template=row["template"],
@@ -87,6 +121,7 @@ class Post:
             published_at=t(row["published_at"]),
             created_at=from_db(row["created_at"]),
             updated_at=from_db(row["updated_at"]),
+            reason=Reason(row["reason"]) if row.get("reason") else None,
             created_by=row.get("created_by"),
             edited_by=row.get("edited_by"),
         )
@@ -157,12 +192,13 @@ def audit(
     to_status: str,
     detail: str | None = None,
     at: datetime | None = None,
+    reason: Reason | None = None,
 ) -> None:
     """Write one audit row (the caller holds the transaction)."""
     db.execute(
-        "INSERT INTO post_audit (post_id, at, actor, from_status, to_status, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [post_id, to_db(at or now()), actor, from_status, to_status, detail],
+        "INSERT INTO post_audit (post_id, at, actor, from_status, to_status, detail, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [post_id, to_db(at or now()), actor, from_status, to_status, detail, reason],
     )
 
 
@@ -180,9 +216,13 @@ def transition(
     detail: str | None = None,
     *,
     durable: bool = False,
+    reason: Reason | None = None,
     **fields: Any,
 ) -> bool:
     """Move ``post_id`` from ``from_status`` to ``to_status``, setting ``fields`` too.
+
+    ``reason`` says why a post becomes unknown, failed, missed or goes back to wait; it is
+    written on the post (cleared by a move without one) and on the audit row.
 
     Returns ``True`` if this call made the move, ``False`` if the post was not in ``from_status``
     (someone else moved it first). Raises :class:`TransitionError` for a move the state machine
@@ -198,8 +238,8 @@ def transition(
             )
         )
     stamp = to_db(now())
-    sets = ["status = ?", "updated_at = ?"]
-    params: list[Any] = [to_status, stamp]
+    sets = ["status = ?", "updated_at = ?", "reason = ?"]
+    params: list[Any] = [to_status, stamp, reason]
     for col, val in fields.items():
         sets.append(f"{col} = ?")
         params.append(to_db(val) if isinstance(val, datetime) else val)
@@ -211,7 +251,7 @@ def transition(
         )
         if cur.rowcount != 1:
             return False
-        audit(db, post_id, actor, from_status, to_status, detail)
+        audit(db, post_id, actor, from_status, to_status, detail, reason=reason)
     return True
 
 
@@ -268,7 +308,7 @@ def claim(
             return None
         cur = db.execute(
             "UPDATE posts SET status = 'publishing', claimed_at = ?, claimed_by = ?, "
-            "call_deadline = ?, attempts = attempts + 1, updated_at = ? "
+            "call_deadline = ?, attempts = attempts + 1, updated_at = ?, reason = NULL "
             "WHERE id = ? AND status = 'approved'",
             [
                 to_db(stamp),
@@ -280,5 +320,513 @@ def claim(
         )
         if cur.rowcount != 1:
             return None
-        audit(db, post_id, actor, "approved", "publishing", f"claimed by {claimed_by}", at=stamp)
+        audit(
+            db,
+            post_id,
+            actor,
+            PostStatus.APPROVED,
+            PostStatus.PUBLISHING,
+            f"claimed by {claimed_by}",
+            at=stamp,
+        )
     return stamp
+
+
+# -- the publisher's queries -----------------------------------------------------------------
+
+
+def due(db: sqlite_utils.Database, at: datetime, limit: int = 500) -> list[Post]:
+    """Approved posts due at ``at``, in the order they go out."""
+    return select_posts(
+        db,
+        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at <= ? "
+        "ORDER BY scheduled_at, id LIMIT ?",
+        [to_db(at), limit],
+    )
+
+
+def sendable(db: sqlite_utils.Database, at: datetime | None = None, limit: int = 1) -> list[Post]:
+    """Approved posts that may go out (lone posts, or replies whose parent is published), due
+    by ``at`` if given, in the order they go out."""
+    sql = (
+        "SELECT p.* FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post_id "
+        "WHERE p.status = 'approved' AND (p.reply_to_post_id IS NULL OR "
+        "(parent.status = 'published' AND parent.tweet_id IS NOT NULL))"
+    )
+    params: list[Any] = []
+    if at is not None:
+        sql += " AND p.scheduled_at <= ?"
+        params.append(to_db(at))
+    return select_posts(db, sql + " ORDER BY p.scheduled_at, p.id LIMIT ?", [*params, limit])
+
+
+def pending(db: sqlite_utils.Database) -> list[Post]:
+    """Posts whose fate is not known yet: claimed (``publishing``) or ``unknown``."""
+    return select_posts(
+        db,
+        "SELECT * FROM posts WHERE status IN ('publishing', 'unknown') ORDER BY claimed_at, id",
+    )
+
+
+def overdue(db: sqlite_utils.Database, cutoff: datetime) -> list[Post]:
+    """Approved posts scheduled before ``cutoff``, oldest first."""
+    return select_posts(
+        db,
+        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? ORDER BY scheduled_at",
+        [to_db(cutoff)],
+    )
+
+
+def next_due(db: sqlite_utils.Database) -> Post | None:
+    """The first approved post in schedule order, if any."""
+    found = select_posts(
+        db, "SELECT * FROM posts WHERE status = 'approved' ORDER BY scheduled_at, id LIMIT 1"
+    )
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The post a reply answers: its status (``"deleted"`` if it is gone) and tweet id."""
+
+    status: str | None
+    tweet_id: str | None
+
+
+def parent(db: sqlite_utils.Database, post: Post) -> Parent:
+    """The parent of a reply; ``Parent(None, None)`` for a lone post."""
+    if post.reply_to_post_id is None:
+        return Parent(None, None)
+    row = db.execute(
+        "SELECT status, tweet_id FROM posts WHERE id = ?", [post.reply_to_post_id]
+    ).fetchone()
+    return Parent(PostStatus(row[0]), row[1]) if row else Parent("deleted", None)
+
+
+def published_since(db: sqlite_utils.Database, since: datetime) -> int:
+    """How many posts went out after ``since``."""
+    row = db.execute(
+        "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?",
+        [to_db(since)],
+    ).fetchone()
+    return int(row[0])
+
+
+@dataclass(frozen=True)
+class CapUsage:
+    """The daily cap at a moment: posts out in the 24 hours before it, and, when the cap is
+    full, when it next lets a post out."""
+
+    used: int
+    until: datetime | None
+
+
+def cap_usage(db: sqlite_utils.Database, cap: int, at: datetime) -> CapUsage:
+    """How much of the daily ``cap`` is used at ``at``."""
+    since = at - timedelta(hours=24)
+    used = published_since(db, since)
+    if used < cap:
+        return CapUsage(used, None)
+    row = db.execute(
+        "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ? "
+        "ORDER BY published_at LIMIT 1 OFFSET ?",
+        [to_db(since), used - cap],
+    ).fetchone()
+    return CapUsage(used, from_db(row[0]) + timedelta(hours=24) if row else None)
+
+
+def server_errors(db: sqlite_utils.Database, post_id: int) -> int:
+    """5xx answers for this post since a person last approved it."""
+    n = 0
+    for from_status, to_status, reason in db.execute(
+        "SELECT from_status, to_status, reason FROM post_audit WHERE post_id = ? ORDER BY id DESC",
+        [post_id],
+    ):
+        if to_status == PostStatus.APPROVED and from_status not in _UNSETTLED:
+            break
+        if to_status == PostStatus.UNKNOWN and reason == Reason.SERVER_ERROR:
+            n += 1
+    return n
+
+
+_UNSETTLED = (PostStatus.PUBLISHING, PostStatus.UNKNOWN)
+
+
+def first_claim(db: sqlite_utils.Database, post_id: int) -> datetime | None:
+    """When the post was first claimed since a person last approved it."""
+    rows = db.execute(
+        "SELECT at, from_status FROM post_audit WHERE post_id = ? AND to_status IN "
+        "('publishing', 'approved') ORDER BY id DESC",
+        [post_id],
+    ).fetchall()
+    first: datetime | None = None
+    for at, from_status in rows:
+        if from_status in _UNSETTLED:
+            continue  # the publisher sending it back for another try: keep looking back
+        if from_status == PostStatus.APPROVED:
+            first = from_db(at)  # a claim
+            continue
+        break  # a person's approval: claims before it belong to an earlier round
+    return first
+
+
+def tweet_ids(db: sqlite_utils.Database) -> set[str]:
+    """Tweet ids already recorded for posts."""
+    return {r[0] for r in db.execute("SELECT tweet_id FROM posts WHERE tweet_id IS NOT NULL")}
+
+
+@dataclass(frozen=True)
+class OwnPost:
+    """A post of ours that has a tweet id: the id, its text and when it went out."""
+
+    tweet_id: str
+    text: str
+    published_at: datetime | None
+
+
+def own_posts(db: sqlite_utils.Database) -> list[OwnPost]:
+    """Every post recorded with a tweet id."""
+    return [
+        OwnPost(str(tid), text, from_db(at) if at else None)
+        for tid, text, at in db.execute(
+            "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
+        ).fetchall()
+    ]
+
+
+# -- counts and texts ------------------------------------------------------------------------
+
+
+def counts(db: sqlite_utils.Database) -> dict[PostStatus, int]:
+    """How many posts are in each status (every status, in :data:`STATUSES` order)."""
+    found = dict.fromkeys(STATUSES, 0)
+    for status, n in db.execute("SELECT status, count(*) FROM posts GROUP BY status"):
+        found[PostStatus(status)] = n
+    return found
+
+
+def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
+    """The texts of the posts in ``statuses`` (for cost estimates)."""
+    wanted = [check_status(s) for s in statuses]
+    marks = ", ".join("?" * len(wanted))
+    return [r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", wanted)]
+
+
+def other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[str]:
+    """The texts of every non-cancelled post but ``exclude``: X refuses a duplicate."""
+    rows = db.execute(
+        "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One audit row."""
+
+    post_id: int
+    at: datetime
+    from_status: str | None
+    to_status: str
+    detail: str | None
+    reason: Reason | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape of ``campaign status --json``'s ``last_errors``."""
+        return {
+            "post_id": self.post_id,
+            "at": to_db(self.at),
+            "from": self.from_status,
+            "to": self.to_status,
+            "message": self.detail,
+        }
+
+
+def last_troubles(db: sqlite_utils.Database, limit: int = 10) -> list[AuditEvent]:
+    """The newest moves to failed, unknown or missed, and sends that were put back to wait."""
+    rows = db.execute(
+        "SELECT post_id, at, from_status, to_status, detail, reason FROM post_audit "
+        "WHERE to_status IN ('failed', 'unknown', 'missed') "
+        "OR (from_status IN ('publishing', 'unknown') AND to_status = 'approved') "
+        "ORDER BY id DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [
+        AuditEvent(r[0], from_db(r[1]), r[2], r[3], r[4], Reason(r[5]) if r[5] else None)
+        for r in rows
+    ]
+
+
+# -- the web console's views -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """The list page's filters; ``start`` inclusive, ``end`` exclusive, ``text`` a substring
+    found case-insensitively."""
+
+    status: PostStatus | None = None
+    kind: str | None = None
+    text: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The ``WHERE`` clause (or nothing) and its parameters."""
+        terms: list[str] = []
+        params: list[Any] = []
+        if self.status:
+            terms.append("status = ?")
+            params.append(self.status)
+        if self.kind:
+            terms.append("kind = ?")
+            params.append(self.kind)
+        if self.text:
+            terms.append("instr(lower(text), lower(?)) > 0")
+            params.append(self.text)
+        for at, op in ((self.start, ">="), (self.end, "<")):
+            if at is not None:
+                terms.append(f"scheduled_at {op} ?")
+                params.append(to_db(at))
+        return ("WHERE " + " AND ".join(terms)) if terms else "", params
+
+
+# The bare query of the list page (also quoted in docs/benchmarks.md); filters add WHERE terms.
+LISTING_SQL = (
+    "SELECT id, status, kind, text, weighted_length, scheduled_at, last_error FROM posts "
+    "{where} ORDER BY scheduled_at, id LIMIT ? OFFSET ?"
+)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of the list page."""
+
+    id: int
+    status: PostStatus
+    kind: str
+    text: str
+    weighted_length: int
+    scheduled_at: datetime
+    last_error: str | None
+
+
+def listing(db: sqlite_utils.Database, where: Filter, limit: int, offset: int = 0) -> list[Listed]:
+    """The posts matching ``where`` in schedule order, ``limit`` of them from ``offset``."""
+    clause, params = where.where()
+    return [
+        Listed(r[0], PostStatus(r[1]), r[2], r[3], r[4], from_db(r[5]), r[6])
+        for r in db.execute(LISTING_SQL.format(where=clause), [*params, limit, offset])
+    ]
+
+
+def kinds(db: sqlite_utils.Database) -> list[str]:
+    """Every kind of post in the queue, sorted."""
+    return [r[0] for r in db.execute("SELECT DISTINCT kind FROM posts ORDER BY kind")]
+
+
+def status_texts(db: sqlite_utils.Database, where: Filter) -> list[tuple[PostStatus, str]]:
+    """``(status, text)`` of every post matching ``where`` (for cost estimates)."""
+    clause, params = where.where()
+    return [
+        (PostStatus(r[0]), r[1])
+        for r in db.execute(f"SELECT status, text FROM posts {clause}", params)
+    ]
+
+
+# The bare query of the calendar page (also quoted in docs/benchmarks.md).
+CALENDAR_SQL = (
+    "SELECT id, status, kind, text, scheduled_at FROM posts "
+    "WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id"
+)
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A post as the calendar shows it."""
+
+    id: int
+    status: PostStatus
+    kind: str
+    text: str
+    scheduled_at: datetime
+
+
+def between(db: sqlite_utils.Database, start: datetime, end: datetime) -> list[Scheduled]:
+    """Posts scheduled from ``start`` (inclusive) to ``end`` (exclusive), in order."""
+    return [
+        Scheduled(r[0], PostStatus(r[1]), r[2], r[3], from_db(r[4]))
+        for r in db.execute(CALENDAR_SQL, [to_db(start), to_db(end)])
+    ]
+
+
+# The bare query of the status page's problem list (also quoted in docs/benchmarks.md).
+PROBLEMS_SQL = (
+    "SELECT p.id, p.status, p.text, p.scheduled_at, p.attempts, p.last_error, "
+    "(SELECT detail FROM post_audit a WHERE a.post_id = p.id ORDER BY a.id DESC LIMIT 1) AS detail, "
+    "p.reason FROM posts p WHERE p.status IN ('failed', 'missed', 'unknown') "
+    "ORDER BY p.scheduled_at DESC, p.id DESC LIMIT 200"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A post that failed, was missed or is being checked, with why."""
+
+    id: int
+    status: PostStatus
+    text: str
+    scheduled_at: datetime
+    attempts: int
+    last_error: str | None
+    detail: str | None
+    reason: Reason | None
+
+
+def problems(db: sqlite_utils.Database) -> list[Problem]:
+    """The newest 200 posts that failed, were missed or are unknown, latest first."""
+    return [
+        Problem(
+            r[0],
+            PostStatus(r[1]),
+            r[2],
+            from_db(r[3]),
+            r[4],
+            r[5],
+            r[6],
+            Reason(r[7]) if r[7] else None,
+        )
+        for r in db.execute(PROBLEMS_SQL)
+    ]
+
+
+# -- writes for the editor and the planner (the caller holds the transaction) ---------------
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """A draft to insert: written by hand (``hand_edited``) or planned (``source_key`` …)."""
+
+    kind: str
+    text: str
+    weighted_length: int
+    scheduled_at: datetime
+    hand_edited: bool = False
+    reply_to_post_id: int | None = None
+    source_key: str | None = None
+    template: str | None = None
+    source_hash: str | None = None
+    created_by: str | None = None  # the person who wrote it (None: the planner)
+
+
+def insert_draft(
+    db: sqlite_utils.Database,
+    new: NewPost,
+    actor: str,
+    detail: str,
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Insert ``new`` as a draft with its first audit row, stamped ``at`` (now); its id."""
+    stamp = to_db(at or now())
+    cur = db.execute(
+        "INSERT INTO posts (source_key, kind, template, source_hash, text, weighted_length, "
+        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
+        [
+            new.source_key,
+            new.kind,
+            new.template,
+            new.source_hash,
+            new.text,
+            new.weighted_length,
+            to_db(new.scheduled_at),
+            int(new.hand_edited),
+            new.reply_to_post_id,
+            stamp,
+            stamp,
+            new.created_by,
+        ],
+    )
+    post_id = cur.lastrowid
+    if post_id is None:  # pragma: no cover - sqlite3 always gives the rowid of an INSERT
+        raise TransitionError("the post was not stored: try again")
+    audit(db, post_id, actor, None, PostStatus.DRAFT, detail)
+    return post_id
+
+
+def update_content(
+    db: sqlite_utils.Database,
+    post_id: int,
+    status: PostStatus,
+    changes: Mapping[str, Any],
+    *,
+    only_planned: bool = False,
+    at: datetime | None = None,
+    to_status: PostStatus | None = None,
+) -> bool:
+    """Set ``changes`` (text, weighted_length, scheduled_at, kind, template, source_hash,
+    hand_edited, reply_to_post_id, edited_by) on ``post_id`` if it is still in ``status`` (and,
+    with ``only_planned``, not hand-edited); ``updated_at`` is stamped. ``to_status``: an edit
+    that also moves the post (four eyes: an approved post edited goes back to draft); the
+    caller writes the audit row. False if the post had moved on."""
+    allowed = {
+        "text",
+        "weighted_length",
+        "scheduled_at",
+        "kind",
+        "template",
+        "source_hash",
+        "hand_edited",
+        "reply_to_post_id",
+        "edited_by",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not a content column: {', '.join(sorted(unknown))}")
+    sets = {k: to_db(v) if isinstance(v, datetime) else v for k, v in changes.items()}
+    sets["updated_at"] = to_db(at or now())
+    if to_status is not None:
+        if to_status not in TRANSITIONS[status]:
+            raise TransitionError(f"a post cannot go from {status} to {to_status}")
+        sets["status"] = to_status
+        sets["reason"] = None
+    guard = " AND hand_edited = 0" if only_planned else ""
+    cur = db.execute(
+        f"UPDATE posts SET {', '.join(f'{c} = ?' for c in sets)} "
+        f"WHERE id = ? AND status = ?{guard}",
+        [*sets.values(), post_id, status],
+    )
+    return cur.rowcount == 1
+
+
+def replies_to(
+    db: sqlite_utils.Database, parent_ids: Iterable[int], statuses: Iterable[str]
+) -> list[tuple[int, int]]:
+    """``(reply id, parent id)`` of the posts in ``statuses`` that reply to ``parent_ids``."""
+    ids = list(parent_ids)
+    wanted = [check_status(s) for s in statuses]
+    if not ids or not wanted:
+        return []
+    rows = db.execute(
+        f"SELECT id, reply_to_post_id FROM posts WHERE reply_to_post_id IN "
+        f"({', '.join('?' * len(ids))}) AND status IN ({', '.join('?' * len(wanted))}) "
+        "ORDER BY id",
+        [*ids, *wanted],
+    ).fetchall()
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def ids_by_person(db: sqlite_utils.Database, by: str) -> set[int]:
+    """The ids of the posts ``by`` wrote or last edited (names compared without case)."""
+    rows = db.execute(
+        "SELECT id FROM posts WHERE created_by = ? COLLATE NOCASE OR edited_by = ? COLLATE NOCASE",
+        [by, by],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
+def revisions(db: sqlite_utils.Database) -> dict[int, int]:
+    """How many audit rows each post has."""
+    rows = db.execute("SELECT post_id, count(*) FROM post_audit GROUP BY post_id").fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}

@@ -230,6 +230,31 @@ def _measure(final: str, tracked: str, spans: Sequence[Span]) -> LengthCheck:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def _tracked(
+    body: str, settings: CampaignSettings, event_url_domains: Iterable[str]
+) -> tuple[str, list[Span]]:
+    """``body`` with tracking added to the links it should have, and its links' spans."""
+    domains = settings.tracked_domains or tuple(event_url_domains)
+    track = _tracker(settings.tracking, domains)
+    if track is None:
+        return body, list(url_spans(body))
+    tracked, spans = rewrite_urls(body, track)
+    return tracked, list(spans)
+
+
+def completed(
+    text: str, settings: CampaignSettings, *, event_url_domains: Iterable[str] = ()
+) -> str:
+    """``text`` with the tracking and the hashtag :func:`prepare` adds, without its checks (what a
+    refused text would have been sent as, to count it); the bare text if even that is refused."""
+    body = text.strip()
+    try:
+        tracked, spans = _tracked(body, settings, event_url_domains)
+        return ensure_hashtag(tracked, settings.hashtag, spans)
+    except RuleError:
+        return body
+
+
 def prepare(
     text: str,
     settings: CampaignSettings,
@@ -257,9 +282,7 @@ def prepare(
             f"at character {control.start() + 1}: remove it (it often comes from pasting); "
             "what X would show is not what you see"
         )
-    domains = settings.tracked_domains or tuple(event_url_domains)
-    track = _tracker(settings.tracking, domains)
-    tracked, spans = (body, url_spans(body)) if track is None else rewrite_urls(body, track)
+    tracked, spans = _tracked(body, settings, event_url_domains)
     final = ensure_hashtag(tracked, settings.hashtag, spans)
     result = _measure(final, tracked, spans)
     if result.weighted_length > LIMIT:

@@ -41,6 +41,7 @@ from campaign.errors import CampaignError
 from campaign.metadata import settings_for
 from campaign.store import open_db, set_state
 from scheduler import lease
+from scheduler.events import event
 from scheduler.publish import PublishConfig, Publishing, resume, stopped
 from scheduler.publisher import Publisher
 from scheduler.xerrors import AuthFailed, XError
@@ -229,7 +230,9 @@ class Daemon:
                 self.scheduler.shutdown(wait=True)
             db = open_db(self.db_path)
             if lease.release(db, self.holder):
-                log.info("lease released")
+                event(
+                    log, logging.INFO, "lease released", event="lease_released", holder=self.holder
+                )
             db.close()
         finally:
             faulthandler.cancel_dump_traceback_later()
@@ -245,11 +248,23 @@ class Daemon:
         if self.active:
             if not lease.renew(db, self.holder, ttl=ttl):
                 self.active = False
-                log.warning("lost the publishing lease: standing by")
+                event(
+                    log,
+                    logging.WARNING,
+                    "lost the publishing lease: standing by",
+                    event="lease_lost",
+                    holder=self.holder,
+                )
             return
         if lease.acquire(db, self.holder, ttl=ttl):
             self.active = True
-            log.info("took the publishing lease")
+            event(
+                log,
+                logging.INFO,
+                "took the publishing lease",
+                event="lease_taken",
+                holder=self.holder,
+            )
             self._schedule_wake(now())
         else:
             info = lease.current(db)
@@ -280,7 +295,12 @@ class Daemon:
         try:
             outcomes = run.run_due(should_stop=self.stop_event.is_set)
         except CampaignError as e:
-            log.error("publishing round failed: %s; trying again in %s s", e, RETRY_ROUND)
+            event(
+                log,
+                logging.ERROR,
+                f"publishing round failed: {e}; trying again in {RETRY_ROUND} s",
+                event="round_failed",
+            )
             self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
             return
         except Exception:  # a bug in one round must not end the daemon's wake-ups

@@ -43,8 +43,9 @@ from campaign.metadata import settings_for
 from campaign.models import CampaignSettings
 from campaign.store import get_state, set_state
 from posts import queue
-from posts.queue import Post, select_posts
+from posts.queue import Post, PostStatus, Reason
 from scheduler import lease
+from scheduler.events import event
 from scheduler.publisher import Publisher
 from scheduler.reconcile import DEFAULT_SLACK, first_claim, match_posts, taken_ids
 from scheduler.xerrors import (
@@ -62,9 +63,13 @@ log = logging.getLogger("scheduler.publish")
 STOPPED_KEY = "publishing_stopped"  # {"reason", "at"}: set on an auth failure
 WAIT_KEY = "publishing_wait"  # {"until", "reason"}: nothing is sent before "until"
 
+# The first words of ``last_error`` for each way a post becomes unknown (for people: code reads
+# the post's ``reason`` instead).
 DUPLICATE = "duplicate content: "
 SERVER = "server error: "
 NO_ANSWER = "no answer: "
+
+_S = PostStatus
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class Outcome:
     """What happened to one post in a round."""
 
     post_id: int
-    status: str
+    status: PostStatus
     tweet_id: str | None = None
     detail: str = ""
 
@@ -98,73 +103,9 @@ class Outcome:
         }
 
 
-def published_since(db: sqlite_utils.Database, since: datetime) -> int:
-    """How many posts went out after ``since``."""
-    row = db.execute(
-        "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?",
-        [to_db(since)],
-    ).fetchone()
-    return int(row[0])
-
-
 def cap_until(db: sqlite_utils.Database, cap: int, at: datetime | None = None) -> datetime | None:
     """When the daily cap lets the next post out, if it is full at ``at`` (else None)."""
-    at = at or now()
-    since = at - timedelta(hours=24)
-    count = published_since(db, since)
-    if count < cap:
-        return None
-    row = db.execute(
-        "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ? "
-        "ORDER BY published_at LIMIT 1 OFFSET ?",
-        [to_db(since), count - cap],
-    ).fetchone()
-    return from_db(row[0]) + timedelta(hours=24) if row else None
-
-
-def due_posts(db: sqlite_utils.Database, at: datetime, limit: int = 500) -> list[Post]:
-    """Approved posts due at ``at``, in the order they go out."""
-    return select_posts(
-        db,
-        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at <= ? "
-        "ORDER BY scheduled_at, id LIMIT ?",
-        [to_db(at), limit],
-    )
-
-
-def sendable_posts(
-    db: sqlite_utils.Database, at: datetime | None = None, limit: int = 1
-) -> list[Post]:
-    """Approved posts that may go out (lone posts, or replies whose parent is published), due
-    by ``at`` if given, in the order they go out."""
-    sql = (
-        "SELECT p.* FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post_id "
-        "WHERE p.status = 'approved' AND (p.reply_to_post_id IS NULL OR "
-        "(parent.status = 'published' AND parent.tweet_id IS NOT NULL))"
-    )
-    params: list[Any] = []
-    if at is not None:
-        sql += " AND p.scheduled_at <= ?"
-        params.append(to_db(at))
-    return select_posts(db, sql + " ORDER BY p.scheduled_at, p.id LIMIT ?", [*params, limit])
-
-
-def pending_posts(db: sqlite_utils.Database) -> list[Post]:
-    """Posts whose fate is not known yet: claimed (``publishing``) or ``unknown``."""
-    return select_posts(
-        db,
-        "SELECT * FROM posts WHERE status IN ('publishing', 'unknown') ORDER BY claimed_at, id",
-    )
-
-
-def parent_state(db: sqlite_utils.Database, post: Post) -> tuple[str | None, str | None]:
-    """``(parent status, parent tweet id)`` for a reply; ``(None, None)`` for a lone post."""
-    if post.reply_to_post_id is None:
-        return None, None
-    row = db.execute(
-        "SELECT status, tweet_id FROM posts WHERE id = ?", [post.reply_to_post_id]
-    ).fetchone()
-    return (row[0], row[1]) if row else ("deleted", None)
+    return queue.cap_usage(db, cap, at or now()).until
 
 
 def _json_state(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
@@ -249,14 +190,22 @@ class Publishing:
         if current is not None and current >= until:
             return
         set_state(self.db, WAIT_KEY, json.dumps({"until": to_db(until), "reason": reason}))
-        log.warning("publishing waits until %s: %s", to_db(until), reason)
+        event(
+            log,
+            logging.WARNING,
+            f"publishing waits until {to_db(until)}: {reason}",
+            event="wait",
+            until=to_db(until),
+        )
 
     def _stop(self, reason: str) -> None:
         set_state(self.db, STOPPED_KEY, json.dumps({"reason": reason, "at": to_db(now())}))
-        log.error(
-            "publishing STOPPED: %s. Fix the credentials, then run `campaign publish --resume` "
-            "or restart the daemon",
-            reason,
+        event(
+            log,
+            logging.ERROR,
+            f"publishing STOPPED: {reason}. Fix the credentials, then run "
+            "`campaign publish --resume` or restart the daemon",
+            event="stop",
         )
 
     def _backoff(self, n: int) -> timedelta:
@@ -276,17 +225,7 @@ class Publishing:
 
     def _server_errors(self, post_id: int) -> int:
         """5xx answers for this post since a person last approved it."""
-        n = 0
-        for from_status, to_status, detail in self.db.execute(
-            "SELECT from_status, to_status, detail FROM post_audit WHERE post_id = ? "
-            "ORDER BY id DESC",
-            [post_id],
-        ):
-            if to_status == "approved" and from_status not in ("publishing", "unknown"):
-                break
-            if to_status == "unknown" and (detail or "").startswith(SERVER):
-                n += 1
-        return n
+        return queue.server_errors(self.db, post_id)
 
     def _holds_lease(self) -> bool:
         info = lease.current(self.db, self.lease_name)
@@ -305,7 +244,7 @@ class Publishing:
         if stopped(self.db) or self.blocked_until() is not None:
             return out
         out += self.reconcile_pending()
-        if stopped(self.db) or self.blocked_until() is not None or pending_posts(self.db):
+        if stopped(self.db) or self.blocked_until() is not None or queue.pending(self.db):
             return out  # posts keep their order: nothing new while one is unsettled
         out += self.mark_overdue()
         while not should_stop() and not self.lease_lost:
@@ -321,17 +260,23 @@ class Publishing:
             if outcome is None:
                 if not self._holds_lease():
                     self.lease_lost = True
-                    log.warning("lost the publishing lease: standing by")
+                    event(
+                        log,
+                        logging.WARNING,
+                        "lost the publishing lease: standing by",
+                        event="lease_lost",
+                        holder=self.holder,
+                    )
                 continue
             out.append(outcome)
-            if outcome.status == "unknown":
+            if outcome.status == _S.UNKNOWN:
                 break  # settle it before anything later goes out
         return out
 
     def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:
         at = now() if until is None else min(now(), until)
-        for post in sendable_posts(self.db, at):
-            return post, parent_state(self.db, post)[1]
+        for post in queue.sendable(self.db, at):
+            return post, queue.parent(self.db, post).tweet_id
         return None, None
 
     def mark_overdue(self) -> list[Outcome]:
@@ -339,20 +284,25 @@ class Publishing:
         limit, _ = self.limits()
         cutoff = now() - timedelta(minutes=limit)
         out: list[Outcome] = []
-        late = select_posts(
-            self.db,
-            "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? ORDER BY scheduled_at",
-            [to_db(cutoff)],
-        )
-        for post in late:
+        for post in queue.overdue(self.db, cutoff):
             minutes = (now() - post.scheduled_at).total_seconds() / 60
             detail = (
                 f"{minutes:.0f} minutes late, over the overdue limit of {limit} minutes: not sent. "
                 "Reschedule and approve it again to send it"
             )
-            if queue.transition(self.db, post.id, "approved", "missed", self.actor, detail):
-                log.warning("post %s missed: %s", post.id, detail)
-                out.append(Outcome(post.id, "missed", None, detail))
+            if queue.transition(
+                self.db,
+                post.id,
+                _S.APPROVED,
+                _S.MISSED,
+                self.actor,
+                detail,
+                reason=Reason.MISSED_WINDOW,
+            ):
+                self._log_move(
+                    logging.WARNING, post.id, _S.APPROVED, _S.MISSED, Reason.MISSED_WINDOW, detail
+                )
+                out.append(Outcome(post.id, _S.MISSED, None, detail))
         return out
 
     def publish_one(self, post: Post, reply_to: str | None) -> Outcome | None:
@@ -367,33 +317,58 @@ class Publishing:
         )
         if claimed_at is None:
             return None
+        event(
+            log,
+            logging.INFO,
+            f"claimed post {post.id}",
+            post_id=post.id,
+            from_=_S.APPROVED,
+            to=_S.PUBLISHING,
+            by=self.holder,
+            attempt=post.attempts + 1,
+        )
         if not self._holds_lease():
             # The claim's commit outlasted our lease (a stalled disk or process): a stand-by
             # may already hold the lease and be settling this claim. Send nothing; whoever
             # holds the lease checks the timeline for it after its deadline, as for a crash.
             self.lease_lost = True
             detail = "not sent: the publishing lease ran out while the post was being claimed"
-            log.warning("post %s %s; it is checked against the timeline", post.id, detail)
-            return Outcome(post.id, "publishing", None, detail)
+            event(
+                log,
+                logging.WARNING,
+                f"post {post.id} {detail}; it is checked against the timeline",
+                post_id=post.id,
+                status=_S.PUBLISHING,
+                reason=Reason.LEASE_LOST,
+            )
+            return Outcome(post.id, _S.PUBLISHING, None, detail)
         # Send what the claimed row holds: a person may have edited the text or the time
         # between our read and the claim (the claim waited for their write lock). Once it is
         # ``publishing`` nobody can change it, so the text sent is the text reconciled.
         post = queue.get(self.db, post.id)
         if post.scheduled_at > now():
             return self._move(
-                post.id, "publishing", "approved", "not sent: rescheduled while being claimed"
+                post.id,
+                _S.PUBLISHING,
+                _S.APPROVED,
+                "not sent: rescheduled while being claimed",
+                Reason.RESCHEDULED,
             )
         try:
             tweet_id = self.publisher.publish(post.text, reply_to)
         except RateLimited as e:
             self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
-            return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+            return self._move(
+                post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.RATE_LIMITED
+            )
         except AuthFailed as e:
             self._stop(str(e))
-            return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+            return self._move(post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.AUTH)
         except DuplicateContent as e:
             self.retry_at[post.id] = from_db(to_db(now()))
-            return self._move(post.id, "publishing", "unknown", DUPLICATE + str(e))
+            return self._move(
+                post.id, _S.PUBLISHING, _S.UNKNOWN, DUPLICATE + str(e), Reason.DUPLICATE
+            )
         except ServerError as e:
             n = self._server_errors(post.id) + 1
             # A gateway error can hide a post X made after all: give it the same settling
@@ -402,55 +377,93 @@ class Publishing:
             when = from_db(to_db(now())) + settle + self._backoff(n)
             self.retry_at[post.id] = when
             self._wait(when, f"{self.publisher.name} server error {e.status}: retrying")
-            return self._move(post.id, "publishing", "unknown", f"{SERVER}{e}")
+            return self._move(
+                post.id, _S.PUBLISHING, _S.UNKNOWN, f"{SERVER}{e}", Reason.SERVER_ERROR
+            )
         except NoAnswer as e:
             if not e.maybe_sent:
                 self._wait(now() + self._backoff(1), str(e))
-                return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+                return self._move(
+                    post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.UNREACHABLE
+                )
             # The settling margin counts from when the call ended if that was after its
             # deadline (a slow connect, the clock stepped forward): never reconcile at once.
             ended = max(claimed_at + timedelta(seconds=self.config.x_timeout), now())
             self.retry_at[post.id] = from_db(to_db(ended + timedelta(seconds=self.config.settle)))
             self._wait(self.retry_at[post.id], f"{e}: checking the timeline before sending again")
-            return self._move(post.id, "publishing", "unknown", f"{NO_ANSWER}{e}")
+            return self._move(
+                post.id, _S.PUBLISHING, _S.UNKNOWN, f"{NO_ANSWER}{e}", Reason.NO_ANSWER
+            )
         except (Refused, XError) as e:
-            return self._move(post.id, "publishing", "failed", str(e))
+            return self._move(post.id, _S.PUBLISHING, _S.FAILED, str(e), Reason.REFUSED)
         except CampaignError as e:
             # The backend cannot work at all (e.g. credentials missing): not sent.
             self._stop(str(e))
-            return self._move(post.id, "publishing", "approved", f"not sent: {e}")
+            return self._move(
+                post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.UNAVAILABLE
+            )
         stamp = now()
         if not queue.transition(
             self.db,
             post.id,
-            "publishing",
-            "published",
+            _S.PUBLISHING,
+            _S.PUBLISHED,
             self.actor,
             f"{self.publisher.name} id {tweet_id}",
             tweet_id=tweet_id,
             published_at=stamp,
             last_error=None,
         ):
-            log.error("post %s was sent as %s but had been moved meanwhile", post.id, tweet_id)
+            event(
+                log,
+                logging.ERROR,
+                f"post {post.id} was sent as {tweet_id} but had been moved meanwhile",
+                post_id=post.id,
+                tweet_id=tweet_id,
+            )
         late = (stamp - post.scheduled_at).total_seconds()
-        log.info("published post %s as %s (%.3f s after its time)", post.id, tweet_id, late)
-        return Outcome(post.id, "published", tweet_id, f"{late:.3f} s after its time")
+        event(
+            log,
+            logging.INFO,
+            f"published post {post.id} as {tweet_id} ({late:.3f} s after its time)",
+            post_id=post.id,
+            from_=_S.PUBLISHING,
+            to=_S.PUBLISHED,
+            tweet_id=tweet_id,
+            late_s=f"{late:.3f}",
+        )
+        return Outcome(post.id, _S.PUBLISHED, tweet_id, f"{late:.3f} s after its time")
 
-    def _move(self, post_id: int, frm: str, to: str, detail: str) -> Outcome:
-        fields: dict[str, Any] = {"last_error": detail}
-        queue.transition(self.db, post_id, frm, to, self.actor, detail, **fields)
-        if to != "approved" or not detail.startswith("not sent"):
-            log.warning("post %s: %s → %s: %s", post_id, frm, to, detail)
-        else:
-            log.warning("post %s not sent, will try again: %s", post_id, detail)
+    def _move(
+        self, post_id: int, frm: PostStatus, to: PostStatus, detail: str, reason: Reason
+    ) -> Outcome:
+        queue.transition(
+            self.db, post_id, frm, to, self.actor, detail, reason=reason, last_error=detail
+        )
+        self._log_move(logging.WARNING, post_id, frm, to, reason, detail)
         return Outcome(post_id, to, None, detail)
+
+    def _log_move(
+        self,
+        level: int,
+        post_id: int,
+        frm: PostStatus,
+        to: PostStatus,
+        reason: Reason | None,
+        detail: str,
+    ) -> None:
+        if to == _S.APPROVED and reason != Reason.NOT_ON_TIMELINE:
+            message = f"post {post_id} not sent, will try again: {detail}"
+        else:
+            message = f"post {post_id}: {frm} → {to}: {detail}"
+        event(log, level, message, post_id=post_id, from_=frm, to=to, reason=reason)
 
     # -- reconcile ---------------------------------------------------------------------------
 
     def reconcile_pending(self) -> list[Outcome]:
         """Settle every claimed or unknown post whose time to be checked has come."""
         current = now()
-        ready = [p for p in pending_posts(self.db) if self._ready_at(p) <= current]
+        ready = [p for p in queue.pending(self.db) if self._ready_at(p) <= current]
         if not ready:
             return []
         starts = [first_claim(self.db, p.id) or p.claimed_at or p.updated_at for p in ready]
@@ -475,8 +488,16 @@ class Publishing:
         parents = {}
         for p in ready:
             if p.reply_to_post_id is not None:
-                parents[p.id] = parent_state(self.db, p)[1]
+                parents[p.id] = queue.parent(self.db, p).tweet_id
         out: list[Outcome] = []
+        event(
+            log,
+            logging.INFO,
+            f"reconciling {len(ready)} post(s) against the timeline since {to_db(since)}",
+            event="reconcile",
+            post_ids=",".join(str(p.id) for p in ready),
+            since=to_db(since),
+        )
         for m in match_posts(ready, timeline, taken=taken_ids(self.db), parents=parents):
             post = next(p for p in ready if p.id == m.post_id)
             self.retry_at.pop(post.id, None)
@@ -488,32 +509,45 @@ class Publishing:
                     self.db,
                     post.id,
                     post.status,
-                    "published",
+                    _S.PUBLISHED,
                     self.actor,
                     detail,
                     tweet_id=m.tweet_id,
                     published_at=m.created_at or now(),
                     last_error=None,
                 ):
-                    log.info("post %s: %s", post.id, detail)
-                    out.append(Outcome(post.id, "published", m.tweet_id, detail))
+                    event(
+                        log,
+                        logging.INFO,
+                        f"post {post.id}: {detail}",
+                        post_id=post.id,
+                        from_=post.status,
+                        to=_S.PUBLISHED,
+                        tweet_id=m.tweet_id,
+                        event="reconcile",
+                    )
+                    out.append(Outcome(post.id, _S.PUBLISHED, m.tweet_id, detail))
                 continue
-            reason = post.last_error or ""
-            if reason.startswith(DUPLICATE):
+            if post.reason == Reason.DUPLICATE:
                 detail = (
                     f"X refused it as duplicate content and it is not on the account's timeline "
                     f"since {to_db(since)}: change the text and approve it again"
                 )
-                out.append(self._move(post.id, post.status, "failed", detail))
-            elif reason.startswith(SERVER) and self._server_errors(post.id) > self.config.retries:
+                out.append(self._move(post.id, post.status, _S.FAILED, detail, Reason.DUPLICATE))
+            elif (
+                post.reason == Reason.SERVER_ERROR
+                and self._server_errors(post.id) > self.config.retries
+            ):
                 detail = (
                     f"X had server errors on {self._server_errors(post.id)} tries and the post "
                     "is not on the timeline: approve it again to retry"
                 )
-                out.append(self._move(post.id, post.status, "failed", detail))
+                out.append(self._move(post.id, post.status, _S.FAILED, detail, Reason.SERVER_ERROR))
             else:
                 detail = "not on the account's timeline: not sent, will send again"
-                out.append(self._move(post.id, post.status, "approved", detail))
+                out.append(
+                    self._move(post.id, post.status, _S.APPROVED, detail, Reason.NOT_ON_TIMELINE)
+                )
         return out
 
     # -- when to wake ------------------------------------------------------------------------
@@ -522,12 +556,12 @@ class Publishing:
         """When a round next has something to do (None: nothing queued, or stopped)."""
         if stopped(self.db):
             return None
-        pending = [self._ready_at(p) for p in pending_posts(self.db)]
+        pending = [self._ready_at(p) for p in queue.pending(self.db)]
         if pending:
             blocked = self.blocked_until()
             return max(min(pending), blocked) if blocked else min(pending)
         # A reply whose parent is not out yet goes in the round that sends the parent.
-        sendable = sendable_posts(self.db, until)
+        sendable = queue.sendable(self.db, until)
         if not sendable:
             return None
         first = sendable[0].scheduled_at
@@ -575,7 +609,7 @@ def publish_now(
             "let it do the work (`campaign status` shows it)"
         )
     if resume_first and resume(db):
-        log.info("publishing resumed")
+        event(log, logging.INFO, "publishing resumed", event="resume", holder=holder)
     started = now()
     wait_cap = (
         max_wait
@@ -604,5 +638,5 @@ def publish_now(
         outcomes=outcomes,
         stopped=stopped(db),
         waiting=waiting(db),
-        unsettled=[p.id for p in pending_posts(db)],
+        unsettled=[p.id for p in queue.pending(db)],
     )

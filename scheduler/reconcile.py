@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from campaign.clock import from_db
+from posts import queue
 from posts.queue import Post
 
 # Links as X (and twitter-text) recognise them: with a scheme, starting www., or a bare
@@ -107,24 +106,6 @@ def match_posts(
     return out
 
 
-def first_claim(db: sqlite_utils.Database, post_id: int) -> datetime | None:
-    """When the post was first claimed since a person last approved it."""
-    rows = db.execute(
-        "SELECT at, from_status FROM post_audit WHERE post_id = ? AND to_status IN "
-        "('publishing', 'approved') ORDER BY id DESC",
-        [post_id],
-    ).fetchall()
-    first: datetime | None = None
-    for at, from_status in rows:
-        if from_status in ("publishing", "unknown"):
-            continue  # the publisher sending it back for another try: keep looking back
-        if from_status == "approved":
-            first = from_db(at)  # a claim
-            continue
-        break  # a person's approval: claims before it belong to an earlier round
-    return first
-
-
-def taken_ids(db: sqlite_utils.Database) -> set[str]:
-    """Tweet ids already recorded for posts."""
-    return {r[0] for r in db.execute("SELECT tweet_id FROM posts WHERE tweet_id IS NOT NULL")}
+# The audit-trail and tweet-id queries belong to the queue (posts/ owns the posts table).
+first_claim = queue.first_claim
+taken_ids = queue.tweet_ids

@@ -13,49 +13,35 @@ import sqlite_utils
 
 from campaign.clock import now, to_db
 from campaign.metadata import settings_for
-from campaign.migrations import POST_STATUSES
 from campaign.models import CampaignSettings
 from campaign.store import get_state
+from posts import queue
 from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
+from posts.queue import PostStatus
 from scheduler import lease
-from scheduler.publish import (
-    cap_until,
-    due_posts,
-    parent_state,
-    published_since,
-    stopped,
-    waiting,
-)
+from scheduler.publish import cap_until, stopped, waiting
 
 LAST_ERRORS = 10
 
 
 def _counts(db: sqlite_utils.Database) -> dict[str, int]:
-    counts = dict.fromkeys(POST_STATUSES, 0)
-    for status, n in db.execute("SELECT status, count(*) FROM posts GROUP BY status"):
-        counts[status] = n
-    return counts
+    return {str(status): n for status, n in queue.counts(db).items()}
 
 
 def _next_due(db: sqlite_utils.Database) -> dict[str, Any] | None:
-    row = db.execute(
-        "SELECT id, scheduled_at, text, reply_to_post_id FROM posts WHERE status = 'approved' "
-        "ORDER BY scheduled_at, id LIMIT 1"
-    ).fetchone()
-    if row is None:
+    post = queue.next_due(db)
+    if post is None:
         return None
-    return {"id": row[0], "scheduled_at": row[1], "text": row[2], "reply_to": row[3]}
+    return {
+        "id": post.id,
+        "scheduled_at": to_db(post.scheduled_at),
+        "text": post.text,
+        "reply_to": post.reply_to_post_id,
+    }
 
 
 def _last_errors(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    rows = db.execute(
-        "SELECT post_id, at, from_status, to_status, detail FROM post_audit "
-        "WHERE to_status IN ('failed', 'unknown', 'missed') "
-        "OR (from_status IN ('publishing', 'unknown') AND to_status = 'approved') "
-        "ORDER BY id DESC LIMIT ?",
-        [LAST_ERRORS],
-    ).fetchall()
-    return [{"post_id": r[0], "at": r[1], "from": r[2], "to": r[3], "message": r[4]} for r in rows]
+    return [e.to_json() for e in queue.last_troubles(db, LAST_ERRORS)]
 
 
 def _last_collection(db: sqlite_utils.Database) -> dict[str, Any] | None:
@@ -82,10 +68,11 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
     held_until = cap_until(db, settings.daily_cap, current)
     held: list[dict[str, Any]] = []
     waiting_for_parent: list[dict[str, Any]] = []
-    for post in due_posts(db, current, limit=200):
-        parent_status, parent_tweet = parent_state(db, post)
+    for post in queue.due(db, current, limit=200):
+        parent = queue.parent(db, post)
+        parent_status, parent_tweet = parent.status, parent.tweet_id
         if post.reply_to_post_id is not None and not (
-            parent_status == "published" and parent_tweet
+            parent_status == PostStatus.PUBLISHED and parent_tweet
         ):
             waiting_for_parent.append(
                 {
@@ -135,11 +122,7 @@ def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) ->
     from scheduler.collect import read_budget
 
     def posts_in(*statuses: str) -> dict[str, Any]:
-        marks = ", ".join("?" * len(statuses))
-        texts = [
-            r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", statuses)
-        ]
-        return estimate(texts, settings).to_json()
+        return estimate(queue.texts(db, statuses), settings).to_json()
 
     has_runs = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collect_runs'"
@@ -152,7 +135,7 @@ def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) ->
     budget = read_budget(db, settings, at) if has_runs else None
     limit = settings.collect_max_reads_per_day
     return {
-        "spent": posts_in("published"),
+        "spent": posts_in(PostStatus.PUBLISHED),
         "committed": posts_in(*COMMITTED),
         "reads": {
             "count": total_reads,
@@ -171,7 +154,7 @@ def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) ->
 
 
 def _published_24h(db: sqlite_utils.Database, at: datetime) -> int:
-    return published_since(db, at - timedelta(hours=24))
+    return queue.published_since(db, at - timedelta(hours=24))
 
 
 def _json_or_none(raw: str | None) -> Any:

@@ -139,10 +139,13 @@ def _post_behind_tls(url: str) -> int:
     host = url.split("//", 1)[1].rstrip("/")
     headers = {"X-Forwarded-Proto": "https"}
     session, token = _form_session(url, headers)
-    answer = session.post(
+    # The browser reached the proxy over https, so it sends the session cookie even when the
+    # console marked it Secure (requests would not, to this http:// address).
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    answer = requests.post(
         url + "queue/bulk",
         data={"csrf_token": token, "action": "approve", "next": "/queue"},
-        headers={**headers, "Origin": f"https://{host}"},
+        headers={**headers, "Origin": f"https://{host}", "Cookie": cookie},
         allow_redirects=False,
         timeout=10,
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from campaign.cli.common import CliContext, UserError, pass_ctx, print_json
+
+if TYPE_CHECKING:
+    from scheduler.xclient import Credentials
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -149,12 +152,13 @@ def daemon(
     """
     _logging(verbose)
     from scheduler.daemon import Daemon, DaemonConfig
-    from scheduler.publisher import XPublisher
+    from scheduler.publisher import create
     from scheduler.xclient import Credentials, XClient
 
     # The file is read once, so its warnings print once; posting needs the four user keys.
     creds = Credentials.from_env(need_user=True, file=credentials)
-    publisher = XPublisher(XClient(creds, timeout=timeout))
+    # The publisher comes from the backend registry, as for `publish`, given what was read.
+    publisher = create("x", environ=_environ(creds), timeout=timeout)
     if collect is None:
         collect = creds.can_search
     if collect and not creds.can_search:
@@ -174,6 +178,17 @@ def daemon(
     obj.db()  # create or migrate the database before the jobs start
     code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()
     sys.exit(code)
+
+
+def _environ(creds: Credentials) -> dict[str, str]:
+    """The ``X_*`` variables of credentials already read (so a file is not read twice)."""
+    from scheduler.xclient import BASE_URL_KEY, BEARER_KEY, USER_KEYS
+
+    values = (creds.api_key, creds.api_secret, creds.access_token, creds.access_token_secret)
+    found = dict(zip(USER_KEYS, values, strict=True))
+    found[BEARER_KEY] = creds.bearer_token
+    found[BASE_URL_KEY] = creds.base_url
+    return {k: v for k, v in found.items() if v}
 
 
 @click.command()
@@ -200,6 +215,7 @@ def publish(
     the account's timeline. Refuses to run while a daemon holds the publishing lease.
     """
     _logging(verbose)
+    from posts.queue import PostStatus
     from scheduler.publish import publish_now
     from scheduler.publisher import create
 
@@ -221,7 +237,7 @@ def publish(
         )
     else:
         for o in run.outcomes:
-            if o.status == "published":
+            if o.status == PostStatus.PUBLISHED:
                 click.echo(f"post {o.post_id}: published as {o.tweet_id}")
             else:
                 click.echo(f"post {o.post_id}: {o.status}: {o.detail}")

@@ -86,12 +86,12 @@ def _cost_line(
 ) -> None:
     """What the drafts cost on X if they all go out (dry run: the drafts the plan would leave)."""
     from posts.cost import dollars, estimate, usd
-    from posts.queue import list_posts
+    from posts.queue import PostStatus, list_posts
 
     if dry_run:
         texts = [p.text for p in planned if outcomes.get(p.source_key) != "skipped_protected"]
     else:
-        texts = [p.text for p in list_posts(db, "draft")]
+        texts = [p.text for p in list_posts(db, PostStatus.DRAFT)]
     cost = estimate(texts, settings)
     noun = "draft" if cost.count == 1 else "drafts"
     click.echo(

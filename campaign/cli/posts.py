@@ -34,8 +34,9 @@ def _first_line(text: str, width: int = 60) -> str:
 def _warn_if_past(post: Any, tz: str, overdue_minutes: int) -> None:
     from campaign.clock import show
     from posts.editing import is_past
+    from posts.queue import PostStatus
 
-    if post.status == "approved" and is_past(post):
+    if post.status == PostStatus.APPROVED and is_past(post):
         click.echo(
             f"Warning: post {post.id} is approved for {show(post.scheduled_at, tz)}, which has "
             f"already passed: the daemon sends it as soon as it runs, or marks it missed if it is "
@@ -43,7 +44,7 @@ def _warn_if_past(post: Any, tz: str, overdue_minutes: int) -> None:
             f"campaign posts edit {post.id} --at WHEN",
             err=True,
         )
-    elif post.status == "draft" and is_past(post):
+    elif post.status == PostStatus.DRAFT and is_past(post):
         click.echo(
             f"Warning: post {post.id} is set for {show(post.scheduled_at, tz)}, which has already "
             f"passed: move it with `campaign posts edit {post.id} --at WHEN` before approving it "
@@ -136,9 +137,10 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
 def _cost_footer(found: list[Any], settings: Any) -> None:
     """What the listed posts cost on X: those still to go out, and those already out."""
     from posts.cost import TO_GO_OUT, estimate, usd
+    from posts.queue import PostStatus
 
     ahead = estimate((p.text for p in found if p.status in TO_GO_OUT), settings)
-    spent = estimate((p.text for p in found if p.status == "published"), settings)
+    spent = estimate((p.text for p in found if p.status == PostStatus.PUBLISHED), settings)
     click.echo(
         f"Cost on X: {usd(ahead.total)} for the {ahead.count} listed drafts and approved posts "
         f"if they go out ({ahead.with_link} with links); {usd(spent.total)} for the "
@@ -320,11 +322,11 @@ def edit(
         return
     line = f"Edited post {post_id} ({' and '.join(changed)}): {show(after.scheduled_at, tz)}"
     line += f", {after.weighted_length} weighted characters"
-    if before.status == "approved" and after.status == "draft":
+    if before.status == queue.PostStatus.APPROVED and after.status == queue.PostStatus.DRAFT:
         line += "; it is a draft again: another approver must approve it (four eyes)"
-    elif after.status == "approved":
+    elif after.status == queue.PostStatus.APPROVED:
         line += "; it is still approved and goes out as edited"
-    elif after.status in ("failed", "missed"):
+    elif after.status in (queue.PostStatus.FAILED, queue.PostStatus.MISSED):
         line += f"; it is still {after.status}: approve it to send it"
     click.echo(line)
     _warn_if_past(after, tz, settings.overdue_limit_minutes)

@@ -21,7 +21,7 @@ import sqlite_utils
 
 from campaign import DEFAULT_HASHTAG, __version__
 from campaign.clock import from_db, local, now, zone
-from campaign.mentions.review import counts_by_status
+from campaign.mentions.review import ReviewStatus, counts_by_status
 from campaign.mentions.search import url_for
 
 TOP = 10
@@ -93,7 +93,9 @@ class Report:
     @property
     def reviewed_share(self) -> float:
         """The share of posts no longer ``new`` (0 when there are none)."""
-        return (self.total - self.review.get("new", 0)) / self.total if self.total else 0.0
+        return (
+            (self.total - self.review.get(ReviewStatus.NEW, 0)) / self.total if self.total else 0.0
+        )
 
     @property
     def peak_hour(self) -> tuple[datetime, int] | None:
@@ -186,11 +188,14 @@ def build_report(
         ).fetchall()
     )
     ours: dict[int, tuple[str, datetime | None]] = {}
-    for tid, text, at in db.execute(
-        "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
-    ).fetchall():
-        if str(tid).isdigit():
-            ours[int(tid)] = (text, local(from_db(at), tzi) if at else None)
+    from posts.queue import own_posts
+
+    for own in own_posts(db):
+        if own.tweet_id.isdigit():
+            ours[int(own.tweet_id)] = (
+                own.text,
+                local(own.published_at, tzi) if own.published_at else None,
+            )
     for tid, text, at in db.execute(
         "SELECT id, text, created_at FROM mentions WHERE is_ours = 1"
     ).fetchall():

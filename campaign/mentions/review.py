@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -10,23 +11,34 @@ import sqlite_utils
 
 from campaign.clock import now, to_db
 from campaign.errors import CampaignError, NotFoundError
-from campaign.mentions.schema import REVIEW_STATUSES
 from campaign.store import immediate
 
 if TYPE_CHECKING:
     from campaign.mentions.search import MentionFilter
 
-STATUSES = REVIEW_STATUSES
+
+class ReviewStatus(enum.StrEnum):
+    """A reviewer's verdict on a collected post; the value is what the database stores."""
+
+    NEW = "new"
+    REVIEWED = "reviewed"
+    FLAGGED = "flagged"
+    NEEDS_REPLY = "needs-reply"
+    IGNORED = "ignored"
+
+
+# The schema's CHECK (campaign.mentions.schema.REVIEW_STATUSES) lists the same values, in order.
+STATUSES: tuple[ReviewStatus, ...] = tuple(ReviewStatus)
 
 _CHUNK = 5_000
 
 
-def check_status(status: str) -> str:
-    """``status`` if it is a review status, else an error listing them."""
+def check_status(status: str) -> ReviewStatus:
+    """``status`` as a review status, else an error listing them."""
     s = status.strip().lower()
     if s not in STATUSES:
         raise CampaignError(f"unknown review status {status!r}: use one of {', '.join(STATUSES)}")
-    return s
+    return ReviewStatus(s)
 
 
 def mark(
@@ -101,12 +113,13 @@ def mark_matching(
 
 
 def counts_by_status(db: sqlite_utils.Database) -> dict[str, int]:
-    """How many posts are in each review status (every status present, zeros included)."""
-    counts = dict.fromkeys(STATUSES, 0)
+    """How many posts are in each review status (every status present, zeros included), keyed
+    by :class:`ReviewStatus`."""
+    counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for status, n in db.execute(
         "SELECT review_status, count(*) FROM mentions GROUP BY review_status"
     ).fetchall():
-        counts[status] = n
+        counts[ReviewStatus(status)] = n
     return counts
 
 

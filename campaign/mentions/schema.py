@@ -13,6 +13,7 @@ from sqlite_utils import Migrations
 
 migrations = Migrations("mentions")
 
+# The review statuses m001's CHECK allows (``campaign.mentions.review.ReviewStatus`` names them).
 REVIEW_STATUSES = ("new", "reviewed", "flagged", "needs-reply", "ignored")
 SOURCES = ("search", "twarc")
 
@@ -23,8 +24,7 @@ FTS_TOKENIZE = "unicode61 remove_diacritics 2 tokenchars '#@'"
 
 @migrations()
 def m001_mentions(db: sqlite_utils.Database) -> None:
-    statuses = ", ".join(f"'{s}'" for s in REVIEW_STATUSES)
-    sources = ", ".join(f"'{s}'" for s in SOURCES)
+    # Frozen as shipped: the CHECK lists are literal, never built from live values.
     db.executescript(
         f"""
         CREATE TABLE authors (
@@ -57,12 +57,12 @@ def m001_mentions(db: sqlite_utils.Database) -> None:
             is_ours INTEGER NOT NULL DEFAULT 0,
             replies_to_ours INTEGER NOT NULL DEFAULT 0,
             quotes_ours INTEGER NOT NULL DEFAULT 0,
-            review_status TEXT NOT NULL DEFAULT 'new' CHECK (review_status IN ({statuses})),
+            review_status TEXT NOT NULL DEFAULT 'new' CHECK (review_status IN ('new', 'reviewed', 'flagged', 'needs-reply', 'ignored')),
             note TEXT,
             raw TEXT NOT NULL,               -- the tweet as X sent it (JSON)
             first_seen TEXT NOT NULL,
             last_seen TEXT NOT NULL,
-            source TEXT NOT NULL CHECK (source IN ({sources}))
+            source TEXT NOT NULL CHECK (source IN ('search', 'twarc'))
         );
         -- Every index ends in the rowid (the tweet id), so each filter is read newest first.
         CREATE INDEX mentions_status ON mentions (review_status);

@@ -91,11 +91,9 @@ class Ours:
 
 def load_ours(db: sqlite_utils.Database) -> Ours:
     """The campaign's own tweet ids (``posts.tweet_id``) and account id (state ``x_account_id``)."""
-    tweet_ids = frozenset(
-        int(r[0])
-        for r in db.execute("SELECT tweet_id FROM posts WHERE tweet_id IS NOT NULL").fetchall()
-        if str(r[0]).isdigit()
-    )
+    from posts.queue import tweet_ids as recorded
+
+    tweet_ids = frozenset(int(t) for t in recorded(db) if str(t).isdigit())
     account = get_state(db, ACCOUNT_ID_KEY)
     accounts = frozenset({int(account)}) if account and account.isdigit() else frozenset()
     return Ours(tweet_ids, accounts)

@@ -20,20 +20,21 @@ from campaign.web import auth, security
 from campaign.web.cache import Cache
 from campaign.web.db import campaign_row, close_db, zone_name
 from campaign.web.inputs import IdConverter
+from posts.queue import PostStatus
 
 # The largest request body the console accepts: its forms are a few kilobytes. waitress refuses
 # a larger one from its Content-Length, before reading it (413).
 MAX_BODY = 256 * 1024
 
 STATUS_HELP = {
-    "draft": "Draft: waiting for approval",
-    "approved": "Approved: will go out when due",
-    "publishing": "Publishing: being sent now",
-    "published": "Published on X",
-    "failed": "Failed: X refused it",
-    "unknown": "Unknown: sent, answer lost; being checked",
-    "missed": "Missed: too late after downtime",
-    "cancelled": "Cancelled: will not go out",
+    PostStatus.DRAFT: "Draft: waiting for approval",
+    PostStatus.APPROVED: "Approved: will go out when due",
+    PostStatus.PUBLISHING: "Publishing: being sent now",
+    PostStatus.PUBLISHED: "Published on X",
+    PostStatus.FAILED: "Failed: X refused it",
+    PostStatus.UNKNOWN: "Unknown: sent, answer lost; being checked",
+    PostStatus.MISSED: "Missed: too late after downtime",
+    PostStatus.CANCELLED: "Cancelled: will not go out",
 }
 
 

@@ -6,24 +6,21 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from flask import Blueprint, flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from campaign.clock import from_db, local, now, to_db, zone
+from campaign.clock import local, now, zone
 from campaign.web import inputs
 from campaign.web.auth import by
-from campaign.web.db import actor, get_db, rows, zone_name
+from campaign.web.db import actor, get_db, zone_name
 from campaign.web.security import back
+from posts import queue
+from posts.queue import PostStatus, Scheduled
 
 bp = Blueprint("calendar", __name__)
 
-# The bare query of the page (also quoted in docs/benchmarks.md).
-SQL = (
-    "SELECT id, status, kind, text, scheduled_at FROM posts "
-    "WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id"
-)
+# The page's query is posts.queue.CALENDAR_SQL (quoted in docs/benchmarks.md).
 
 
 @dataclass
@@ -33,11 +30,11 @@ class Day:
     day: date
     in_range: bool
     today: bool
-    posts: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[Scheduled] = field(default_factory=list)
 
     @property
     def drafts(self) -> int:
-        return sum(1 for p in self.posts if p["status"] == "draft")
+        return sum(1 for p in self.posts if p.status == PostStatus.DRAFT)
 
 
 def _range(view: str, anchor: date) -> tuple[date, date, date, date]:
@@ -63,8 +60,8 @@ def calendar() -> str:
     anchor = inputs.day(request.args.get("date"), today)
     start, end, prev, nxt = _range(view, anchor)
 
-    def utc(d: date) -> str:
-        return to_db(datetime.combine(d, time(0), tzinfo=tz))
+    def utc(d: date) -> datetime:
+        return datetime.combine(d, time(0), tzinfo=tz)
 
     days = {
         start + timedelta(days=i): Day(
@@ -74,9 +71,9 @@ def calendar() -> str:
         )
         for i in range((end - start).days)
     }
-    by_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows(SQL, [utc(start), utc(end)]):
-        by_day[local(from_db(row["scheduled_at"]), tz).date()].append(row)
+    by_day: dict[date, list[Scheduled]] = defaultdict(list)
+    for post in queue.between(get_db(), utc(start), utc(end)):
+        by_day[local(post.scheduled_at, tz).date()].append(post)
     for d, posts in by_day.items():
         if d in days:
             days[d].posts = posts

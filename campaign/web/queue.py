@@ -4,14 +4,13 @@ person makes to a post: add, edit, reschedule, approve, cancel, back to draft.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from campaign.clock import local, now, parse_when, to_db, zone
+from campaign.clock import local, now, parse_when, zone
 from campaign.errors import CampaignError
 from campaign.web import inputs
 from campaign.web.auth import by
@@ -21,71 +20,15 @@ from campaign.web.security import back
 bp = Blueprint("queue", __name__)
 
 PAGE_SIZE = 50
-# The bare query of the list page (also quoted in docs/benchmarks.md); filters add WHERE terms.
-SQL = (
-    "SELECT id, status, kind, text, weighted_length, scheduled_at, last_error FROM posts "
-    "{where} ORDER BY scheduled_at, id LIMIT ? OFFSET ?"
-)
-KINDS_SQL = "SELECT DISTINCT kind FROM posts ORDER BY kind"
+# The list page's query is posts.queue.LISTING_SQL (quoted in docs/benchmarks.md).
 
 
-@dataclass(frozen=True)
-class Preview:
-    """What the composer shows for a text: X's count of it as sent, and the text as sent."""
+def preview(text: str, exclude: int | None = None) -> Any:
+    """The composer's preview of ``text``: :func:`posts.editing.preview`, the library's own
+    prepare step (the one ``add`` and ``edit`` store through), on this request's database."""
+    from posts import editing
 
-    typed_length: int
-    weighted_length: int
-    limit: int
-    valid: bool
-    text: str | None
-    error: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "typed_length": self.typed_length,
-            "weighted_length": self.weighted_length,
-            "limit": self.limit,
-            "valid": self.valid,
-            "preview": self.text,
-            "error": self.error,
-        }
-
-
-def preview(text: str, exclude: int | None = None) -> Preview:
-    """``text`` through the same rules the CLI applies (``posts.rules.prepare``), counted by the
-    same function (``posts.length.check``): the text as it will go out, or why it is refused."""
-    from campaign.metadata import settings_for
-    from posts import editing, length, rules
-
-    if not text.strip():  # nothing typed yet: nothing to refuse
-        return Preview(0, 0, length.LIMIT, True, None, None)
-    db = get_db()
-    meta = editing.stored_metadata(db)
-    settings = settings_for(db)
-    domains = settings.tracked_domains or editing.event_domains(meta)
-    typed = length.check(text)
-    try:
-        as_sent = rules.ensure_hashtag(
-            rules.add_tracking(text.strip(), settings.tracking, domains), settings.hashtag
-        )
-    except CampaignError:
-        as_sent = text.strip()
-    counted = length.check(as_sent)
-    others = [
-        r["text"]
-        for r in rows(
-            "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
-        )
-    ]
-    try:
-        prepared = rules.prepare(text, settings, others=others, event_url_domains=domains)
-    except CampaignError as e:
-        return Preview(
-            typed.weighted_length, counted.weighted_length, length.LIMIT, False, None, str(e)
-        )
-    return Preview(
-        typed.weighted_length, prepared.weighted_length, length.LIMIT, True, prepared.text, None
-    )
+    return editing.preview(get_db(), text, exclude)
 
 
 @bp.post("/api/length")
@@ -96,39 +39,36 @@ def api_length() -> Response:
     return jsonify(preview(text, exclude).to_json())
 
 
-def _filters() -> tuple[dict[str, str], str, list[Any]]:
-    from posts.queue import STATUSES
+def _filters() -> tuple[dict[str, str], Any]:
+    from posts.queue import STATUSES, Filter, PostStatus
 
     args = {k: request.args.get(k, "").strip() for k in ("status", "kind", "q", "from", "to")}
-    terms: list[str] = []
-    params: list[Any] = []
-    if args["status"]:
-        if args["status"] not in STATUSES:
-            raise CampaignError(f"unknown status {args['status']!r}: pick one from the list")
-        terms.append("status = ?")
-        params.append(args["status"])
-    if args["kind"]:
-        terms.append("kind = ?")
-        params.append(args["kind"])
-    if args["q"]:
-        terms.append("instr(lower(text), lower(?)) > 0")
-        params.append(args["q"])
-    for key, op in (("from", ">="), ("to", "<")):
-        if args[key]:
-            terms.append(f"scheduled_at {op} ?")
-            params.append(to_db(parse_when(args[key] + "T00:00", zone_name())))
-    where = ("WHERE " + " AND ".join(terms)) if terms else ""
-    return args, where, params
+    if args["status"] and args["status"] not in STATUSES:
+        raise CampaignError(f"unknown status {args['status']!r}: pick one from the list")
+
+    def day(key: str) -> datetime | None:
+        return parse_when(args[key] + "T00:00", zone_name()) if args[key] else None
+
+    where = Filter(
+        status=PostStatus(args["status"]) if args["status"] else None,
+        kind=args["kind"] or None,
+        text=args["q"] or None,
+        start=day("from"),
+        end=day("to"),
+    )
+    return args, where
 
 
 @bp.get("/queue")
 def queue_list() -> str:
+    from posts import queue
     from posts.queue import STATUSES
 
-    args, where, params = _filters()
+    db = get_db()
+    args, where = _filters()
     page = inputs.page_number()
-    found = rows(SQL.format(where=where), [*params, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
-    counts = dict(get_db().execute("SELECT status, count(*) FROM posts GROUP BY status").fetchall())
+    found = queue.listing(db, where, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    counts = {status: n for status, n in queue.counts(db).items() if n}
     return render_template(
         "queue.html",
         posts=found[:PAGE_SIZE],
@@ -136,25 +76,25 @@ def queue_list() -> str:
         page=page,
         args=args,
         statuses=STATUSES,
-        kinds=[r["kind"] for r in rows(KINDS_SQL)],
+        kinds=queue.kinds(db),
         counts=counts,
         today=local(now(), zone_name()).date().isoformat(),
-        cost=_cost(where, params),
+        cost=_cost(where),
     )
 
 
-def _cost(where: str, params: list[Any]) -> dict[str, Any]:
+def _cost(where: Any) -> dict[str, Any]:
     """What the posts matching the filters cost on X: still to go out, and already out."""
     from campaign.metadata import settings_for
+    from posts import queue
     from posts.cost import TO_GO_OUT, estimate, usd
+    from posts.queue import PostStatus
 
-    settings = settings_for(get_db())
-    found = rows(f"SELECT status, text FROM posts {where}", params)
-    ahead = estimate(
-        (r["text"] for r in found if r["status"] in TO_GO_OUT),
-        settings,
-    )
-    spent = estimate((r["text"] for r in found if r["status"] == "published"), settings)
+    db = get_db()
+    settings = settings_for(db)
+    found = queue.status_texts(db, where)
+    ahead = estimate((text for status, text in found if status in TO_GO_OUT), settings)
+    spent = estimate((text for status, text in found if status == PostStatus.PUBLISHED), settings)
     return {
         "ahead": ahead,
         "ahead_usd": usd(ahead.total),
@@ -189,7 +129,7 @@ def _post_page(
     from campaign.web.auth import may
     from posts import queue
     from posts.cost import has_link, post_cost, usd
-    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, may_approve
+    from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, may_approve
 
     db = get_db()
     post = queue.get(db, post_id)
@@ -213,7 +153,7 @@ def _post_page(
             approvable=post.status in APPROVABLE and may("approve") and may_approve(db, post, by()),
             own_work=post.status in APPROVABLE and not may_approve(db, post, by()),
             cancellable=post.status in CANCELLABLE,
-            can_redraft=post.status in ("approved", "cancelled", "failed", "missed"),
+            can_redraft=post.status in REDRAFTABLE,
         ),
         status,
     )
@@ -267,7 +207,7 @@ def post_action(post_id: int, action: str) -> Response:
         editing.cancel(db, [post_id], actor=actor())
         message = f"Post {post_id} cancelled: it will not go out."
     elif action == "draft":
-        queue.move(db, post_id, "draft", actor(), "back to draft by hand")
+        queue.move(db, post_id, queue.PostStatus.DRAFT, actor(), "back to draft by hand")
         message = f"Post {post_id} is a draft again."
     else:
         abort(404)

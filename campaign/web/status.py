@@ -7,17 +7,11 @@ from typing import Any
 
 from flask import Blueprint, g, render_template
 
-from campaign.web.db import get_db, rows
+from campaign.web.db import get_db
 
 bp = Blueprint("status", __name__)
 
-# The bare query of the page's problem list (also quoted in docs/benchmarks.md).
-PROBLEMS_SQL = (
-    "SELECT p.id, p.status, p.text, p.scheduled_at, p.attempts, p.last_error, "
-    "(SELECT detail FROM post_audit a WHERE a.post_id = p.id ORDER BY a.id DESC LIMIT 1) AS detail "
-    "FROM posts p WHERE p.status IN ('failed', 'missed', 'unknown') "
-    "ORDER BY p.scheduled_at DESC, p.id DESC LIMIT 200"
-)
+# The page's problem list is posts.queue.problems (PROBLEMS_SQL, quoted in docs/benchmarks.md).
 
 
 def publishing_stopped() -> dict[str, Any] | None:
@@ -33,6 +27,8 @@ def publishing_stopped() -> dict[str, Any] | None:
 
 @bp.get("/status")
 def status() -> str:
+    from posts.queue import problems
     from scheduler.status import snapshot
 
-    return render_template("status.html", snap=snapshot(get_db()), problems=rows(PROBLEMS_SQL))
+    db = get_db()
+    return render_template("status.html", snap=snapshot(db), problems=problems(db))
