@@ -475,6 +475,10 @@ class _BaseUrlAdapter(HTTPAdapter):
         response = super().send(
             request, stream=True, timeout=limit, verify=verify, cert=cert, proxies=proxies
         )
+        # tweepy reads this header with int(): a value that is not a sane time is dropped here,
+        # and the caller waits a default minute instead (RateLimited).
+        if reset_time(response.headers.get("x-rate-limit-reset")) is None:
+            response.headers.pop("x-rate-limit-reset", None)
         if not stream:
             self._read(response)
         return response
@@ -504,7 +508,9 @@ class _XSession(requests.Session):
     followed is handed back as the answer, and :meth:`XClient._call` makes it a
     :class:`NoAnswer`: for a post, an unclear outcome."""
 
-    max_redirects = MAX_REDIRECTS
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_redirects = MAX_REDIRECTS
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         target = super().get_redirect_target(resp)
