@@ -30,8 +30,9 @@ class Publisher(Protocol):
         ...
 
 
-# A factory gets the environment, an optional credentials file and the call timeout.
-PublisherFactory = Callable[[Mapping[str, str] | None, str | None, float], Publisher]
+# A factory gets the environment, an optional credentials file, the call timeout, and whether
+# plain http to another machine is allowed (``--insecure``).
+PublisherFactory = Callable[[Mapping[str, str] | None, str | None, float, bool], Publisher]
 
 _BACKENDS: dict[str, PublisherFactory] = {}
 
@@ -52,6 +53,7 @@ def create(
     environ: Mapping[str, str] | None = None,
     credentials_file: str | None = None,
     timeout: float = 10.0,
+    insecure: bool = False,
 ) -> Publisher:
     """A publisher of backend ``name``, with its credentials from the environment or a file."""
     try:
@@ -60,7 +62,7 @@ def create(
         raise CampaignError(
             f"unknown publishing backend {name!r}: use one of {', '.join(backends())}"
         ) from None
-    return factory(environ, credentials_file, timeout)
+    return factory(environ, credentials_file, timeout, insecure)
 
 
 class XPublisher:
@@ -76,12 +78,18 @@ class XPublisher:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None, credentials_file: str | None, timeout: float
+        cls,
+        environ: Mapping[str, str] | None,
+        credentials_file: str | None,
+        timeout: float,
+        insecure: bool = False,
     ) -> XPublisher:
         """Posting credentials from the environment (or ``credentials_file``); all four needed."""
         from scheduler.xclient import Credentials, XClient
 
-        creds = Credentials.from_env(environ, need_user=True, file=credentials_file)
+        creds = Credentials.from_env(
+            environ, need_user=True, file=credentials_file, insecure=insecure
+        )
         return cls(XClient(creds, timeout=timeout))
 
     def account(self) -> dict[str, Any]:

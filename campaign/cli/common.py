@@ -49,6 +49,14 @@ class CliContext:
 
 pass_ctx = click.make_pass_decorator(CliContext)
 
+# For every command that talks to X (daemon, publish, collect).
+INSECURE = click.option(
+    "--insecure",
+    is_flag=True,
+    help="Allow a plain-http X_API_BASE_URL on another machine (the keys then cross the "
+    "network unencrypted); http to this machine needs no flag.",
+)
+
 SQLITE_MAX_ID = 2**63 - 1
 
 

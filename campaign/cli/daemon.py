@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from campaign.cli.common import CliContext, UserError, pass_ctx, print_json
+from campaign.cli.common import INSECURE, CliContext, UserError, pass_ctx, print_json
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -83,6 +83,7 @@ def _publishing_options(f: Callable[..., Any]) -> Callable[..., Any]:
             hidden=True,
             help="First pause after a server error, doubled each time (tests shorten it).",
         ),
+        INSECURE,
         click.option("-v", "--verbose", is_flag=True, help="Log more detail."),
     ]
     for option in reversed(options):
@@ -136,6 +137,7 @@ def daemon(
     settle: float,
     retries: int,
     backoff: float,
+    insecure: bool,
     verbose: bool,
     collect: bool | None,
     lease_ttl: float,
@@ -153,7 +155,7 @@ def daemon(
     from scheduler.xclient import Credentials, XClient
 
     # The file is read once, so its warnings print once; posting needs the four user keys.
-    creds = Credentials.from_env(need_user=True, file=credentials)
+    creds = Credentials.from_env(need_user=True, file=credentials, insecure=insecure)
     publisher = XPublisher(XClient(creds, timeout=timeout))
     if collect is None:
         collect = creds.can_search
@@ -190,6 +192,7 @@ def publish(
     settle: float,
     retries: int,
     backoff: float,
+    insecure: bool,
     verbose: bool,
     resume: bool,
     as_json: bool,
@@ -203,7 +206,7 @@ def publish(
     from scheduler.publish import publish_now
     from scheduler.publisher import create
 
-    publisher = create("x", credentials_file=credentials, timeout=timeout)
+    publisher = create("x", credentials_file=credentials, timeout=timeout, insecure=insecure)
     run = publish_now(
         obj.db(),
         publisher,
