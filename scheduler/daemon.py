@@ -69,6 +69,45 @@ class DaemonConfig:
     collect_every_minutes: float | None = None  # None: the campaign's setting
 
 
+STUCK_GRACE = 2.0  # seconds past its timeout after which a call to X counts as stuck
+
+
+class _Watched:
+    """The publisher, noting when the call in flight began, so the heartbeat can tell a
+    daemon at work from one stuck in a call (which must not keep the lease alive)."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self.inner = publisher
+        self.name = publisher.name
+        self.since: float | None = None  # time.monotonic() when the call in flight began
+
+    def _timed(self, call: Callable[[], Any]) -> Any:
+        self.since = time.monotonic()
+        try:
+            return call()
+        finally:
+            self.since = None
+
+    def publish(self, text: str, reply_to: str | None = None) -> str:
+        return str(self._timed(lambda: self.inner.publish(text, reply_to)))
+
+    def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
+        posts: list[dict[str, Any]] = self._timed(lambda: self.inner.recent_own_posts(since))
+        return posts
+
+    def account(self) -> dict[str, Any]:
+        account = getattr(self.inner, "account", None)
+        if account is None:
+            return {}
+        me: dict[str, Any] = self._timed(account)
+        return me
+
+    def stuck_for(self) -> float:
+        """Seconds the call in flight has been running (0 when there is none)."""
+        since = self.since
+        return 0.0 if since is None else time.monotonic() - since
+
+
 class Daemon:
     """The publishing (and collecting) daemon over the database at ``db_path``."""
 
@@ -81,7 +120,8 @@ class Daemon:
         search_client: Callable[[], Any] | None = None,
     ) -> None:
         self.db_path = db_path
-        self.publisher = publisher
+        self.watched = _Watched(publisher)
+        self.publisher: Publisher = self.watched
         self.config = config or DaemonConfig()
         self.search_client = search_client
         self.holder = lease.new_holder("daemon")
@@ -91,6 +131,7 @@ class Daemon:
         self._data_version: int | None = None
         self._wake_at: datetime | None = None
         self._reported: str | None = None  # the other holder last logged while standing by
+        self._stuck_since: float | None = None  # the stuck call last logged
         self._lock = threading.Lock()
         self.scheduler: Any = None
 
@@ -190,9 +231,9 @@ class Daemon:
                         job.modify(next_run_time=wall_now)
 
     def _check_account(self, db: sqlite_utils.Database) -> None:
-        account = getattr(self.publisher, "account", None)
-        if account is None:
+        if getattr(self.watched.inner, "account", None) is None:
             return
+        account = self.watched.account
         try:
             me = account()
             log.info("publishing as @%s on %s", me.get("username"), self.publisher.name)
@@ -243,6 +284,21 @@ class Daemon:
         db = self.db()
         ttl = self.config.lease_ttl
         if self.active:
+            stuck = self.watched.stuck_for()
+            if stuck > self.config.publish.x_timeout + STUCK_GRACE:
+                # A call that outlives its own deadline is stuck: a heartbeat now would keep a
+                # dead daemon's lease alive for ever. Let it expire, so a stand-by takes over.
+                if self._stuck_since == self.watched.since:
+                    return
+                self._stuck_since = self.watched.since
+                log.error(
+                    "a call to %s has not returned for %.0f s (timeout %g s): not renewing the "
+                    "publishing lease, so a stand-by can take over",
+                    self.watched.name,
+                    stuck,
+                    self.config.publish.x_timeout,
+                )
+                return
             if not lease.renew(db, self.holder, ttl=ttl):
                 self.active = False
                 log.warning("lost the publishing lease: standing by")
