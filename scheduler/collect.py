@@ -8,13 +8,18 @@ that stops early (rate limit, 5xx after retries, ``max_requests``, a crash) leav
 behind. The next run first finishes that backlog with the same ``since_id`` and token, then
 asks for what is new. Nothing is fetched twice and nothing is skipped.
 
+A server paging in circles is not followed: a ``next_token`` already sent in the run, or
+:data:`EMPTY_PAGES_LIMIT` empty pages in a row that still ask for more, end the run (``done``,
+with the reason in ``error`` and no cursor left to resume). A run that fails in any way is
+never left ``running``.
+
 A 429 ends the run with status ``rate-limited`` and the reset time; until that time, a run
 sends nothing and answers ``waiting`` (so the daemon waits for the reset instead of spinning).
 5xx and lost answers are retried a few times with growing pauses (searching is safe to repeat).
 X refuses a ``since_id`` older than its 7-day window: then the run asks for the whole window.
 
 X bills every post read, so collecting is bounded by ``collect_max_reads_per_day``: the posts
-fetched by the runs started in the last 24 hours (``collect_runs.fetched``) plus the next page
+stored (only checked posts are; :mod:`scheduler.xanswer`) by the runs started in the last 24 hours (``collect_runs.fetched``) plus the next page
 (up to 100) may not exceed it. A run that would go over stops with status ``budget`` and
 ``budget_until`` (when a page fits again); until then a run sends nothing (:func:`read_budget`).
 """

@@ -10,7 +10,8 @@ pickling); the SQLite queue is the only truth. Jobs:
   another process commits (staff adding, editing, approving or cancelling posts): the wake-up is
   then recomputed, so a change is noticed within about a second.
 - ``heartbeat`` (every ``ttl / 3``): renew the publishing lease, or, standing by, take it once
-  it has expired.
+  it has expired. It does not renew while a call to X has outlived its timeout by
+  :data:`STUCK_GRACE`: a stuck daemon must not look alive, or no stand-by could take over.
 - ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_once`; its
   failures are logged and never stop publishing.
 

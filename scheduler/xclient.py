@@ -2,10 +2,17 @@
 any server via ``X_API_BASE_URL``, and X's errors turned into :mod:`scheduler.xerrors`.
 
 tweepy 4.17 hard-codes ``https://api.twitter.com`` and sets no timeout. A ``requests`` adapter
-mounted on the client's session for that prefix rewrites each URL to ``base_url`` and gives the
-request a timeout. The adapter keeps requests' default of no retries, so a post is never sent
-twice by the HTTP layer. tweepy's ``wait_on_rate_limit`` stays off: a 429 becomes
-:class:`~scheduler.xerrors.RateLimited` and the caller waits for the reset.
+mounted on the client's session rewrites each URL to ``base_url``. The adapter keeps requests'
+default of no retries, so a post is never sent twice by the HTTP layer. tweepy's
+``wait_on_rate_limit`` stays off: a 429 becomes :class:`~scheduler.xerrors.RateLimited` and the
+caller waits for the reset (24 hours at most).
+
+A hostile or broken server gets nowhere: the timeout is a deadline for the whole call (connect,
+send, redirects, every byte of the answer; the sockets are shut when it passes), an answer is
+read up to :data:`MAX_ANSWER_BYTES`, a call that changes anything is never redirected and no
+call is redirected to another host, and every answer is checked by :mod:`scheduler.xanswer`.
+A redirect not followed, an answer cut off or malformed, is :class:`NoAnswer`: for a post, an
+unclear outcome reconciled against the timeline.
 
 One :class:`XClient` per thread (it holds a ``requests`` session).
 """
