@@ -26,6 +26,7 @@ import contextlib
 import faulthandler
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -71,6 +72,7 @@ class DaemonConfig:
 
 
 STUCK_GRACE = 2.0  # seconds past its timeout after which a call to X counts as stuck
+STOP_LIMIT = 60.0  # seconds stopping waits for the jobs in flight (systemd allows 90)
 
 
 class _Watched:
@@ -133,6 +135,8 @@ class Daemon:
         self._wake_at: datetime | None = None
         self._reported: str | None = None  # the other holder last logged while standing by
         self._stuck_since: float | None = None  # the stuck call last logged
+        self._running = 0  # jobs in flight
+        self._jobs_cv = threading.Condition()
         self._lock = threading.Lock()
         self.scheduler: Any = None
 
@@ -180,7 +184,7 @@ class Daemon:
         )
         ttl = self.config.lease_ttl
         self.scheduler.add_job(
-            self._heartbeat,
+            self._job(self._heartbeat),
             "interval",
             seconds=max(0.2, ttl / 3),
             id="heartbeat",
@@ -188,7 +192,7 @@ class Daemon:
             next_run_time=now(),
         )
         self.scheduler.add_job(
-            self._watch,
+            self._job(self._watch),
             "interval",
             seconds=self.config.watch_interval,
             id="watch",
@@ -197,7 +201,7 @@ class Daemon:
         if self.config.collect and self.search_client is not None:
             minutes = self.config.collect_every_minutes or settings_for(db).collect_every_minutes
             self.scheduler.add_job(
-                self._collect,
+                self._job(self._collect),
                 "interval",
                 seconds=max(1.0, minutes * 60),
                 id="collect",
@@ -244,15 +248,21 @@ class Daemon:
             log.warning("could not check the account yet: %s", e)
 
     def run(self) -> int:
-        """Run until SIGTERM/SIGINT; exit code 0."""
+        """Run until SIGTERM/SIGINT; exit code 0. If a call is stuck past its timeout, the
+        process ends at once with exit code 1 instead of waiting for it."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
         self.start()
+        clean = False
         try:
             while not self.stop_event.wait(1.0):
                 pass
         finally:
-            self.shutdown()
+            clean = self.shutdown()
+        if not clean:
+            # The stuck thread would hold the interpreter's exit for as long as it is stuck.
+            logging.shutdown()
+            os._exit(1)
         return 0
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -261,21 +271,60 @@ class Daemon:
         )
         self.stop_event.set()
 
-    def shutdown(self) -> None:
-        """Stop the jobs (waiting for the one in flight) and release the lease."""
+    def shutdown(self) -> bool:
+        """Stop the jobs (waiting for the one in flight) and release the lease. A call stuck
+        past its timeout is not waited for: the lease is then left to expire (a stand-by takes
+        over; the post in flight is checked against the timeline) and False returned."""
         self.stop_event.set()
         # Should stopping ever take long, the log says where every thread is.
         faulthandler.dump_traceback_later(SLOW_STOP, exit=False)
         try:
             if self.scheduler is not None and self.scheduler.running:
-                self.scheduler.shutdown(wait=True)
+                self.scheduler.shutdown(wait=False)
+            if not self._jobs_done():
+                log.error(
+                    "a call to %s is stuck past its timeout: stopping without it; the lease is "
+                    "left to expire and the post in flight is checked against the timeline",
+                    self.watched.name,
+                )
+                faulthandler.dump_traceback(all_threads=True)
+                return False
             db = open_db(self.db_path)
             if lease.release(db, self.holder):
                 log.info("lease released")
             db.close()
         finally:
             faulthandler.cancel_dump_traceback_later()
-        log.info("daemon stopped")
+            log.info("daemon stopped")
+        return True
+
+    def _jobs_done(self) -> bool:
+        """Wait for the jobs in flight to end; False if the publishing call is stuck (or the
+        jobs run past :data:`STOP_LIMIT`)."""
+        limit = time.monotonic() + STOP_LIMIT
+        with self._jobs_cv:
+            while self._running:
+                stuck = self.watched.stuck_for() > self.config.publish.x_timeout + STUCK_GRACE
+                if stuck or time.monotonic() > limit:
+                    return False
+                self._jobs_cv.wait(0.1)
+        return True
+
+    def _job(self, job: Callable[[], None]) -> Callable[[], None]:
+        """``job``, counted while it runs (so stopping knows what is in flight)."""
+
+        def run() -> None:
+            with self._jobs_cv:
+                self._running += 1
+            try:
+                job()
+            finally:
+                with self._jobs_cv:
+                    self._running -= 1
+                    self._jobs_cv.notify_all()
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -371,7 +420,7 @@ class Daemon:
                     self.scheduler.remove_job("wake")
                 return
             self.scheduler.add_job(
-                self._round,
+                self._job(self._round),
                 "date",
                 run_date=at,
                 id="wake",

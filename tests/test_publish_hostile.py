@@ -171,6 +171,29 @@ def test_a_stuck_call_does_not_keep_the_lease_alive(
         daemon.shutdown()
 
 
+@pytest.mark.slow
+def test_stopping_does_not_wait_for_a_stuck_call(db: sqlite_utils.Database, db_path: Path) -> None:
+    """Stopping a daemon stuck in a call past its timeout returns within seconds, leaving the
+    lease to expire rather than releasing it under a call that may still land."""
+    stuck = StuckPublisher()
+    config = DaemonConfig(publish=PublishConfig(x_timeout=0.5, settle=0.1), lease_ttl=1.0)
+    daemon = Daemon(str(db_path), stuck, config)
+    add_post(db, "Stuck at the stop #PolicingInConflict", now())
+    daemon.start()
+    outcome: list[bool] = []
+    try:
+        assert stuck.entered.wait(10)
+        stopper = threading.Thread(target=lambda: outcome.append(daemon.shutdown()))
+        stopper.start()
+        stopper.join(timeout=0.5 + STUCK_GRACE + 5)
+        assert [False] == outcome
+        info = lease.current(db)
+        assert info is not None and daemon.holder == info.holder
+    finally:
+        stuck.release.set()
+        daemon.shutdown()
+
+
 def _alive(db: sqlite_utils.Database) -> bool:
     info = lease.current(db)
     return info is not None and info.alive
