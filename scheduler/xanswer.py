@@ -72,22 +72,32 @@ class _TooDeep(Exception):
     "nested deeper than MAX_DEPTH"
 
 
-def _sound(value: Any, depth: int = 0) -> Any:
-    """A copy of JSON ``value`` whose strings are valid Unicode (a lone surrogate becomes
-    U+FFFD, which SQLite and UTF-8 can hold); :class:`_TooDeep` past :data:`MAX_DEPTH`."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+def _text(value: str) -> str:
+    """``value`` with each lone surrogate (which UTF-8 and SQLite cannot hold) as U+FFFD."""
+    if value.isascii():
         return value
-    if depth >= MAX_DEPTH and isinstance(value, dict | list):
-        raise _TooDeep
-    if isinstance(value, dict):
-        return {_sound(k, depth + 1): _sound(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_sound(v, depth + 1) for v in value]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return value
+
+
+def _sound(value: Any, depth: int = 0) -> Any:
+    """A copy of JSON ``value`` whose strings are valid Unicode (:func:`_text`);
+    :class:`_TooDeep` past :data:`MAX_DEPTH`."""
+    kind = type(value)
+    if kind is str:
+        return _text(value)
+    if kind is dict:
+        if depth >= MAX_DEPTH:
+            raise _TooDeep
+        return {_text(k): _sound(v, depth + 1) for k, v in value.items()}
+    if kind is list:
+        if depth >= MAX_DEPTH:
+            raise _TooDeep
+        return [_sound(v, depth + 1) for v in value]
+    return value  # None, bool, int, float: JSON's scalars
 
 
 def _clean_common(item: dict[str, Any]) -> dict[str, Any]:
