@@ -72,6 +72,7 @@ class DaemonConfig:
 
 
 STUCK_GRACE = 2.0  # seconds past its timeout after which a call to X counts as stuck
+TIMELINE_REQUESTS = 32  # reading the timeline: a request a page, 32 pages at most (X's 3,200)
 STOP_LIMIT = 60.0  # seconds stopping waits for the jobs in flight (systemd allows 90)
 
 
@@ -83,9 +84,10 @@ class _Watched:
         self.inner = publisher
         self.name = publisher.name
         self.since: float | None = None  # time.monotonic() when the call in flight began
+        self.requests = 1  # how many requests (each with its own timeout) that call may make
 
-    def _timed(self, call: Callable[[], Any]) -> Any:
-        self.since = time.monotonic()
+    def _timed(self, call: Callable[[], Any], requests: int = 1) -> Any:
+        self.since, self.requests = time.monotonic(), requests
         try:
             return call()
         finally:
@@ -95,7 +97,9 @@ class _Watched:
         return str(self._timed(lambda: self.inner.publish(text, reply_to)))
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
-        posts: list[dict[str, Any]] = self._timed(lambda: self.inner.recent_own_posts(since))
+        posts: list[dict[str, Any]] = self._timed(
+            lambda: self.inner.recent_own_posts(since), TIMELINE_REQUESTS
+        )
         return posts
 
     def account(self) -> dict[str, Any]:
@@ -105,10 +109,13 @@ class _Watched:
         me: dict[str, Any] = self._timed(account)
         return me
 
-    def stuck_for(self) -> float:
-        """Seconds the call in flight has been running (0 when there is none)."""
+    def overdue(self, timeout: float) -> float:
+        """Seconds the call in flight has run past the time its requests may take, each
+        within ``timeout`` (negative or 0 when there is no call or it is within its time)."""
         since = self.since
-        return 0.0 if since is None else time.monotonic() - since
+        if since is None:
+            return 0.0
+        return time.monotonic() - since - self.requests * timeout
 
 
 class Daemon:
@@ -304,7 +311,7 @@ class Daemon:
         limit = time.monotonic() + STOP_LIMIT
         with self._jobs_cv:
             while self._running:
-                stuck = self.watched.stuck_for() > self.config.publish.x_timeout + STUCK_GRACE
+                stuck = self.watched.overdue(self.config.publish.x_timeout) > STUCK_GRACE
                 if stuck or time.monotonic() > limit:
                     return False
                 self._jobs_cv.wait(0.1)
@@ -334,16 +341,16 @@ class Daemon:
         db = self.db()
         ttl = self.config.lease_ttl
         if self.active:
-            stuck = self.watched.stuck_for()
-            if stuck > self.config.publish.x_timeout + STUCK_GRACE:
+            stuck = self.watched.overdue(self.config.publish.x_timeout)
+            if stuck > STUCK_GRACE:
                 # A call that outlives its own deadline is stuck: a heartbeat now would keep a
                 # dead daemon's lease alive for ever. Let it expire, so a stand-by takes over.
                 if self._stuck_since == self.watched.since:
                     return
                 self._stuck_since = self.watched.since
                 log.error(
-                    "a call to %s has not returned for %.0f s (timeout %g s): not renewing the "
-                    "publishing lease, so a stand-by can take over",
+                    "a call to %s has run %.0f s past its timeout (%g s a request): not "
+                    "renewing the publishing lease, so a stand-by can take over",
                     self.watched.name,
                     stuck,
                     self.config.publish.x_timeout,
