@@ -30,9 +30,8 @@ class Publisher(Protocol):
         ...
 
 
-# A factory gets the environment, an optional credentials file, the call timeout, and whether
-# plain http to another machine is allowed (``--insecure``).
-PublisherFactory = Callable[[Mapping[str, str] | None, str | None, float, bool], Publisher]
+# A factory gets the environment, an optional credentials file and the call timeout.
+PublisherFactory = Callable[[Mapping[str, str] | None, str | None, float], Publisher]
 
 _BACKENDS: dict[str, PublisherFactory] = {}
 
@@ -53,7 +52,6 @@ def create(
     environ: Mapping[str, str] | None = None,
     credentials_file: str | None = None,
     timeout: float = 10.0,
-    insecure: bool = False,
 ) -> Publisher:
     """A publisher of backend ``name``, with its credentials from the environment or a file."""
     try:
@@ -62,7 +60,7 @@ def create(
         raise CampaignError(
             f"unknown publishing backend {name!r}: use one of {', '.join(backends())}"
         ) from None
-    return factory(environ, credentials_file, timeout, insecure)
+    return factory(environ, credentials_file, timeout)
 
 
 class XPublisher:
@@ -78,18 +76,12 @@ class XPublisher:
 
     @classmethod
     def from_env(
-        cls,
-        environ: Mapping[str, str] | None,
-        credentials_file: str | None,
-        timeout: float,
-        insecure: bool = False,
+        cls, environ: Mapping[str, str] | None, credentials_file: str | None, timeout: float
     ) -> XPublisher:
         """Posting credentials from the environment (or ``credentials_file``); all four needed."""
         from scheduler.xclient import Credentials, XClient
 
-        creds = Credentials.from_env(
-            environ, need_user=True, file=credentials_file, insecure=insecure
-        )
+        creds = Credentials.from_env(environ, need_user=True, file=credentials_file)
         return cls(XClient(creds, timeout=timeout))
 
     def account(self) -> dict[str, Any]:

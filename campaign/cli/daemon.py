@@ -204,9 +204,17 @@ def publish(
     """
     _logging(verbose)
     from scheduler.publish import publish_now
-    from scheduler.publisher import create
+    from scheduler.publisher import Publisher, create
 
-    publisher = create("x", credentials_file=credentials, timeout=timeout, insecure=insecure)
+    publisher: Publisher
+    if insecure:  # the X backend, allowed plain http to another machine (checked before use)
+        from scheduler.publisher import XPublisher
+        from scheduler.xclient import Credentials, XClient
+
+        creds = Credentials.from_env(need_user=True, file=credentials, insecure=True)
+        publisher = XPublisher(XClient(creds, timeout=timeout))
+    else:
+        publisher = create("x", credentials_file=credentials, timeout=timeout)
     run = publish_now(
         obj.db(),
         publisher,
