@@ -17,6 +17,7 @@ SCRIPTS = {
     "cli_startup": ["bench_cli_startup.py"],
     "render": ["bench_render.py"],
     "publish": ["bench_publish.py"],
+    "xclient": ["bench_xclient.py"],
     "mentions": ["bench_mentions.py"],
     "web": ["bench_web.py"],
     "import_accuracy": ["bench_import_accuracy.py"],

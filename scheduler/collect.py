@@ -8,13 +8,18 @@ that stops early (rate limit, 5xx after retries, ``max_requests``, a crash) leav
 behind. The next run first finishes that backlog with the same ``since_id`` and token, then
 asks for what is new. Nothing is fetched twice and nothing is skipped.
 
+A server paging in circles is not followed: a ``next_token`` already sent in the run, or
+:data:`EMPTY_PAGES_LIMIT` empty pages in a row that still ask for more, end the run (``done``,
+with the reason in ``error`` and no cursor left to resume). A run that fails in any way is
+never left ``running``.
+
 A 429 ends the run with status ``rate-limited`` and the reset time; until that time, a run
 sends nothing and answers ``waiting`` (so the daemon waits for the reset instead of spinning).
 5xx and lost answers are retried a few times with growing pauses (searching is safe to repeat).
 X refuses a ``since_id`` older than its 7-day window: then the run asks for the whole window.
 
 X bills every post read, so collecting is bounded by ``collect_max_reads_per_day``: the posts
-fetched by the runs started in the last 24 hours (``collect_runs.fetched``) plus the next page
+stored (only checked posts are; :mod:`scheduler.xanswer`) by the runs started in the last 24 hours (``collect_runs.fetched``) plus the next page
 (up to 100) may not exceed it. A run that would go over stops with status ``budget`` and
 ``budget_until`` (when a page fits again); until then a run sends nothing (:func:`read_budget`).
 """
@@ -39,6 +44,7 @@ from scheduler.xerrors import NoAnswer, RateLimited, Refused, ServerError
 
 RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 4.0)
 PAGE_SIZE = 100
+EMPTY_PAGES_LIMIT = 3  # empty pages in a row, each with a next_token, before paging stops
 
 # progress(requests made, posts fetched)
 Progress = Callable[[int, int], None]
@@ -235,8 +241,56 @@ def _one_pass(
         ],
     ).lastrowid
     result.runs += 1
+    try:
+        status, error, reset_at = _pages(
+            db,
+            client,
+            writer,
+            settings,
+            result,
+            run_id=run_id,
+            since_id=since_id,
+            token=token,
+            newest=newest,
+            progress=progress,
+            max_requests=max_requests,
+            retry_delays=retry_delays,
+            stop=stop,
+        )
+    except BaseException as e:
+        # Whatever ends the run (a refusal, a bug, Ctrl-C): the row never stays "running".
+        why = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+        _finish(db, run_id, why, str(e) or type(e).__name__, None)
+        raise
+    if reset_at is not None:
+        result.rate_reset_at = reset_at
+    result.error = error
+    _finish(db, run_id, status, error, reset_at)
+    return status
+
+
+def _pages(
+    db: sqlite_utils.Database,
+    client: SearchClient,
+    writer: Writer,
+    settings: CampaignSettings,
+    result: CollectResult,
+    *,
+    run_id: int | None,
+    since_id: str | None,
+    token: str | None,
+    newest: str | None,
+    progress: Progress | None,
+    max_requests: int | None,
+    retry_delays: Sequence[float],
+    stop: threading.Event | None,
+) -> tuple[str, str | None, datetime | None]:
+    """The paging loop of one run: ``(status, error, rate-limit reset)``."""
+    query = settings.search_query
     requests = fetched = new = updated = 0
     status, error, reset_at = "done", None, None
+    seen: set[str] = {token} if token else set()
+    empty = 0
     while True:
         if max_requests is not None and result.requests >= max_requests:
             status = "budget"
@@ -264,19 +318,27 @@ def _one_pass(
                 since_id = None
                 db.execute("UPDATE collect_runs SET since_id = NULL WHERE id = ?", [run_id])
                 continue
-            _finish(db, run_id, "failed", str(e), None)
-            raise
-        except BaseException as e:
-            _finish(db, run_id, "failed", str(e), None)
             raise
         requests += 1
+        next_token = page.next_token
+        # X pages until it has no more; a server that sends the same cursor again, or page
+        # after page of nothing, is paging in circles: stop, and leave no cursor to resume.
+        empty = 0 if page.tweets else empty + 1
+        if next_token and next_token in seen:
+            error, next_token = "X sent a next_token it had already sent: stopped paging", None
+        elif next_token and empty >= EMPTY_PAGES_LIMIT:
+            error = f"X sent {empty} empty pages that each asked for another: stopped paging"
+            next_token = None
+        if next_token:
+            seen.add(next_token)
         stamp = to_db(now())
         with immediate(db):
             w = writer.write(page.tweets, page.users.values(), page.included_tweets, stamp=stamp)
-            token = page.next_token
+            token = next_token
             if newest is None:
                 newest = page.newest_id
-            fetched += len(page.tweets)
+            stored = w.new + w.updated  # reads are counted from what was stored, nothing else
+            fetched += stored
             new += w.new
             updated += w.updated
             db.execute(
@@ -284,18 +346,14 @@ def _one_pass(
                 "next_token = ?, newest_id = ? WHERE id = ?",
                 [requests, fetched, new, updated, token, newest, run_id],
             )
-        result.fetched += len(page.tweets)
+        result.fetched += stored
         result.new += w.new
         result.updated += w.updated
         if progress:
             progress(result.requests, result.fetched)
         if not token:
             break
-    if reset_at is not None:
-        result.rate_reset_at = reset_at
-    result.error = error
-    _finish(db, run_id, status, error, reset_at)
-    return status
+    return status, error, reset_at
 
 
 def _finish(

@@ -10,7 +10,8 @@ pickling); the SQLite queue is the only truth. Jobs:
   another process commits (staff adding, editing, approving or cancelling posts): the wake-up is
   then recomputed, so a change is noticed within about a second.
 - ``heartbeat`` (every ``ttl / 3``): renew the publishing lease, or, standing by, take it once
-  it has expired.
+  it has expired. It does not renew while a call to X has outlived its timeout by
+  :data:`STUCK_GRACE`: a stuck daemon must not look alive, or no stand-by could take over.
 - ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_once`; its
   failures are logged and never stop publishing.
 
@@ -25,6 +26,7 @@ import contextlib
 import faulthandler
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -70,6 +72,53 @@ class DaemonConfig:
     collect_every_minutes: float | None = None  # None: the campaign's setting
 
 
+STUCK_GRACE = 2.0  # seconds past its timeout after which a call to X counts as stuck
+TIMELINE_REQUESTS = 32  # reading the timeline: a request a page, 32 pages at most (X's 3,200)
+STOP_LIMIT = 60.0  # seconds stopping waits for the jobs in flight (systemd allows 90)
+
+
+class _Watched:
+    """The publisher, noting when the call in flight began, so the heartbeat can tell a
+    daemon at work from one stuck in a call (which must not keep the lease alive)."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self.inner = publisher
+        self.name = publisher.name
+        self.since: float | None = None  # time.monotonic() when the call in flight began
+        self.requests = 1  # how many requests (each with its own timeout) that call may make
+
+    def _timed(self, call: Callable[[], Any], requests: int = 1) -> Any:
+        self.since, self.requests = time.monotonic(), requests
+        try:
+            return call()
+        finally:
+            self.since = None
+
+    def publish(self, text: str, reply_to: str | None = None) -> str:
+        return str(self._timed(lambda: self.inner.publish(text, reply_to)))
+
+    def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
+        posts: list[dict[str, Any]] = self._timed(
+            lambda: self.inner.recent_own_posts(since), TIMELINE_REQUESTS
+        )
+        return posts
+
+    def account(self) -> dict[str, Any]:
+        account = getattr(self.inner, "account", None)
+        if account is None:
+            return {}
+        me: dict[str, Any] = self._timed(account)
+        return me
+
+    def overdue(self, timeout: float) -> float:
+        """Seconds the call in flight has run past the time its requests may take, each
+        within ``timeout`` (negative or 0 when there is no call or it is within its time)."""
+        since = self.since
+        if since is None:
+            return 0.0
+        return time.monotonic() - since - self.requests * timeout
+
+
 class Daemon:
     """The publishing (and collecting) daemon over the database at ``db_path``."""
 
@@ -82,7 +131,8 @@ class Daemon:
         search_client: Callable[[], Any] | None = None,
     ) -> None:
         self.db_path = db_path
-        self.publisher = publisher
+        self.watched = _Watched(publisher)
+        self.publisher: Publisher = self.watched
         self.config = config or DaemonConfig()
         self.search_client = search_client
         self.holder = lease.new_holder("daemon")
@@ -92,6 +142,9 @@ class Daemon:
         self._data_version: int | None = None
         self._wake_at: datetime | None = None
         self._reported: str | None = None  # the other holder last logged while standing by
+        self._stuck_since: float | None = None  # the stuck call last logged
+        self._running = 0  # jobs in flight
+        self._jobs_cv = threading.Condition()
         self._lock = threading.Lock()
         self.scheduler: Any = None
 
@@ -139,7 +192,7 @@ class Daemon:
         )
         ttl = self.config.lease_ttl
         self.scheduler.add_job(
-            self._heartbeat,
+            self._job(self._heartbeat),
             "interval",
             seconds=max(0.2, ttl / 3),
             id="heartbeat",
@@ -147,7 +200,7 @@ class Daemon:
             next_run_time=now(),
         )
         self.scheduler.add_job(
-            self._watch,
+            self._job(self._watch),
             "interval",
             seconds=self.config.watch_interval,
             id="watch",
@@ -156,7 +209,7 @@ class Daemon:
         if self.config.collect and self.search_client is not None:
             minutes = self.config.collect_every_minutes or settings_for(db).collect_every_minutes
             self.scheduler.add_job(
-                self._collect,
+                self._job(self._collect),
                 "interval",
                 seconds=max(1.0, minutes * 60),
                 id="collect",
@@ -191,9 +244,9 @@ class Daemon:
                         job.modify(next_run_time=wall_now)
 
     def _check_account(self, db: sqlite_utils.Database) -> None:
-        account = getattr(self.publisher, "account", None)
-        if account is None:
+        if getattr(self.watched.inner, "account", None) is None:
             return
+        account = self.watched.account
         try:
             me = account()
             log.info("publishing as @%s on %s", me.get("username"), self.publisher.name)
@@ -203,15 +256,21 @@ class Daemon:
             log.warning("could not check the account yet: %s", e)
 
     def run(self) -> int:
-        """Run until SIGTERM/SIGINT; exit code 0."""
+        """Run until SIGTERM/SIGINT; exit code 0. If a call is stuck past its timeout, the
+        process ends at once with exit code 1 instead of waiting for it."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
         self.start()
+        clean = False
         try:
             while not self.stop_event.wait(1.0):
                 pass
         finally:
-            self.shutdown()
+            clean = self.shutdown()
+        if not clean:
+            # The stuck thread would hold the interpreter's exit for as long as it is stuck.
+            logging.shutdown()
+            os._exit(1)
         return 0
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -220,14 +279,24 @@ class Daemon:
         )
         self.stop_event.set()
 
-    def shutdown(self) -> None:
-        """Stop the jobs (waiting for the one in flight) and release the lease."""
+    def shutdown(self) -> bool:
+        """Stop the jobs (waiting for the one in flight) and release the lease. A call stuck
+        past its timeout is not waited for: the lease is then left to expire (a stand-by takes
+        over; the post in flight is checked against the timeline) and False returned."""
         self.stop_event.set()
         # Should stopping ever take long, the log says where every thread is.
         faulthandler.dump_traceback_later(SLOW_STOP, exit=False)
         try:
             if self.scheduler is not None and self.scheduler.running:
-                self.scheduler.shutdown(wait=True)
+                self.scheduler.shutdown(wait=False)
+            if not self._jobs_done():
+                log.error(
+                    "a call to %s is stuck past its timeout: stopping without it; the lease is "
+                    "left to expire and the post in flight is checked against the timeline",
+                    self.watched.name,
+                )
+                faulthandler.dump_traceback(all_threads=True)
+                return False
             db = open_db(self.db_path)
             if lease.release(db, self.holder):
                 event(
@@ -236,7 +305,36 @@ class Daemon:
             db.close()
         finally:
             faulthandler.cancel_dump_traceback_later()
-        log.info("daemon stopped")
+            log.info("daemon stopped")
+        return True
+
+    def _jobs_done(self) -> bool:
+        """Wait for the jobs in flight to end; False if the publishing call is stuck (or the
+        jobs run past :data:`STOP_LIMIT`)."""
+        limit = time.monotonic() + STOP_LIMIT
+        with self._jobs_cv:
+            while self._running:
+                stuck = self.watched.overdue(self.config.publish.x_timeout) > STUCK_GRACE
+                if stuck or time.monotonic() > limit:
+                    return False
+                self._jobs_cv.wait(0.1)
+        return True
+
+    def _job(self, job: Callable[[], None]) -> Callable[[], None]:
+        """``job``, counted while it runs (so stopping knows what is in flight)."""
+
+        def run() -> None:
+            with self._jobs_cv:
+                self._running += 1
+            try:
+                job()
+            finally:
+                with self._jobs_cv:
+                    self._running -= 1
+                    self._jobs_cv.notify_all()
+
+        run.__name__ = getattr(job, "__name__", "job")
+        return run
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -246,6 +344,21 @@ class Daemon:
         db = self.db()
         ttl = self.config.lease_ttl
         if self.active:
+            stuck = self.watched.overdue(self.config.publish.x_timeout)
+            if stuck > STUCK_GRACE:
+                # A call that outlives its own deadline is stuck: a heartbeat now would keep a
+                # dead daemon's lease alive for ever. Let it expire, so a stand-by takes over.
+                if self._stuck_since == self.watched.since:
+                    return
+                self._stuck_since = self.watched.since
+                log.error(
+                    "a call to %s has run %.0f s past its timeout (%g s a request): not "
+                    "renewing the publishing lease, so a stand-by can take over",
+                    self.watched.name,
+                    stuck,
+                    self.config.publish.x_timeout,
+                )
+                return
             if not lease.renew(db, self.holder, ttl=ttl):
                 self.active = False
                 event(
@@ -334,7 +447,7 @@ class Daemon:
                     self.scheduler.remove_job("wake")
                 return
             self.scheduler.add_job(
-                self._round,
+                self._job(self._round),
                 "date",
                 run_date=at,
                 id="wake",

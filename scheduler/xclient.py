@@ -2,35 +2,61 @@
 any server via ``X_API_BASE_URL``, and X's errors turned into :mod:`scheduler.xerrors`.
 
 tweepy 4.17 hard-codes ``https://api.twitter.com`` and sets no timeout. A ``requests`` adapter
-mounted on the client's session for that prefix rewrites each URL to ``base_url`` and gives the
-request a timeout. The adapter keeps requests' default of no retries, so a post is never sent
-twice by the HTTP layer. tweepy's ``wait_on_rate_limit`` stays off: a 429 becomes
-:class:`~scheduler.xerrors.RateLimited` and the caller waits for the reset.
+mounted on the client's session rewrites each URL to ``base_url``. The adapter keeps requests'
+default of no retries, so a post is never sent twice by the HTTP layer. tweepy's
+``wait_on_rate_limit`` stays off: a 429 becomes :class:`~scheduler.xerrors.RateLimited` and the
+caller waits for the reset (24 hours at most).
+
+A hostile or broken server gets nowhere: the timeout is a deadline for the whole call (connect,
+send, redirects, every byte of the answer; the sockets are shut when it passes), an answer is
+read up to :data:`MAX_ANSWER_BYTES`, a call that changes anything is never redirected and no
+call is redirected to another host, and every answer is checked by :mod:`scheduler.xanswer`.
+A redirect not followed, an answer cut off or malformed, is :class:`NoAnswer`: for a post, an
+unclear outcome reconciled against the timeline.
 
 One :class:`XClient` per thread (it holds a ``requests`` session).
 """
 
 from __future__ import annotations
 
+import contextvars
 import io
+import ipaddress
+import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import tweepy
 import tweepy.errors
 from dotenv.parser import parse_stream
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from campaign.clock import UTC, now
+from campaign.clock import now
 from campaign.errors import CredentialsError
+from scheduler.xanswer import (
+    MAX_RATE_WAIT,
+    MalformedAnswer,
+    Page,
+    header_count,
+    parse_page,
+    reset_time,
+    x_id,
+)
 from scheduler.xerrors import (
     AuthFailed,
     DuplicateContent,
@@ -67,6 +93,8 @@ TWEET_FIELDS = [
 ]
 USER_FIELDS = ["username", "name", "public_metrics", "verified"]
 TIMELINE_FIELDS = ["created_at", "conversation_id", "referenced_tweets", "in_reply_to_user_id"]
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a page of 100 posts with its expansions is under 1 MB
+MAX_REDIRECTS = 3  # only a read (GET) is redirected, and only on the same host
 MIN_SECRET_LEN = 8  # X's keys are 25+ characters; shorter values would scrub ordinary words
 TIMELINE_MAX_PAGES = 32  # X serves at most 3,200 of an account's posts: 32 pages of 100
 
@@ -118,6 +146,49 @@ def _read_file(path: str) -> dict[str, str]:
     return values
 
 
+INSECURE_COMMANDS = "`campaign daemon`, `campaign publish` or `campaign collect`"
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def clean_base_url(url: str, *, insecure: bool = False) -> str:
+    """``X_API_BASE_URL`` checked: scheme and host, no user name or password kept (they are
+    never sent: X's own keys authenticate), no trailing slash. Plain http to another machine
+    would carry the bearer token and the signed requests in clear: refused unless ``insecure``.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a port that is not a number raises ValueError here
+    except ValueError:
+        host = ""
+    if parts.scheme not in ("http", "https") or not host or re.search(r"\s", url):
+        raise CredentialsError(
+            f"{BASE_URL_KEY} must be a URL such as https://api.twitter.com or "
+            "http://127.0.0.1:8080 (without a user name or password)"
+        )
+    if parts.username is not None or parts.password is not None:
+        log.warning(
+            "%s holds a user name or password: they are not used, sent or stored", BASE_URL_KEY
+        )
+    netloc = parts.netloc.rpartition("@")[2]
+    clean = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    if parts.scheme == "http" and not _loopback(host) and not insecure:
+        raise CredentialsError(
+            f"{BASE_URL_KEY} is plain http to {host}: the X keys would cross the network "
+            f"unencrypted. Use https://, or, on a network you trust, give --insecure to "
+            f"{INSECURE_COMMANDS}"
+        )
+    return clean
+
+
 @dataclass(frozen=True, repr=False)
 class Credentials:
     """X credentials. ``repr`` and ``str`` say which are set, never their values."""
@@ -138,12 +209,15 @@ class Credentials:
         need_user: bool = False,
         need_bearer: bool = False,
         file: str | None = None,
+        insecure: bool = False,
     ) -> Credentials:
         """Read ``X_*`` variables from ``environ`` (default ``os.environ``), and from ``file``.
 
         A file the user names wins over the environment for the keys it sets. With
         ``need_user`` the four posting keys must be present, with ``need_bearer`` the bearer
-        token; otherwise :class:`CredentialsError` names every missing variable.
+        token; otherwise :class:`CredentialsError` names every missing variable. The base URL
+        is kept without any user name or password in it, and a plain-http one other than this
+        machine is refused unless ``insecure`` (:func:`clean_base_url`).
         """
         env = dict(os.environ if environ is None else environ)
         source = "environment"
@@ -167,19 +241,14 @@ class Credentials:
                 f"X {what} credentials are missing: set {', '.join(missing)} {where} "
                 "(for the daemon: in its EnvironmentFile, see docs/daemon.md)"
             )
-        base = get(BASE_URL_KEY) or DEFAULT_BASE_URL
-        if not re.match(r"https?://[^/\s]+", base):
-            raise CredentialsError(
-                f"{BASE_URL_KEY} must be a URL such as https://api.twitter.com or "
-                f"http://127.0.0.1:8080, not {base!r}"
-            )
+        base = clean_base_url(get(BASE_URL_KEY) or DEFAULT_BASE_URL, insecure=insecure)
         return cls(
             api_key=get("X_API_KEY"),
             api_secret=get("X_API_SECRET"),
             access_token=get("X_ACCESS_TOKEN"),
             access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
             bearer_token=get(BEARER_KEY),
-            base_url=base.rstrip("/"),
+            base_url=base,
             source=source,
         )
 
@@ -257,14 +326,134 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 # Transport
 
 
+class _Deadline:
+    """One call's deadline, for the whole call: connect, send, redirects and every byte of the
+    answer. When it passes, the sockets the call opened are shut, so no read can outlive it
+    (a socket timeout bounds one read only: an answer trickled a byte a second never trips it).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if sock not in self._sockets:
+                self._sockets.append(sock)
+            late = self.expired
+        if late:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_CURRENT: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar(
+    "x_call_deadline", default=None
+)
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[_Deadline]:
+    """Run one X call under a :class:`_Deadline` of ``seconds``."""
+    d = _Deadline(seconds)
+    token = _CURRENT.set(d)
+    d.start()
+    try:
+        yield d
+    finally:
+        d.cancel()
+        _CURRENT.reset(token)
+
+
+def _watch(sock: socket.socket | None) -> None:
+    d = _CURRENT.get()
+    if d is not None:
+        d.watch(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """Hands each socket it opens or reuses to the current call's deadline."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        _watch(self.sock)  # a kept-alive connection: its socket belongs to this call now
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    """:class:`_WatchedHTTPConnection` for https."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class AnswerTooLarge(requests.exceptions.RequestException):
+    "X's answer was larger than any real answer"
+
+
 class _BaseUrlAdapter(HTTPAdapter):
     """Sends requests tweepy addresses to ``https://api.twitter.com`` to ``base_url`` instead,
-    each with a timeout. No retries (requests' default): a POST goes out at most once."""
+    within the call's deadline, and reads at most ``max_bytes`` of each answer. No retries
+    (requests' default): a POST goes out at most once."""
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+    def __init__(self, base_url: str, timeout: float, max_bytes: int = MAX_ANSWER_BYTES) -> None:
         super().__init__(max_retries=0)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.max_bytes = max_bytes
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        return manager
 
     def send(  # type: ignore[override]
         self,
@@ -280,19 +469,79 @@ class _BaseUrlAdapter(HTTPAdapter):
             request.url = self.base_url + url[len(TWEEPY_HOST) :]
             # Proxies were chosen for api.twitter.com; choose again for the real target.
             proxies = requests.utils.get_environ_proxies(request.url) if proxies else proxies
-        return super().send(
-            request,
-            stream=stream,
-            timeout=self.timeout if timeout is None else timeout,
-            verify=verify,
-            cert=cert,
-            proxies=proxies,
+        call = _CURRENT.get()
+        if call is None:
+            limit: Any = self.timeout if timeout is None else timeout
+        else:
+            left = call.remaining()
+            if left <= 0 or call.expired:
+                raise requests.exceptions.ConnectTimeout(
+                    f"the call's {call.seconds:g} s were used up before this request"
+                )
+            limit = (min(self.timeout, left), left)
+        response = super().send(
+            request, stream=True, timeout=limit, verify=verify, cert=cert, proxies=proxies
         )
+        # tweepy reads this header with int(): a value that is not a sane time is dropped here,
+        # and the caller waits a default minute instead (RateLimited).
+        if reset_time(response.headers.get("x-rate-limit-reset")) is None:
+            response.headers.pop("x-rate-limit-reset", None)
+        if not stream:
+            self._read(response)
+        return response
+
+    def _read(self, response: requests.Response) -> None:
+        """Read the answer into ``response`` (as requests does unless streaming), refusing one
+        over ``max_bytes`` once decompressed, without holding more than that in memory."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise AnswerTooLarge(
+                        f"the answer was over {self.max_bytes // (1024 * 1024)} MB"
+                    )
+                chunks.append(chunk)
+        except BaseException:
+            response.close()
+            raise
+        response._content = b"".join(chunks)  # what requests' own .content would have read
+
+
+class _XSession(requests.Session):
+    """tweepy's session, with X's rules for redirects: a call that changes anything (POST,
+    DELETE, …) is never redirected, and no call is redirected to another host. A redirect not
+    followed is handed back as the answer, and :meth:`XClient._call` makes it a
+    :class:`NoAnswer`: for a post, an unclear outcome."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_redirects = MAX_REDIRECTS
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        request = resp.request
+        if request.method not in ("GET", "HEAD"):
+            return None
+        here, there = urlsplit(request.url or ""), urlsplit(urljoin(request.url or "", target))
+        try:
+            same = (here.scheme, here.hostname, here.port) == (
+                there.scheme,
+                there.hostname,
+                there.port,
+            )
+        except ValueError:
+            same = False
+        return target if same else None
 
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of ``GET /2/tweets/search/recent``, as X sent it."""
+    """One page of ``GET /2/tweets/search/recent``, checked (:func:`scheduler.xanswer.parse_page`):
+    only valid posts and users; ``skipped`` counts the items that were not."""
 
     tweets: list[dict[str, Any]]
     users: dict[str, dict[str, Any]]
@@ -304,6 +553,7 @@ class SearchPage:
     rate_remaining: int | None
     rate_reset_at: datetime | None
     raw: dict[str, Any]
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -315,22 +565,15 @@ class RateInfo:
     reset_at: datetime | None = None
 
 
-def _int_header(response: requests.Response | None, name: str) -> int | None:
-    if response is None:
-        return None
-    value = response.headers.get(name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _rate(response: requests.Response | None) -> RateInfo:
-    reset = _int_header(response, "x-rate-limit-reset")
+    """The rate headers, each checked (a reset is never later than X's longest window)."""
+    if response is None:
+        return RateInfo()
+    headers = response.headers
     return RateInfo(
-        limit=_int_header(response, "x-rate-limit-limit"),
-        remaining=_int_header(response, "x-rate-limit-remaining"),
-        reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
+        limit=header_count(headers.get("x-rate-limit-limit")),
+        remaining=header_count(headers.get("x-rate-limit-remaining")),
+        reset_at=reset_time(headers.get("x-rate-limit-reset")),
     )
 
 
@@ -389,7 +632,7 @@ class XClient:
         self, creds: Credentials, *, base_url: str | None = None, timeout: float = 10.0
     ) -> None:
         self.creds = creds
-        self.base_url = (base_url or creds.base_url).rstrip("/")
+        self.base_url = clean_base_url(base_url or creds.base_url, insecure=True)
         self.timeout = timeout
         self.last_rate = RateInfo()
         self._me: dict[str, Any] | None = None
@@ -404,7 +647,13 @@ class XClient:
             return_type=requests.Response,
             wait_on_rate_limit=False,
         )
-        self._client.session.mount(TWEEPY_HOST + "/", _BaseUrlAdapter(self.base_url, timeout))
+        # Our session replaces tweepy's (tweepy only ever calls session.request), and our adapter
+        # carries every request, redirected ones included.
+        self._client.session.close()
+        self._client.session = _XSession()
+        adapter = _BaseUrlAdapter(self.base_url, timeout)
+        for prefix in (TWEEPY_HOST + "/", "https://", "http://"):
+            self._client.session.mount(prefix, adapter)
 
     def __repr__(self) -> str:
         return f"XClient(base_url={self.base_url!r}, timeout={self.timeout})"
@@ -421,9 +670,10 @@ class XClient:
         if self._me is None:
             body = self._json(lambda: self._client.get_me(user_auth=True), "look up the account")
             data = body.get("data")
-            if not isinstance(data, dict) or "id" not in data:
-                raise NoAnswer("X answered the account lookup without an account id")
-            self._me = {**data, "id": str(data["id"])}
+            uid = x_id(data.get("id")) if isinstance(data, dict) else None
+            if not isinstance(data, dict) or uid is None:
+                raise MalformedAnswer("look up the account", "no valid account id")
+            self._me = {**data, "id": uid}
         return dict(self._me)
 
     def create_post(self, text: str, *, reply_to: str | None = None) -> str:
@@ -436,10 +686,11 @@ class XClient:
             "publish a post",
         )
         data = body.get("data")
-        if not isinstance(data, dict) or not data.get("id"):
-            # A 2xx without an id: X may well have created the post. Treat as ambiguous.
-            raise NoAnswer("X answered without the new post's id")
-        return str(data["id"])
+        tweet_id = x_id(data.get("id")) if isinstance(data, dict) else None
+        if tweet_id is None:
+            # A 2xx without a valid id: X may well have created the post. An unclear outcome.
+            raise MalformedAnswer("publish a post", "no valid id for the new post")
+        return tweet_id
 
     def user_posts(
         self, user_id: str, *, start_time: datetime | None = None
@@ -451,6 +702,7 @@ class XClient:
         self._need_user("read the account's timeline")
         posts: list[dict[str, Any]] = []
         token: str | None = None
+        seen: set[str] = set()
         for _ in range(TIMELINE_MAX_PAGES):
             params: dict[str, Any] = {
                 "max_results": 100,
@@ -461,15 +713,17 @@ class XClient:
                 params["start_time"] = start_time
             if token:
                 params["pagination_token"] = token
-            body = self._json(
-                partial(self._client.get_users_tweets, user_id, **params),
-                "read the account's timeline",
+            what = "read the account's timeline"
+            page = parse_page(
+                self._json(partial(self._client.get_users_tweets, user_id, **params), what),
+                what,
+                max_items=100,
             )
-            data = body.get("data") or []
-            posts += [dict(t) for t in data if isinstance(t, dict)]
-            token = (body.get("meta") or {}).get("next_token")
-            if not token:
+            posts += page.tweets
+            if not page.next_token or page.next_token in seen:
                 break
+            seen.add(page.next_token)
+            token = page.next_token
         return posts
 
     def search_recent(
@@ -505,21 +759,22 @@ class XClient:
         response = self._call(
             lambda: self._client.search_recent_tweets(query, **params), "search recent posts"
         )
-        body = self._body(response, "search recent posts")
-        includes = body.get("includes") or {}
-        meta = body.get("meta") or {}
+        what = "search recent posts"
+        body = self._body(response, what)
+        page: Page = parse_page(body, what, max_items=params["max_results"])
         rate = _rate(response)
         return SearchPage(
-            tweets=[t for t in body.get("data") or [] if isinstance(t, dict)],
-            users={str(u["id"]): u for u in includes.get("users") or [] if "id" in u},
-            included_tweets={str(t["id"]): t for t in includes.get("tweets") or [] if "id" in t},
-            errors=[e for e in body.get("errors") or [] if isinstance(e, dict)],
-            meta=dict(meta),
-            next_token=meta.get("next_token"),
-            newest_id=meta.get("newest_id"),
+            tweets=page.tweets,
+            users=page.users,
+            included_tweets=page.included_tweets,
+            errors=page.errors,
+            meta=page.meta,
+            next_token=page.next_token,
+            newest_id=page.newest_id,
             rate_remaining=rate.remaining,
             rate_reset_at=rate.reset_at,
             raw=body,
+            skipped=page.skipped,
         )
 
     # -- plumbing --------------------------------------------------------------------------
@@ -537,24 +792,42 @@ class XClient:
 
     def _body(self, response: requests.Response, what: str) -> dict[str, Any]:
         try:
-            body = response.json()
-        except ValueError as e:
-            raise NoAnswer(f"X's answer when trying to {what} was not JSON") from e
+            body = json.loads(response.content)
+        except (ValueError, RecursionError) as e:  # not JSON, or nested past Python's stack
+            raise MalformedAnswer(what, "not JSON") from e
         if not isinstance(body, dict):
-            raise NoAnswer(f"X's answer when trying to {what} was not a JSON object")
+            raise MalformedAnswer(what, "not a JSON object")
         return body
 
     def _call(self, call: Callable[[], Any], what: str) -> requests.Response:
-        """Run one tweepy call; map every failure to an :class:`XError`."""
+        """Run one tweepy call within the timeout (a deadline for the whole call); map every
+        failure to an :class:`XError`."""
+        with _deadline(self.timeout) as d:
+            try:
+                response = self._tweepy(call, what)
+            except NoAnswer as e:
+                if d.expired:  # the deadline cut the answer short
+                    raise NoAnswer(
+                        f"the request to {what} timed out after {self.timeout:g} s",
+                        maybe_sent=e.maybe_sent,
+                    ) from None
+                raise
+            if d.expired:  # cut short, yet it looked whole (an answer ended by closing)
+                raise NoAnswer(f"the request to {what} timed out after {self.timeout:g} s")
+        return response
+
+    def _tweepy(self, call: Callable[[], Any], what: str) -> requests.Response:
         try:
             response = call()
         except tweepy.errors.TooManyRequests as e:
             self.last_rate = _rate(e.response)
-            reset = (
-                datetime.fromtimestamp(e.reset_time, UTC)
-                if e.reset_time is not None
-                else now() + timedelta(seconds=60)
-            )
+            reset = self.last_rate.reset_at or now() + timedelta(seconds=60)
+            if reset - now() >= MAX_RATE_WAIT:
+                log.warning(
+                    "X's rate-limit reset is more than %s away: waiting %s at most",
+                    MAX_RATE_WAIT,
+                    MAX_RATE_WAIT,
+                )
             raise RateLimited(reset, self._clean(_detail(e))) from None
         except tweepy.errors.Unauthorized as e:
             raise AuthFailed(401, self._clean(_detail(e))) from None
@@ -569,10 +842,21 @@ class XClient:
         except tweepy.errors.TwitterServerError as e:
             raise ServerError(e.response.status_code, self._clean(_detail(e))) from None
         except tweepy.errors.HTTPException as e:
-            raise Refused(e.response.status_code, self._clean(_detail(e))) from None
+            status = e.response.status_code
+            if 300 <= status < 400:
+                # Not followed (_XSession): for a post, X may or may not have made it.
+                raise NoAnswer(
+                    f"X answered the request to {what} with a redirect ({status}), which is "
+                    "not followed"
+                ) from None
+            raise Refused(status, self._clean(_detail(e))) from None
         except requests.exceptions.RequestException as e:
             if isinstance(e, requests.exceptions.Timeout):
                 why = f"timed out after {self.timeout:g} s"
+            elif isinstance(e, AnswerTooLarge):
+                why = f"failed: {e}"
+            elif isinstance(e, requests.exceptions.TooManyRedirects):
+                why = f"was redirected more than {MAX_REDIRECTS} times"
             else:
                 why = f"failed ({type(e).__name__})"
             raise NoAnswer(f"the request to {what} {why}", maybe_sent=_maybe_sent(e)) from None
@@ -581,6 +865,8 @@ class XClient:
             raise NoAnswer(
                 f"the request to {what} failed: {type(e).__name__}", maybe_sent=_maybe_sent(e)
             ) from None
+        except Exception as e:  # noqa: BLE001 - tweepy reading a hostile answer (a list for an error body, …)
+            raise MalformedAnswer(what, f"tweepy could not read it ({type(e).__name__})") from None
         if not isinstance(response, requests.Response):  # pragma: no cover - tweepy contract
             raise XError(f"unexpected answer type from tweepy: {type(response).__name__}")
         self.last_rate = _rate(response)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from campaign.cli.common import CliContext, UserError, campaign_settings, pass_ctx
+from campaign.cli.common import INSECURE, CliContext, UserError, campaign_settings, pass_ctx
 
 EXIT_RATE_LIMITED = 3
 
@@ -30,10 +30,24 @@ EXIT_RATE_LIMITED = 3
     default=None,
     help="A file of KEY=VALUE lines (X_BEARER_TOKEN=…) instead of the environment.",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    envvar="CAMPAIGN_X_TIMEOUT",
+    help="Seconds each call to X may take in all (also CAMPAIGN_X_TIMEOUT).",
+)
+@INSECURE
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @pass_ctx
 def collect(
-    obj: CliContext, max_requests: int | None, credentials: str | None, quiet: bool
+    obj: CliContext,
+    max_requests: int | None,
+    credentials: str | None,
+    timeout: float,
+    insecure: bool,
+    quiet: bool,
 ) -> None:
     """Fetch new posts under the campaign's query from X's recent search, once.
 
@@ -53,14 +67,14 @@ def collect(
 
     db = obj.db()
     settings = campaign_settings(obj)
-    creds = Credentials.from_env(file=credentials)  # read once: its warnings print once
+    creds = Credentials.from_env(file=credentials, insecure=insecure)  # read once: warns once
     if not creds.can_search:  # the bearer token, or the user keys, can search
         raise CredentialsError(
             "X search credentials are missing: set X_BEARER_TOKEN in the environment"
             + (f" or in {credentials}" if credentials else "")
             + " (for the daemon: in its EnvironmentFile, see docs/daemon.md)"
         )
-    client = XClient(creds)
+    client = XClient(creds, timeout=timeout)
     progress_cb, stop = _collect_progress(quiet)
     try:
         result = collect_once(db, client, settings, progress=progress_cb, max_requests=max_requests)

@@ -80,6 +80,14 @@ def campaign_settings(obj: CliContext) -> CampaignSettings:
     return settings_for(obj.db())
 
 
+# For every command that talks to X (daemon, publish, collect).
+INSECURE = click.option(
+    "--insecure",
+    is_flag=True,
+    help="Allow a plain-http X_API_BASE_URL on another machine (the keys then cross the "
+    "network unencrypted); http to this machine needs no flag.",
+)
+
 SQLITE_MAX_ID = 2**63 - 1
 
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from campaign.cli.common import CliContext, UserError, pass_ctx, print_json
+from campaign.cli.common import INSECURE, CliContext, UserError, pass_ctx, print_json
 
 if TYPE_CHECKING:
+    from scheduler.publisher import Publisher
     from scheduler.xclient import Credentials
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -86,6 +87,7 @@ def _publishing_options(f: Callable[..., Any]) -> Callable[..., Any]:
             hidden=True,
             help="First pause after a server error, doubled each time (tests shorten it).",
         ),
+        INSECURE,
         click.option("-v", "--verbose", is_flag=True, help="Log more detail."),
     ]
     for option in reversed(options):
@@ -139,6 +141,7 @@ def daemon(
     settle: float,
     retries: int,
     backoff: float,
+    insecure: bool,
     verbose: bool,
     collect: bool | None,
     lease_ttl: float,
@@ -152,13 +155,11 @@ def daemon(
     """
     _logging(verbose)
     from scheduler.daemon import Daemon, DaemonConfig
-    from scheduler.publisher import create
     from scheduler.xclient import Credentials, XClient
 
     # The file is read once, so its warnings print once; posting needs the four user keys.
-    creds = Credentials.from_env(need_user=True, file=credentials)
-    # The publisher comes from the backend registry, as for `publish`, given what was read.
-    publisher = create("x", environ=_environ(creds), timeout=timeout)
+    creds = Credentials.from_env(need_user=True, file=credentials, insecure=insecure)
+    publisher = _publisher(creds, timeout, insecure)
     if collect is None:
         collect = creds.can_search
     if collect and not creds.can_search:
@@ -178,6 +179,18 @@ def daemon(
     obj.db()  # create or migrate the database before the jobs start
     code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()
     sys.exit(code)
+
+
+def _publisher(creds: Credentials, timeout: float, insecure: bool) -> Publisher:
+    """The X publisher for credentials already read (a file is read once, its warnings print
+    once): from the backend registry, or, with --insecure, built here, since the registry's
+    factories read the credentials again and refuse plain http to another machine."""
+    from scheduler.publisher import XPublisher, create
+    from scheduler.xclient import XClient
+
+    if insecure:
+        return XPublisher(XClient(creds, timeout=timeout))
+    return create("x", environ=_environ(creds), timeout=timeout)
 
 
 def _environ(creds: Credentials) -> dict[str, str]:
@@ -205,6 +218,7 @@ def publish(
     settle: float,
     retries: int,
     backoff: float,
+    insecure: bool,
     verbose: bool,
     resume: bool,
     as_json: bool,
@@ -217,9 +231,10 @@ def publish(
     _logging(verbose)
     from posts.queue import PostStatus
     from scheduler.publish import publish_now
-    from scheduler.publisher import create
+    from scheduler.xclient import Credentials
 
-    publisher = create("x", credentials_file=credentials, timeout=timeout)
+    creds = Credentials.from_env(need_user=True, file=credentials, insecure=insecure)
+    publisher = _publisher(creds, timeout, insecure)
     run = publish_now(
         obj.db(),
         publisher,
