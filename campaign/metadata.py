@@ -68,6 +68,7 @@ CAMPAIGN_KEYS = (
     "price_post_with_link",
     "price_read",
     "collect_max_reads_per_day",
+    "notify",
 )
 CADENCE_KEYS = (
     "announcement_days_before",
@@ -582,6 +583,7 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
     price_link = r.optional(sec, "price_post_with_link", r.price)
     price_read = r.optional(sec, "price_read", r.price)
     reads = r.optional(sec, "collect_max_reads_per_day", r.read_budget)
+    notify = _notify(r, sec)
     if isinstance(name, _Missing) or isinstance(cadence, _Missing):
         return MISSING
     return CampaignSettings(
@@ -604,7 +606,27 @@ def _campaign(r: _Reader, node: yaml.Node, at: int) -> CampaignSettings | _Missi
         collect_max_reads_per_day=_DEFAULTS.collect_max_reads_per_day
         if reads is None
         else (reads or None),
+        notify=notify,
     )
+
+
+def _notify(r: _Reader, sec: _Section) -> tuple[str, ...]:
+    """``notify:``: Apprise URLs for alerts, each checked (and never echoed whole: it may hold
+    a secret)."""
+    from campaign.notify import NotifyError, Target, check
+
+    node = sec.get("notify")
+    if node is None:
+        return ()
+    urls: list[str] = []
+    for i, item, url in r.text_items(node, sec.field("notify")):
+        try:
+            check(Target(url.strip()))
+        except NotifyError as e:
+            r.error(item, f"{sec.field('notify')}[{i}]", str(e).removeprefix("the notifier "))
+            continue
+        urls.append(url.strip())
+    return tuple(urls)
 
 
 class _AnyKeys(tuple[str, ...]):
@@ -908,6 +930,7 @@ def to_dict(md: Metadata) -> dict[str, Any]:
             "price_post_with_link": c.price_post_with_link,
             "price_read": c.price_read,
             "collect_max_reads_per_day": c.collect_max_reads_per_day,
+            "notify": list(c.notify),
         },
         "event": {
             "title": e.title,
@@ -994,6 +1017,7 @@ def from_dict(data: dict[str, Any]) -> Metadata:
             collect_max_reads_per_day=c.get(
                 "collect_max_reads_per_day", _DEFAULTS.collect_max_reads_per_day
             ),
+            notify=tuple(c.get("notify", ())),
         ),
         event=Event(
             title=e["title"],

@@ -49,6 +49,8 @@ class CampaignSettings:
     price_read: float = 0.005
     # Posts the collector may read in any 24 hours (10,000 = $50 a day); None: no limit.
     collect_max_reads_per_day: int | None = 10_000
+    # Apprise URLs alerts go to (issue 13); URLs holding a secret belong in CAMPAIGN_NOTIFY.
+    notify: tuple[str, ...] = ()
 
     @property
     def search_query(self) -> str:

@@ -26,6 +26,7 @@ import faulthandler
 import json
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -38,9 +39,10 @@ import sqlite_utils
 
 from campaign.clock import now, to_db
 from campaign.errors import CampaignError
-from campaign.store import open_db, set_state
+from campaign.store import explain, open_db, set_state
 from posts.editing import settings_for
 from scheduler import lease
+from scheduler.alerts import Alerts
 from scheduler.publish import PublishConfig, Publishing, resume, stopped
 from scheduler.publisher import Publisher
 from scheduler.xerrors import AuthFailed, XError
@@ -67,6 +69,9 @@ class DaemonConfig:
     watch_interval: float = 1.0
     collect: bool = False
     collect_every_minutes: float | None = None  # None: the campaign's setting
+    alerts_interval: float = 10.0  # seconds between the alerts worker's looks (0: no alerts)
+    backup_dir: str | None = None  # daily backups here (None: none)
+    backup_keep: int = 14
 
 
 class Daemon:
@@ -93,6 +98,11 @@ class Daemon:
         self._reported: str | None = None  # the other holder last logged while standing by
         self._lock = threading.Lock()
         self.scheduler: Any = None
+        self.alerts: Alerts | None = (
+            Alerts(db_path, interval=self.config.alerts_interval)
+            if self.config.alerts_interval > 0
+            else None
+        )
 
     # -- per-thread state ------------------------------------------------------------------
 
@@ -163,6 +173,17 @@ class Daemon:
                 next_run_time=now() + timedelta(seconds=1),
             )
             log.info("collecting every %s minutes", minutes)
+        if self.config.backup_dir:
+            self.scheduler.add_job(
+                self._backup,
+                "interval",
+                hours=1,
+                id="backup",
+                executor=COLLECT_EXECUTOR,
+                next_run_time=now() + timedelta(minutes=1),
+            )
+        if self.alerts is not None:
+            self.alerts.start()
         self.scheduler.start()
         threading.Thread(target=self._watch_clock, name="clock", daemon=True).start()
         log.info("daemon started as %s (lease ttl %.1f s)", self.holder, ttl)
@@ -227,6 +248,8 @@ class Daemon:
         try:
             if self.scheduler is not None and self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
+            if self.alerts is not None:
+                self.alerts.stop()
             db = open_db(self.db_path)
             if lease.release(db, self.holder):
                 log.info("lease released")
@@ -283,10 +306,22 @@ class Daemon:
             log.error("publishing round failed: %s; trying again in %s s", e, RETRY_ROUND)
             self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
             return
+        except sqlite3.Error as e:  # a full disk, a read-only file: told at once, retried
+            log.error(
+                "publishing round failed on the database: %s; trying again in %s s", e, RETRY_ROUND
+            )
+            if self.alerts is not None:
+                self.alerts.database_error(explain(e, self.db_path))
+            self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
+            return
         except Exception:  # a bug in one round must not end the daemon's wake-ups
             log.exception("publishing round failed; trying again in %s s", RETRY_ROUND)
             self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
             return
+        if self.alerts is not None:
+            self.alerts.database_ok()
+            if outcomes:
+                self.alerts.kick()  # a post failed, was missed or went out: look now
         if run.lease_lost:
             run.lease_lost = False
             self.active = False
@@ -358,6 +393,21 @@ class Daemon:
                 "collect_last_error",
                 json.dumps({"at": to_db(now()), "message": str(e)}),
             )
+
+    def _backup(self) -> None:
+        """The daily backup (the job runs hourly; a backup is made when the newest is a day
+        old), keeping the newest ``backup_keep``."""
+        if self.stop_event.is_set() or not self.config.backup_dir:
+            return
+        from campaign.backup import daily
+
+        try:
+            info = daily(self.db_path, self.config.backup_dir, keep=self.config.backup_keep)
+        except CampaignError as e:
+            log.error("daily backup failed: %s", e)
+            return
+        if info is not None:
+            log.info("daily backup written: %s", info.summary())
 
 
 def _describe(result: CollectResult) -> str:

@@ -41,10 +41,10 @@ from campaign.clock import from_db, now, to_db
 from campaign.errors import CampaignError, LeaseHeldError
 from campaign.models import CampaignSettings
 from campaign.store import get_state, set_state
-from posts import queue
+from posts import queue, repeats
 from posts.editing import settings_for
 from posts.queue import Post, select_posts
-from scheduler import lease
+from scheduler import health, lease
 from scheduler.publisher import Publisher
 from scheduler.reconcile import DEFAULT_SLACK, first_claim, match_posts, taken_ids
 from scheduler.xerrors import (
@@ -75,6 +75,7 @@ class PublishConfig:
     settle: float = 2.0  # extra wait after a claim's timeout before reconciling it
     retries: int = 3  # further tries after a 5xx
     backoff: float = 1.0  # first 5xx backoff (then doubled), plus up to half of it as jitter
+    backoff_cap: float = 60.0  # no backoff longer than this (X unreachable for long: once a minute)
     overdue_limit_minutes: int | None = None  # None: the campaign's setting
     daily_cap: int | None = None  # None: the campaign's setting
     slack: timedelta = DEFAULT_SLACK  # clock difference with X tolerated by reconcile
@@ -220,6 +221,7 @@ class Publishing:
     lease_name: str = lease.PUBLISHER
     lease_lost: bool = False
     retry_at: dict[int, datetime] = field(default_factory=dict)
+    _unreachable: int = 0  # calls in a row that got no answer from X
 
     @property
     def actor(self) -> str:
@@ -260,7 +262,7 @@ class Publishing:
         )
 
     def _backoff(self, n: int) -> timedelta:
-        base = self.config.backoff * (2 ** max(0, n - 1))
+        base = min(self.config.backoff_cap, self.config.backoff * (2 ** min(30, max(0, n - 1))))
         seconds = base + random.uniform(0, base / 2)
         return timedelta(milliseconds=round(seconds * 1000))  # times are stored to the ms
 
@@ -277,15 +279,15 @@ class Publishing:
     def _server_errors(self, post_id: int) -> int:
         """5xx answers for this post since a person last approved it."""
         n = 0
-        for from_status, to_status, detail in self.db.execute(
-            "SELECT from_status, to_status, detail FROM post_audit WHERE post_id = ? "
+        for from_status, to_status, detail, times in self.db.execute(
+            "SELECT from_status, to_status, detail, repeats FROM post_audit WHERE post_id = ? "
             "ORDER BY id DESC",
             [post_id],
         ):
             if to_status == "approved" and from_status not in ("publishing", "unknown"):
                 break
             if to_status == "unknown" and (detail or "").startswith(SERVER):
-                n += 1
+                n += times  # identical tries are folded into one row (posts.repeats)
         return n
 
     def _holds_lease(self) -> bool:
@@ -384,7 +386,7 @@ class Publishing:
                 post.id, "publishing", "approved", "not sent: rescheduled while being claimed"
             )
         try:
-            tweet_id = self.publisher.publish(post.text, reply_to)
+            tweet_id = self._call(self.publisher.publish, post.text, reply_to)
         except RateLimited as e:
             self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
             return self._move(post.id, "publishing", "approved", f"not sent: {e}")
@@ -405,7 +407,7 @@ class Publishing:
             return self._move(post.id, "publishing", "unknown", f"{SERVER}{e}")
         except NoAnswer as e:
             if not e.maybe_sent:
-                self._wait(now() + self._backoff(1), str(e))
+                self._wait(now() + self._backoff(self._unreachable), str(e))
                 return self._move(post.id, "publishing", "approved", f"not sent: {e}")
             # The settling margin counts from when the call ended if that was after its
             # deadline (a slow connect, the clock stepped forward): never reconcile at once.
@@ -436,9 +438,26 @@ class Publishing:
         log.info("published post %s as %s (%.3f s after its time)", post.id, tweet_id, late)
         return Outcome(post.id, "published", tweet_id, f"{late:.3f} s after its time")
 
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call X through the publisher, noting whether it answered at all (scheduler.health:
+        "X unreachable since …", and how many tries in a row the backoff has seen)."""
+        try:
+            result = fn(*args)
+        except NoAnswer as e:
+            self._unreachable = health.x_failed(self.db, e.detail)
+            raise
+        except XError:
+            health.x_answered(self.db)
+            raise
+        if health.x_answered(self.db):
+            log.info("X answers again")
+        self._unreachable = 0
+        return result
+
     def _move(self, post_id: int, frm: str, to: str, detail: str) -> Outcome:
         fields: dict[str, Any] = {"last_error": detail}
-        queue.transition(self.db, post_id, frm, to, self.actor, detail, **fields)
+        if queue.transition(self.db, post_id, frm, to, self.actor, detail, **fields):
+            repeats.fold(self.db, post_id)
         if to != "approved" or not detail.startswith("not sent"):
             log.warning("post %s: %s → %s: %s", post_id, frm, to, detail)
         else:
@@ -456,7 +475,7 @@ class Publishing:
         starts = [first_claim(self.db, p.id) or p.claimed_at or p.updated_at for p in ready]
         since = min(starts) - self.config.slack
         try:
-            timeline = self.publisher.recent_own_posts(since)
+            timeline = self._call(self.publisher.recent_own_posts, since)
         except RateLimited as e:
             self._wait(
                 _after_reset(e), f"rate limited by {self.publisher.name} (reading the timeline)"
@@ -467,6 +486,8 @@ class Publishing:
             return []
         except (XError, CampaignError) as e:
             n = max(self._server_errors(p.id) for p in ready) + 1
+            if isinstance(e, NoAnswer):
+                n = max(n, self._unreachable)
             when = from_db(to_db(now())) + self._backoff(n)
             for p in ready:
                 self.retry_at[p.id] = when

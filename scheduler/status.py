@@ -18,6 +18,7 @@ from campaign.store import get_state
 from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
 from posts.editing import settings_for
 from scheduler import lease
+from scheduler.health import unreachable
 from scheduler.publish import (
     cap_until,
     due_posts,
@@ -113,6 +114,7 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "counts": _counts(db),
         "last_errors": _last_errors(db),
         "publishing_stopped": stopped(db),
+        "x_unreachable": unreachable(db),
         "waiting": waiting(db),
         "daily_cap": {
             "cap": settings.daily_cap,

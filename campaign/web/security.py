@@ -27,6 +27,7 @@ PASSWORD_ENV = "CAMPAIGN_WEB_PASSWORD"  # noqa: S105 - the variable's name, not 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_PATHS = frozenset({"/healthz"})  # for monitors: no login, and nothing private in it
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 CSP = "; ".join(
@@ -163,7 +164,7 @@ def install(app: Flask) -> None:
     def _guard() -> Response | None:
         if _request_hostname() not in hosts:
             abort(400, description="this console answers only to its own host name")
-        if password is not None:
+        if password is not None and request.path not in PUBLIC_PATHS:
             auth = request.authorization
             given = auth.password if auth is not None and auth.password else ""
             if not hmac.compare_digest(given.encode(), password.encode()):
