@@ -95,6 +95,10 @@ def _post_line(db: sqlite_utils.Database, post_id: int, tz: str) -> tuple[str, s
     return f"post {post_id} (“{short}”)", show(row[1], tz)
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def conditions(db: sqlite_utils.Database, at: datetime | None = None) -> list[Condition]:
     """Every condition the team must hear about, as the database shows it at ``at``."""
     from scheduler.publish import cap_until, stopped
@@ -150,7 +154,7 @@ def conditions(db: sqlite_utils.Database, at: datetime | None = None) -> list[Co
                 Condition(
                     "no_daemon",
                     "",
-                    f"{what.capitalize()} is approved for {when}, but no daemon is running, "
+                    f"{_cap(what)} is approved for {when}, but no daemon is running, "
                     "so it will not go out.",
                     "Start the daemon on the campaign machine: `sudo systemctl start "
                     "campaign-daemon` (or `campaign daemon`). `campaign status` shows when it "
@@ -198,20 +202,20 @@ def _post_conditions(
         what, when = _post_line(db, post_id, tz)
         reason = redact(str(last_error or "")).rstrip(".")
         if status == "failed":
-            summary = f"{what.capitalize()}, due {when}, failed: {reason}."
+            summary = f"{_cap(what)}, due {when}, failed: {reason}."
             advice = (
                 "Open it on the console (or `campaign posts show "
                 f"{post_id}`), change what X refused, and approve it again; or cancel it."
             )
         elif status == "missed":
-            summary = f"{what.capitalize()}, due {when}, was not sent: {reason}."
+            summary = f"{_cap(what)}, due {when}, was not sent: {reason}."
             advice = (
                 f"If it still matters, give it a new time and approve it again (`campaign posts "
                 f"edit {post_id} --at WHEN`, then `campaign posts approve {post_id}`); or cancel it."
             )
         else:
             summary = (
-                f"{what.capitalize()}, due {when}, may have gone out, but X's answer was lost "
+                f"{_cap(what)}, due {when}, may have gone out, but X's answer was lost "
                 f"and it could not be checked yet ({reason})."
             )
             advice = (
