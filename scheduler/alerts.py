@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlite_utils
 
@@ -53,8 +53,10 @@ class Alerts:
         *,
         interval: float = INTERVAL,
         environ: Mapping[str, str] | None = None,
+        in_daemon: bool = False,
     ) -> None:
         self.db_path = db_path
+        self.in_daemon = in_daemon
         self.interval = interval
         self.environ = environ
         self._kick = threading.Event()
@@ -145,7 +147,9 @@ class Alerts:
         try:
             db = self._conn()
             self._refresh(db)
-            opened, cleared = incidents.sync(db, incidents.conditions(db), self._targets)
+            opened, cleared = incidents.sync(
+                db, incidents.conditions(db, in_daemon=self.in_daemon), self._targets
+            )
             for kind in opened:
                 log.warning("incident: %s", incidents.TITLES.get(kind, kind))
             for kind in cleared:
@@ -159,7 +163,7 @@ class Alerts:
     def _refresh(self, db: sqlite_utils.Database) -> None:
         s = settings_for(db)
         self._name, self._tz = s.name, s.timezone
-        self._targets = targets(getattr(s, "notify", ()), self.environ)
+        self._targets = targets(s.notify, self.environ)
 
     def _deliver_stored(self, db: sqlite_utils.Database) -> None:
         by_id = {t.id: t for t in self._targets}
@@ -214,7 +218,7 @@ def test_message(
 ) -> list[tuple[Target, str | None]]:
     """Send a test message to every notifier now; each with None (delivered) or why not."""
     s = settings_for(db)
-    found = targets(getattr(s, "notify", ()), environ)
+    found = targets(s.notify, environ)
     title = f"{s.name}: {incidents.TITLES['test']}"
     body = (
         f"Campaign: {s.name} ({s.hashtag})\nThis is a test from `campaign notify test` at "
@@ -229,11 +233,3 @@ def test_message(
         except NotifyError as e:
             results.append((t, str(e)))
     return results
-
-
-def next_wait(db: sqlite_utils.Database, interval: float) -> float:
-    """Seconds until the next look: the interval, or sooner if a retry is due."""
-    nxt = incidents.next_due_at(db)
-    if nxt is None:
-        return interval
-    return max(0.0, min(interval, (nxt - now()) / timedelta(seconds=1)))

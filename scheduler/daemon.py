@@ -99,7 +99,7 @@ class Daemon:
         self._lock = threading.Lock()
         self.scheduler: Any = None
         self.alerts: Alerts | None = (
-            Alerts(db_path, interval=self.config.alerts_interval)
+            Alerts(db_path, interval=self.config.alerts_interval, in_daemon=True)
             if self.config.alerts_interval > 0
             else None
         )
@@ -263,6 +263,17 @@ class Daemon:
     def _heartbeat(self) -> None:
         if self.stop_event.is_set():
             return
+        try:
+            self._beat()
+        except sqlite3.Error as e:  # a full disk: told at once; the next beat tries again
+            log.error("heartbeat failed on the database: %s", e)
+            if self.alerts is not None:
+                self.alerts.database_error(explain(e, self.db_path))
+            return
+        if self.alerts is not None:
+            self.alerts.database_ok()
+
+    def _beat(self) -> None:
         db = self.db()
         ttl = self.config.lease_ttl
         if self.active:

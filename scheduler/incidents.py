@@ -99,8 +99,13 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def conditions(db: sqlite_utils.Database, at: datetime | None = None) -> list[Condition]:
-    """Every condition the team must hear about, as the database shows it at ``at``."""
+def conditions(
+    db: sqlite_utils.Database, at: datetime | None = None, *, in_daemon: bool = False
+) -> list[Condition]:
+    """Every condition the team must hear about, as the database shows it at ``at``.
+
+    ``in_daemon``: asked by a running daemon, which is a daemon even while its lease lapses
+    (a full disk stops its heartbeat): "no daemon is running" is then never true."""
     from scheduler.publish import cap_until, stopped
 
     at = at or now()
@@ -139,7 +144,7 @@ def conditions(db: sqlite_utils.Database, at: datetime | None = None) -> list[Co
         )
     found += _post_conditions(db, at, s)
     info = lease.current(db)
-    if info is None or not info.alive:
+    if not in_daemon and (info is None or not info.alive):
         row = db.execute(
             "SELECT id, scheduled_at FROM posts WHERE status = 'approved' AND scheduled_at <= ? "
             "AND scheduled_at >= ? ORDER BY scheduled_at, id LIMIT 1",

@@ -262,8 +262,8 @@ class Publishing:
         )
 
     def _backoff(self, n: int) -> timedelta:
-        base = min(self.config.backoff_cap, self.config.backoff * (2 ** min(30, max(0, n - 1))))
-        seconds = base + random.uniform(0, base / 2)
+        base = self.config.backoff * (2 ** min(30, max(0, n - 1)))
+        seconds = min(self.config.backoff_cap, base + random.uniform(0, base / 2))
         return timedelta(milliseconds=round(seconds * 1000))  # times are stored to the ms
 
     def _ready_at(self, post: Post) -> datetime:
