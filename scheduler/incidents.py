@@ -67,6 +67,7 @@ class Condition:
     summary: str
     advice: str
     post_id: int | None = None
+    news: bool = True  # False: still true, but too old to open an incident for now
 
     @property
     def key(self) -> tuple[str, str]:
@@ -199,11 +200,11 @@ def _post_conditions(
     found: list[Condition] = []
     rows = db.execute(
         "SELECT id, status, last_error, updated_at FROM posts "
-        "WHERE (status IN ('failed', 'missed') AND updated_at >= ?) "
-        "OR (status = 'unknown' AND updated_at <= ?) ORDER BY id",
-        [to_db(at - RECENT), to_db(at - UNKNOWN_ALERT)],
+        "WHERE status IN ('failed', 'missed') OR (status = 'unknown' AND updated_at <= ?) "
+        "ORDER BY id",
+        [to_db(at - UNKNOWN_ALERT)],
     ).fetchall()
-    for post_id, status, last_error, _updated in rows:
+    for post_id, status, last_error, updated in rows:
         what, when = _post_line(db, post_id, tz)
         reason = redact(str(last_error or "")).rstrip(".")
         if status == "failed":
@@ -228,7 +229,10 @@ def _post_conditions(
                 "timeline. Look at the account on x.com: if the post is there, there is nothing "
                 "to do."
             )
-        found.append(Condition(f"post_{status}", str(post_id), summary, advice, post_id))
+        # A post that failed long ago (before alerts were set up) is not news; one whose
+        # incident is open stays open until the post moves on.
+        news = from_db(updated) >= at - RECENT
+        found.append(Condition(f"post_{status}", str(post_id), summary, advice, post_id, news))
     return found
 
 
@@ -372,7 +376,7 @@ def sync(
     with immediate(db):
         current = {(r["kind"], r["subject"]): r for r in open_incidents(db)}
         for key, c in wanted.items():
-            if key in current:
+            if key in current or not c.news:
                 continue
             cur = db.execute(
                 "INSERT INTO incidents (kind, subject, post_id, summary, advice, opened_at) "

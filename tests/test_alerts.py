@@ -233,3 +233,36 @@ def test_a_database_incident_is_told_once_from_memory(
         f"Resolved — {CAMPAIGN}: The database cannot be written",
     ] == notified.titles()
     assert "free disk space" in notified.messages[0]["message"]
+
+
+def test_a_failed_post_stays_open_until_it_moves_on(
+    db: sqlite_utils.Database, db_path: Path, notified: Webhook, frozen: time_machine.Coordinates
+) -> None:
+    """A day later the failed post is no longer news but not resolved either: no message; it
+    is resolved when a person approves it again."""
+    assert lease.acquire(db, "daemon:h:1:x", ttl=86400 * 3)
+    post = add_post(db, "Doors open #PolicingInConflict", now() + timedelta(hours=1))
+    assert queue.claim(db, post, "d", "d", timeout=10) is not None
+    assert queue.transition(db, post, "publishing", "failed", "d", last_error="too long")
+    assert (["post_failed"], []) == watch_once(str(db_path))
+    frozen.shift(timedelta(days=2))
+    assert ([], []) == watch_once(str(db_path))
+    queue.move(db, post, "approved", "cli:tester")
+    assert ([], ["post_failed"]) == watch_once(str(db_path))
+    assert [
+        f"{CAMPAIGN}: A post failed",
+        f"Resolved — {CAMPAIGN}: A post failed",
+    ] == notified.titles()
+
+
+def test_a_failed_post_from_before_is_not_news(
+    db: sqlite_utils.Database, db_path: Path, notified: Webhook, frozen: time_machine.Coordinates
+) -> None:
+    """Posts that failed days before alerts were set up open no incident."""
+    assert lease.acquire(db, "daemon:h:1:x", ttl=86400 * 3)
+    post = add_post(db, "Old one #PolicingInConflict", now() - timedelta(days=3))
+    assert queue.claim(db, post, "d", "d", timeout=10) is not None
+    assert queue.transition(db, post, "publishing", "failed", "d", last_error="too long")
+    frozen.shift(timedelta(days=2))
+    assert ([], []) == watch_once(str(db_path))
+    assert [] == notified.messages

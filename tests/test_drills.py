@@ -216,3 +216,39 @@ def test_network_cut_for_three_minutes_mid_campaign(
     history = queue.history(db, ids[0])
     assert len(history) <= 6
     assert max(row["repeats"] for row in history) >= 3
+
+
+@pytest.mark.slow
+def test_a_slow_notifier_never_delays_publishing(
+    db: sqlite_utils.Database,
+    db_path: Path,
+    fake_x: FakeX,
+    webhook: Webhook,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the notifier takes 3 s over each alert (a missed post is being told), the next post
+    still goes out within a second of its time."""
+    monkeypatch.setenv("CAMPAIGN_NOTIFY", webhook.url)
+    load_campaign(db)
+    webhook.delay = 3.0
+    add_post(db, "Far too late #PolicingInConflict", now() - timedelta(hours=3))
+    on_time = add_post(db, "Right on time #PolicingInConflict", now() + timedelta(seconds=2))
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2.0)
+    config = DaemonConfig(
+        publish=PublishConfig(x_timeout=2.0, settle=0.1, backoff=0.05),
+        lease_ttl=30,
+        watch_interval=0.2,
+        alerts_interval=0.1,
+    )
+    daemon = Daemon(str(db_path), XPublisher(client), config)
+    daemon.start()
+    try:
+        assert wait_for(lambda: "published" == queue.get(db, on_time).status, timeout=10)
+        assert webhook.wait(1, timeout=10)
+    finally:
+        daemon.shutdown()
+    post = queue.get(db, on_time)
+    assert post.published_at is not None
+    assert (post.published_at - post.scheduled_at).total_seconds() < 1.0
+    assert post.published_at < webhook.times[0]  # it went out while the alert hung
+    assert [f"{CAMPAIGN}: A post was missed"] == webhook.titles()
