@@ -27,7 +27,6 @@ from campaign.errors import CampaignError
 KEEP = 14
 PARTIAL = ".partial"
 NAME_RE = re.compile(r"campaign-(\d{8}T\d{6}Z)\.db")
-PAGES_PER_STEP = 1024  # pages copied per step of the backup API (the daemon writes between)
 COUNTED = ("posts", "post_audit", "mentions", "incidents")
 
 
@@ -102,7 +101,9 @@ def backup(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> Ba
         conn = _connect(src, readonly=True)
         out = sqlite3.connect(str(partial))
         try:
-            conn.backup(out, pages=PAGES_PER_STEP)
+            # One step, inside one read transaction: in WAL mode it never blocks the daemon's
+            # writes, and a copy made in steps would start again after each of them.
+            conn.backup(out, pages=-1)
             out.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         finally:
             out.close()
