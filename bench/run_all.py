@@ -19,6 +19,7 @@ SCRIPTS = {
     "publish": ["bench_publish.py"],
     "mentions": ["bench_mentions.py"],
     "web": ["bench_web.py"],
+    "network_cut": ["bench_network_cut.py"],
 }
 
 

@@ -97,6 +97,7 @@ class Daemon:
         self._wake_at: datetime | None = None
         self._reported: str | None = None  # the other holder last logged while standing by
         self._lock = threading.Lock()
+        self._closing = False  # set under _lock by shutdown: no job adds a wake-up after it
         self.scheduler: Any = None
         self.alerts: Alerts | None = (
             Alerts(db_path, interval=self.config.alerts_interval, in_daemon=True)
@@ -243,6 +244,11 @@ class Daemon:
     def shutdown(self) -> None:
         """Stop the jobs (waiting for the one in flight) and release the lease."""
         self.stop_event.set()
+        # APScheduler's shutdown holds its job-store lock while it waits for the running jobs:
+        # a job adding a wake-up then would wait for that lock for ever. Once _closing is set
+        # (under the lock _schedule_wake holds), none does.
+        with self._lock:
+            self._closing = True
         # Should stopping ever take long, the log says where every thread is.
         faulthandler.dump_traceback_later(SLOW_STOP, exit=False)
         try:
@@ -351,6 +357,8 @@ class Daemon:
 
     def _schedule_wake(self, at: datetime | None) -> None:
         with self._lock:
+            if self._closing:
+                return
             if at == self._wake_at and self.scheduler.get_job("wake") is not None:
                 return
             self._wake_at = at

@@ -22,8 +22,11 @@ from campaign.backup import backups_in, daily, inspect
 from campaign.clock import now
 from campaign.store import open_db
 from scheduler import lease
-from tests.fixtures.simulator import campaign_command
-from tests.publishing import add_post
+from scheduler.daemon import Daemon, DaemonConfig
+from scheduler.publisher import XPublisher
+from scheduler.xclient import Credentials, XClient
+from tests.fixtures.simulator import FakeX, campaign_command
+from tests.publishing import add_post, wait_for
 
 NOW = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
 
@@ -174,3 +177,27 @@ def test_kill_9_during_a_backup_leaves_database_and_last_backup_intact(
     assert 0 == run("backup", folder / "next.db").exit_code  # the leftover is cleared
     assert not partial.exists()
     assert "ok" == inspect(folder / "next.db").integrity
+
+
+@pytest.mark.slow
+def test_the_daemon_makes_its_daily_backup(
+    db: sqlite_utils.Database, db_path: Path, tmp_path: Path, fake_x: FakeX
+) -> None:
+    """A minute after it starts the daemon writes a checked backup into its folder, and not
+    another one an hour later."""
+    folder = tmp_path / "backups"
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2.0)
+    config = DaemonConfig(lease_ttl=30, watch_interval=0.2, backup_dir=str(folder))
+    with time_machine.travel(NOW, tick=True) as clock:
+        daemon = Daemon(str(db_path), XPublisher(client), config)
+        daemon.start()
+        try:
+            clock.shift(timedelta(seconds=61))
+            assert wait_for(lambda: 1 == len(backups_in(folder)), timeout=10)
+            clock.shift(timedelta(hours=1))
+            time.sleep(1.0)
+        finally:
+            daemon.shutdown()
+    found = backups_in(folder)
+    assert 1 == len(found)
+    assert "ok" == inspect(found[0][1]).integrity
