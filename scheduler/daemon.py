@@ -41,7 +41,7 @@ from campaign.clock import now, to_db
 from campaign.errors import CampaignError
 from campaign.store import explain, open_db, set_state
 from posts.editing import settings_for
-from scheduler import lease
+from scheduler import health, lease
 from scheduler.alerts import Alerts
 from scheduler.publish import PublishConfig, Publishing, resume, stopped
 from scheduler.publisher import Publisher
@@ -217,6 +217,7 @@ class Daemon:
             return
         try:
             me = account()
+            health.x_answered(db)  # X answers: an "unreachable since" left from before is over
             log.info("publishing as @%s on %s", me.get("username"), self.publisher.name)
         except AuthFailed as e:
             Publishing(db, self.publisher, self.holder, self.config.publish)._stop(str(e))

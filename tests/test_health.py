@@ -17,7 +17,11 @@ from campaign.clock import now, to_db
 from campaign.store import set_state
 from campaign.web import create_app
 from scheduler import health, lease
+from scheduler.daemon import Daemon, DaemonConfig
 from scheduler.publish import STOPPED_KEY
+from scheduler.publisher import XPublisher
+from scheduler.xclient import Credentials, XClient
+from tests.fixtures.simulator import FakeX
 from tests.publishing import add_post
 from tests.web_helpers import Browserish, load_campaign
 
@@ -156,3 +160,19 @@ def test_status_page_says_x_unreachable_since(
     page = Browserish(create_app(db_path)).get("/status").get_data(as_text=True)
     assert "X unreachable since 10:00" in page
     assert ">Running<" not in page
+
+
+@pytest.mark.slow
+def test_a_daemon_that_reaches_x_at_start_clears_an_old_unreachable(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX
+) -> None:
+    """ "X unreachable since …" left by a daemon stopped during a cut ends when the next daemon
+    checks the account and X answers."""
+    health.x_failed(db, "the request to X failed (ConnectionError)")
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2.0)
+    daemon = Daemon(str(db_path), XPublisher(client), DaemonConfig(lease_ttl=30))
+    daemon.start()
+    try:
+        assert health.unreachable(db) is None
+    finally:
+        daemon.shutdown()

@@ -72,8 +72,10 @@ def notify_test(obj: CliContext) -> None:
 def notify_watch(obj: CliContext) -> None:
     """Look for incidents once and send what is due (run it every minute from cron or a systemd
     timer: it notices a post due soon while no daemon runs, which no daemon can)."""
+    from campaign.cli.daemon import _logging
     from scheduler.alerts import watch_once
 
+    _logging(verbose=False)  # timestamped lines on stderr, as the daemon's
     obj.db()
     opened, cleared = watch_once(obj.db_path)
     click.echo(f"Incidents opened: {len(opened)}, cleared: {len(cleared)}")
