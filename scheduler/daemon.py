@@ -220,7 +220,7 @@ class Daemon:
             health.x_answered(db)  # X answers: an "unreachable since" left from before is over
             log.info("publishing as @%s on %s", me.get("username"), self.publisher.name)
         except AuthFailed as e:
-            Publishing(db, self.publisher, self.holder, self.config.publish)._stop(str(e))
+            Publishing(db, self.publisher, self.holder, self.config.publish)._stop(str(e), e)
         except XError as e:
             log.warning("could not check the account yet: %s", e)
 

@@ -75,6 +75,15 @@ def unreachable_since(db: sqlite_utils.Database) -> datetime | None:
     return from_db(str(u["since"])) if u else None
 
 
+def stop_reason(stop: dict[str, Any]) -> str:
+    """Why publishing stopped, in plain words: X's refusal (its status and words) without the
+    list of variables to check, else the reason as recorded."""
+    if stop.get("status"):
+        detail = f": {stop['detail']}" if stop.get("detail") else ""
+        return f"X refused the campaign account’s keys ({stop['status']}{detail})"
+    return str(stop.get("reason") or "X refused the campaign account’s keys")
+
+
 # -- the check ---------------------------------------------------------------------------------
 
 

@@ -120,7 +120,7 @@ def conditions(
                 "publishing_stopped",
                 "",
                 f"Publishing stopped at {show(stop.get('at'), tz)}: "
-                f"{redact(str(stop.get('reason') or 'X refused the account’s keys'))}. "
+                f"{redact(health.stop_reason(stop))}. "
                 "Nothing will be sent until it is resumed.",
                 "If X locked or suspended the account, unlock it on x.com. If the keys were "
                 "revoked or changed, put the new keys in the daemon's credentials file and "

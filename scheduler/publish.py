@@ -253,11 +253,16 @@ class Publishing:
         set_state(self.db, WAIT_KEY, json.dumps({"until": to_db(until), "reason": reason}))
         log.warning("publishing waits until %s: %s", to_db(until), reason)
 
-    def _stop(self, reason: str) -> None:
-        set_state(self.db, STOPPED_KEY, json.dumps({"reason": reason, "at": to_db(now())}))
+    def _stop(self, reason: str, refused: AuthFailed | None = None) -> None:
+        """Stop publishing; ``refused``: X's refusal, kept as data (its status and words) so
+        the console and the alerts can say it without the variable names of ``reason``."""
+        value: dict[str, Any] = {"reason": reason, "at": to_db(now())}
+        if refused is not None:
+            value.update(status=refused.status, detail=refused.detail)
+        set_state(self.db, STOPPED_KEY, json.dumps(value))
         log.error(
-            "publishing STOPPED: %s. Fix the credentials, then run `campaign publish --resume` "
-            "or restart the daemon",
+            "publishing STOPPED: %s. Fix the credentials, then run `campaign resume` (it works "
+            "while the daemon runs) or restart the daemon",
             reason,
         )
 
@@ -391,7 +396,7 @@ class Publishing:
             self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
             return self._move(post.id, "publishing", "approved", f"not sent: {e}")
         except AuthFailed as e:
-            self._stop(str(e))
+            self._stop(str(e), e)
             return self._move(post.id, "publishing", "approved", f"not sent: {e}")
         except DuplicateContent as e:
             self.retry_at[post.id] = from_db(to_db(now()))
@@ -482,7 +487,7 @@ class Publishing:
             )
             return []
         except AuthFailed as e:
-            self._stop(str(e))
+            self._stop(str(e), e)
             return []
         except (XError, CampaignError) as e:
             n = max(self._server_errors(p.id) for p in ready) + 1

@@ -299,6 +299,7 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
 
     from campaign.clock import show
     from posts.editing import settings_for
+    from scheduler.health import stop_reason
 
     tz = settings_for(obj.db()).timezone
     console = Console(highlight=False)
@@ -328,7 +329,7 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
     if snap["publishing_stopped"]:
         s = snap["publishing_stopped"]
         console.print(
-            f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {escape(s['reason'])}\n"
+            f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {escape(stop_reason(s))}\n"
             "  If X locked the account, unlock it on x.com; if the keys were revoked or changed, "
             "put the new keys in the daemon's credentials file and restart the daemon.\n"
             "  Then run `campaign resume` (or press Resume publishing on the console's status page)."
