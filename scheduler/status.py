@@ -19,6 +19,7 @@ from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
 from posts.editing import settings_for
 from scheduler import lease
 from scheduler.health import unreachable
+from scheduler.incidents import open_incidents
 from scheduler.publish import (
     cap_until,
     due_posts,
@@ -115,6 +116,7 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "last_errors": _last_errors(db),
         "publishing_stopped": stopped(db),
         "x_unreachable": unreachable(db),
+        "incidents": open_incidents(db),
         "waiting": waiting(db),
         "daily_cap": {
             "cap": settings.daily_cap,

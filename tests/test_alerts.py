@@ -266,3 +266,59 @@ def test_a_failed_post_from_before_is_not_news(
     frozen.shift(timedelta(days=2))
     assert ([], []) == watch_once(str(db_path))
     assert [] == notified.messages
+
+
+def test_open_incidents_show_in_status_and_on_the_status_page(
+    db: sqlite_utils.Database, db_path: Path, notified: Webhook, run: Callable[..., Result]
+) -> None:
+    """An open incident is listed by `campaign status` (and --json) and on the status page."""
+    from campaign.web import create_app
+    from tests.web_helpers import Browserish
+
+    _stop(db, "X refused the credentials (401 Unauthorized)")
+    watch_once(str(db_path))
+    assert ["publishing_stopped"] == [
+        i["kind"] for i in json.loads(run("status", "--json").output)["incidents"]
+    ]
+    assert "Incident since " in run("status").output
+    page = Browserish(create_app(db_path)).get("/status").get_data(as_text=True)
+    assert 'id="incidents"' in page
+    assert "What to do: If X locked or suspended the account" in page
+
+
+def _collect_run(
+    db: sqlite_utils.Database, fetched: int, status: str = "done", reset: datetime | None = None
+) -> None:
+    db.execute(
+        "INSERT INTO collect_runs (started_at, finished_at, query, fetched, status, "
+        "rate_reset_at) VALUES (?, ?, '#PolicingInConflict', ?, ?, ?)",
+        [to_db(now()), to_db(now()), fetched, status, to_db(reset) if reset else None],
+    )
+
+
+def test_collection_paused_by_the_read_budget_is_told(
+    db: sqlite_utils.Database, db_path: Path, notified: Webhook, frozen: time_machine.Coordinates
+) -> None:
+    """The daily read budget used up: told with until when and how to raise it; over when a day
+    has passed."""
+    assert lease.acquire(db, "daemon:h:1:x", ttl=86400 * 3)
+    _collect_run(db, 9_950)
+    assert (["collect_stopped"], []) == watch_once(str(db_path))
+    body = notified.messages[0]["message"]
+    assert "the daily read budget of 10,000 posts is used up until 2026-12-07 10:00 EST" in body
+    assert "collect_max_reads_per_day" in body
+    frozen.shift(timedelta(hours=24, minutes=1))
+    assert ([], ["collect_stopped"]) == watch_once(str(db_path))
+
+
+def test_a_long_rate_limit_on_search_is_told_and_a_short_one_is_not(
+    db: sqlite_utils.Database, db_path: Path, notified: Webhook, frozen: time_machine.Coordinates
+) -> None:
+    """A 429 that stops collecting for 5 minutes is routine; for 20 minutes it is an incident."""
+    assert lease.acquire(db, "daemon:h:1:x", ttl=86400)
+    _collect_run(db, 100, "rate-limited", now() + timedelta(minutes=5))
+    assert ([], []) == watch_once(str(db_path))
+    frozen.shift(timedelta(minutes=6))
+    _collect_run(db, 100, "rate-limited", now() + timedelta(minutes=20))
+    assert (["collect_stopped"], []) == watch_once(str(db_path))
+    assert "X is limiting searches" in notified.messages[0]["message"]

@@ -334,6 +334,8 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
             "put the new keys in the daemon's credentials file and restart the daemon.\n"
             "  Then run `campaign resume` (or press Resume publishing on the console's status page)."
         )
+    for i in snap.get("incidents", []):
+        console.print(f"[red]Incident[/] since {show(i['opened_at'], tz)}: {escape(i['summary'])}")
     if snap["waiting"]:
         w = snap["waiting"]
         console.print(f"[yellow]Waiting[/] until {show(w['until'], tz)}: {escape(w['reason'])}")
