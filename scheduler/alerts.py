@@ -170,6 +170,8 @@ class Alerts:
         for p in incidents.due(db):
             if self._stop.is_set() and p.attempts:
                 return
+            if not incidents.claim(db, p):
+                continue  # another process is sending it
             target = by_id.get(p.target)
             if target is None:
                 incidents.mark_failed(db, p, "this notifier is no longer in the settings")

@@ -409,12 +409,27 @@ class Pending:
     title: str
     body: str
     attempts: int
+    next_try_at: str
+
+
+SENDING = timedelta(minutes=2)  # a claimed message not marked by then is tried again
+
+
+def claim(db: sqlite_utils.Database, pending: Pending) -> bool:
+    """Take ``pending`` for sending, so that another process delivering the outbox at the same
+    time (the daemon and `campaign notify watch`) does not send it too; False if it took it."""
+    cur = db.execute(
+        "UPDATE notifications SET next_try_at = ? WHERE id = ? AND next_try_at = ? "
+        "AND sent_at IS NULL",
+        [to_db(now() + SENDING), pending.id, pending.next_try_at],
+    )
+    return cur.rowcount == 1
 
 
 def due(db: sqlite_utils.Database, limit: int = 50) -> list[Pending]:
     """Undelivered messages whose time to be tried has come, oldest first."""
     rows = db.execute(
-        "SELECT id, target, label, title, body, attempts FROM notifications "
+        "SELECT id, target, label, title, body, attempts, next_try_at FROM notifications "
         "WHERE sent_at IS NULL AND next_try_at <= ? ORDER BY id LIMIT ?",
         [to_db(now()), limit],
     ).fetchall()

@@ -322,3 +322,24 @@ def test_a_long_rate_limit_on_search_is_told_and_a_short_one_is_not(
     _collect_run(db, 100, "rate-limited", now() + timedelta(minutes=20))
     assert (["collect_stopped"], []) == watch_once(str(db_path))
     assert "X is limiting searches" in notified.messages[0]["message"]
+
+
+def test_two_processes_delivering_send_each_message_once(
+    db: sqlite_utils.Database, db_path: Path, notified: Webhook
+) -> None:
+    """The daemon's worker and `campaign notify watch` delivering at the same moment: each
+    message goes out once (a message is claimed before it is sent)."""
+    import threading
+
+    from campaign.notify import targets
+
+    assert lease.acquire(db, "daemon:h:1:x", ttl=3600)
+    _stop(db, "X refused the credentials (401 Unauthorized)")
+    incidents.sync(db, incidents.conditions(db), targets())  # one message waiting
+    notified.delay = 0.3
+    workers = [threading.Thread(target=watch_once, args=(str(db_path),)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert [f"{CAMPAIGN}: Publishing to X has stopped"] == notified.titles()
