@@ -24,7 +24,8 @@ def _logging(verbose: bool) -> None:
     # waits behind a long publishing round); tweepy logs request headers (the bearer token) at
     # DEBUG: none of that belongs in the daemon's log. A job's exception is still an ERROR.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    for name in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib"):
+    # Apprise logs each delivery at INFO (the alerts worker logs its own line, the URL masked).
+    for name in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "apprise"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
