@@ -21,6 +21,7 @@ SCRIPTS = {
     "mentions": ["bench_mentions.py"],
     "web": ["bench_web.py"],
     "import_accuracy": ["bench_import_accuracy.py"],
+    "network_cut": ["bench_network_cut.py"],
 }
 
 

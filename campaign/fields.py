@@ -258,6 +258,23 @@ class Texts(Kind):
         return tuple(data)
 
 
+class NotifyUrls(Texts):
+    """A list of Apprise URLs (slack://…, mailto://…, json://…), each checked."""
+
+    def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
+        from campaign.notify import NotifyError, Target, check
+
+        urls: list[str] = []
+        for i, item, url in r.text_items(node, field):
+            try:
+                check(Target(url.strip()))
+            except NotifyError as e:  # never echoes the URL whole: it may hold a secret
+                r.error(item, f"{field}[{i}]", str(e).removeprefix("the notifier "))
+                continue
+            urls.append(url.strip())
+        return tuple(urls)
+
+
 class Sites(Texts):
     """A list of site names (www.usip.org), kept in lower case."""
 

@@ -194,6 +194,46 @@ def m005_people(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m006_alerts(db: sqlite_utils.Database) -> None:
+    # Incidents the team is told about (scheduler/incidents.py owns both tables): one row per
+    # incident, open until ``cleared_at``; each message to each notifier waits in the outbox
+    # until it is delivered, so a failing notifier is retried later and nothing is lost.
+    # post_audit: a repeated identical failure is one row with a count (posts.queue.fold_repeats).
+    db.executescript(
+        """
+        CREATE TABLE incidents (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,              -- publishing_stopped, x_unreachable, post_failed, …
+            subject TEXT NOT NULL DEFAULT '', -- what it is about within its kind: a post id, or ''
+            post_id INTEGER,
+            summary TEXT NOT NULL,           -- what is wrong, in plain words
+            advice TEXT NOT NULL,            -- what to do
+            opened_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE UNIQUE INDEX incidents_open ON incidents (kind, subject) WHERE cleared_at IS NULL;
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            incident_id INTEGER REFERENCES incidents(id),
+            event TEXT NOT NULL,             -- opened, cleared, test
+            target TEXT NOT NULL,            -- a hash of the notifier's URL (the URL may hold a secret)
+            label TEXT NOT NULL,             -- the URL with its secrets masked, for the log
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            next_try_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            sent_at TEXT,
+            last_error TEXT
+        );
+        CREATE INDEX notifications_due ON notifications (sent_at, next_try_at);
+        ALTER TABLE post_audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE post_audit ADD COLUMN last_at TEXT;
+        """
+    )
+
+
 # Other areas register their sets here, in the order they must apply.
 SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
 

@@ -18,6 +18,7 @@ from campaign.fields import (
     Handle,
     Hashtag,
     Moment,
+    NotifyUrls,
     Params,
     Price,
     Prose,
@@ -81,6 +82,7 @@ class CampaignSettings:
     price_post_with_link: float = setting(Price(), default=0.20, written=True, comment="… with a link", help="US dollars X bills for a post with a link.")
     price_read: float = setting(Price(), default=0.005, written=True, comment="… for each post collected", help="US dollars X bills for each post read.")
     collect_max_reads_per_day: int | None = setting(ReadBudget(), default=10_000, written=True, comment="collecting stops for the day here; or unlimited", help="Posts the collector may read in any 24 hours (10,000 = $50 a day), or unlimited.")
+    notify: tuple[str, ...] = setting(NotifyUrls(), default=(), help="Apprise URLs alerts go to (Slack, Teams, e-mail, webhooks); URLs that hold a secret belong in CAMPAIGN_NOTIFY instead.")
     # fmt: on
 
     @property

@@ -75,10 +75,61 @@ for p in json.load(sys.stdin):
     first = p["text"].splitlines()[0][:70]
     print("  tweet", p["tweet_id"], " ", p["scheduled_at"], " ", first)'
 
-step "6. Collect the conversation under the hashtag, and review it"
+step "6. Alerts: the team hears of trouble at once (here, at a webhook on this machine)"
+hookport=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python - "$hookport" "$out/alerts.jsonl" > "$out/webhook.log" 2>&1 <<'PY' &
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Hook(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(sys.argv[2], "a") as f:
+            f.write(json.dumps(body) + "\n")
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Hook).serve_forever()
+PY
+pids+=($!)
+python - "$hookport" <<'PY'
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.2).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+PY
+export CAMPAIGN_NOTIFY="json://127.0.0.1:$hookport/alerts"
+echo "alerts go to $CAMPAIGN_NOTIFY (an Apprise URL: slack://, msteams://, mailto:// work the same)"
+show campaign notify test
+soon=$(campaign posts list --status draft --json | python -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+at=$(python -c "from datetime import datetime, timedelta, timezone; print((datetime.now(timezone.utc) + timedelta(minutes=10)).isoformat(timespec='seconds'))")
+show campaign posts edit "$soon" --at "$at"
+show campaign posts approve "$soon"
+echo "(a post due in 10 minutes, and no daemon running)"
+show campaign status --check || true
+show campaign notify watch
+echo
+echo "What arrived at the webhook:"
+python - "$out/alerts.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    print("  ──", m["title"])
+    for text in m["message"].splitlines():
+        print("    ", text)
+PY
+show campaign posts cancel "$soon"
+
+step "7. Collect the conversation under the hashtag, and review it"
 show campaign collect
 show campaign mentions list --limit 5
 show campaign report --output-dir "$out/report"
 
 step "Done"
-echo "Everything is in $out/: the database, the YAML, the daemon log and the report (report.html, report.png)."
+echo "Everything is in $out/: the database, the YAML, the daemon log, the alerts received (alerts.jsonl) and the report (report.html, report.png)."

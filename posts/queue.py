@@ -436,17 +436,88 @@ def cap_usage(db: sqlite_utils.Database, cap: int, at: datetime) -> CapUsage:
 
 
 def server_errors(db: sqlite_utils.Database, post_id: int) -> int:
-    """5xx answers for this post since a person last approved it."""
+    """5xx answers for this post since a person last approved it (a folded row counts as many
+    times as it repeats: see :func:`fold_repeats`)."""
     n = 0
-    for from_status, to_status, reason in db.execute(
-        "SELECT from_status, to_status, reason FROM post_audit WHERE post_id = ? ORDER BY id DESC",
+    for from_status, to_status, reason, times in db.execute(
+        "SELECT from_status, to_status, reason, repeats FROM post_audit WHERE post_id = ? "
+        "ORDER BY id DESC",
         [post_id],
     ):
         if to_status == PostStatus.APPROVED and from_status not in _UNSETTLED:
             break
         if to_status == PostStatus.UNKNOWN and reason == Reason.SERVER_ERROR:
-            n += 1
+            n += times
     return n
+
+
+FOLD_LONGEST = 3  # the longest block of history rows one try writes (claim, unknown, approved)
+
+
+def fold_repeats(db: sqlite_utils.Database, post_id: int) -> bool:
+    """Repeated identical failures are one history row with a count, not hundreds: when the
+    newest rows of ``post_id``'s history repeat, move for move (same actor, moves, details),
+    the block just before them, they are deleted and that block counts one more repeat
+    (``repeats``) and keeps the time of the last (``last_at``). True if they were folded."""
+    with immediate(db):
+        rows = db.execute(
+            "SELECT id, actor, from_status, to_status, detail, at FROM post_audit "
+            "WHERE post_id = ? ORDER BY id DESC LIMIT ?",
+            [post_id, 2 * FOLD_LONGEST],
+        ).fetchall()
+        rows.reverse()
+        for size in range(2, FOLD_LONGEST + 1):
+            if len(rows) < 2 * size:
+                break
+            earlier, newest = rows[-2 * size : -size], rows[-size:]
+            if [r[1:5] for r in earlier] != [r[1:5] for r in newest]:
+                continue
+            for old, new in zip(earlier, newest, strict=True):
+                db.execute(
+                    "UPDATE post_audit SET repeats = repeats + 1, last_at = ? WHERE id = ?",
+                    [new[5], old[0]],
+                )
+                db.execute("DELETE FROM post_audit WHERE id = ?", [new[0]])
+            return True
+    return False
+
+
+def approved_due_by(db: sqlite_utils.Database, until: datetime) -> int:
+    """How many approved posts are due by ``until``."""
+    row = db.execute(
+        "SELECT count(*) FROM posts WHERE status = 'approved' AND scheduled_at <= ?",
+        [to_db(until)],
+    ).fetchone()
+    return int(row[0])
+
+
+def first_approved_between(
+    db: sqlite_utils.Database, start: datetime | None, end: datetime
+) -> Post | None:
+    """The first approved post due from ``start`` (or any time) to ``end``, in queue order."""
+    found = select_posts(
+        db,
+        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at <= ? "
+        "AND scheduled_at >= ? ORDER BY scheduled_at, id LIMIT 1",
+        [to_db(end), to_db(start) if start is not None else ""],
+    )
+    return found[0] if found else None
+
+
+def in_trouble(db: sqlite_utils.Database, unknown_before: datetime) -> list[Post]:
+    """Failed and missed posts, and those unknown since before ``unknown_before``, by id."""
+    return select_posts(
+        db,
+        "SELECT * FROM posts WHERE status IN ('failed', 'missed') "
+        "OR (status = 'unknown' AND updated_at <= ?) ORDER BY id",
+        [to_db(unknown_before)],
+    )
+
+
+def find(db: sqlite_utils.Database, post_id: int) -> Post | None:
+    """The post ``post_id``, or None."""
+    found = select_posts(db, "SELECT * FROM posts WHERE id = ?", [post_id])
+    return found[0] if found else None
 
 
 _UNSETTLED = (PostStatus.PUBLISHING, PostStatus.UNKNOWN)

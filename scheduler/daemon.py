@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -41,8 +42,9 @@ import sqlite_utils
 from campaign.clock import now, to_db
 from campaign.errors import CampaignError
 from campaign.metadata import settings_for
-from campaign.store import open_db, set_state
-from scheduler import lease
+from campaign.store import explain, open_db, set_state
+from scheduler import health, lease
+from scheduler.alerts import Alerts
 from scheduler.events import event
 from scheduler.publish import PublishConfig, Publishing, resume, stopped
 from scheduler.publisher import Publisher
@@ -70,6 +72,9 @@ class DaemonConfig:
     watch_interval: float = 1.0
     collect: bool = False
     collect_every_minutes: float | None = None  # None: the campaign's setting
+    alerts_interval: float = 10.0  # seconds between the alerts worker's looks (0: no alerts)
+    backup_dir: str | None = None  # daily backups here (None: none)
+    backup_keep: int = 14
 
 
 STUCK_GRACE = 2.0  # seconds past its timeout after which a call to X counts as stuck
@@ -146,7 +151,13 @@ class Daemon:
         self._running = 0  # jobs in flight
         self._jobs_cv = threading.Condition()
         self._lock = threading.Lock()
+        self._closing = False  # set under _lock by shutdown: no job adds a wake-up after it
         self.scheduler: Any = None
+        self.alerts: Alerts | None = (
+            Alerts(db_path, interval=self.config.alerts_interval, in_daemon=True)
+            if self.config.alerts_interval > 0
+            else None
+        )
 
     # -- per-thread state ------------------------------------------------------------------
 
@@ -217,6 +228,17 @@ class Daemon:
                 next_run_time=now() + timedelta(seconds=1),
             )
             log.info("collecting every %s minutes", minutes)
+        if self.config.backup_dir:
+            self.scheduler.add_job(
+                self._backup,
+                "interval",
+                hours=1,
+                id="backup",
+                executor=COLLECT_EXECUTOR,
+                next_run_time=now() + timedelta(minutes=1),
+            )
+        if self.alerts is not None:
+            self.alerts.start()
         self.scheduler.start()
         threading.Thread(target=self._watch_clock, name="clock", daemon=True).start()
         log.info("daemon started as %s (lease ttl %.1f s)", self.holder, ttl)
@@ -249,9 +271,10 @@ class Daemon:
         account = self.watched.account
         try:
             me = account()
+            health.x_answered(db)  # X answers: an "unreachable since" left from before is over
             log.info("publishing as @%s on %s", me.get("username"), self.publisher.name)
         except AuthFailed as e:
-            Publishing(db, self.publisher, self.holder, self.config.publish)._stop(str(e))
+            Publishing(db, self.publisher, self.holder, self.config.publish)._stop(str(e), e)
         except XError as e:
             log.warning("could not check the account yet: %s", e)
 
@@ -284,6 +307,11 @@ class Daemon:
         past its timeout is not waited for: the lease is then left to expire (a stand-by takes
         over; the post in flight is checked against the timeline) and False returned."""
         self.stop_event.set()
+        # APScheduler's shutdown holds its job-store lock while it waits for the running jobs:
+        # a job adding a wake-up then would wait for that lock for ever. Once _closing is set
+        # (under the lock _schedule_wake holds), none does.
+        with self._lock:
+            self._closing = True
         # Should stopping ever take long, the log says where every thread is.
         faulthandler.dump_traceback_later(SLOW_STOP, exit=False)
         try:
@@ -297,6 +325,8 @@ class Daemon:
                 )
                 faulthandler.dump_traceback(all_threads=True)
                 return False
+            if self.alerts is not None:
+                self.alerts.stop()
             db = open_db(self.db_path)
             if lease.release(db, self.holder):
                 event(
@@ -341,6 +371,17 @@ class Daemon:
     def _heartbeat(self) -> None:
         if self.stop_event.is_set():
             return
+        try:
+            self._beat()
+        except sqlite3.Error as e:  # a full disk: told at once; the next beat tries again
+            log.error("heartbeat failed on the database: %s", e)
+            if self.alerts is not None:
+                self.alerts.database_error(explain(e, self.db_path))
+            return
+        if self.alerts is not None:
+            self.alerts.database_ok()
+
+    def _beat(self) -> None:
         db = self.db()
         ttl = self.config.lease_ttl
         if self.active:
@@ -416,10 +457,22 @@ class Daemon:
             )
             self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
             return
+        except sqlite3.Error as e:  # a full disk, a read-only file: told at once, retried
+            log.error(
+                "publishing round failed on the database: %s; trying again in %s s", e, RETRY_ROUND
+            )
+            if self.alerts is not None:
+                self.alerts.database_error(explain(e, self.db_path))
+            self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
+            return
         except Exception:  # a bug in one round must not end the daemon's wake-ups
             log.exception("publishing round failed; trying again in %s s", RETRY_ROUND)
             self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
             return
+        if self.alerts is not None:
+            self.alerts.database_ok()
+            if outcomes:
+                self.alerts.kick()  # a post failed, was missed or went out: look now
         if run.lease_lost:
             run.lease_lost = False
             self.active = False
@@ -438,6 +491,8 @@ class Daemon:
 
     def _schedule_wake(self, at: datetime | None) -> None:
         with self._lock:
+            if self._closing:
+                return
             if at == self._wake_at and self.scheduler.get_job("wake") is not None:
                 return
             self._wake_at = at
@@ -491,6 +546,21 @@ class Daemon:
                 "collect_last_error",
                 json.dumps({"at": to_db(now()), "message": str(e)}),
             )
+
+    def _backup(self) -> None:
+        """The daily backup (the job runs hourly; a backup is made when the newest is a day
+        old), keeping the newest ``backup_keep``."""
+        if self.stop_event.is_set() or not self.config.backup_dir:
+            return
+        from campaign.backup import daily
+
+        try:
+            info = daily(self.db_path, self.config.backup_dir, keep=self.config.backup_keep)
+        except CampaignError as e:
+            log.error("daily backup failed: %s", e)
+            return
+        if info is not None:
+            log.info("daily backup written: %s", info.summary())
 
 
 def _describe(result: CollectResult) -> str:

@@ -44,7 +44,7 @@ from campaign.models import CampaignSettings
 from campaign.store import get_state, set_state
 from posts import queue
 from posts.queue import Post, PostStatus, Reason
-from scheduler import lease
+from scheduler import health, lease
 from scheduler.events import event
 from scheduler.publisher import Publisher
 from scheduler.reconcile import DEFAULT_SLACK, first_claim, match_posts, taken_ids
@@ -80,6 +80,7 @@ class PublishConfig:
     settle: float = 2.0  # extra wait after a claim's timeout before reconciling it
     retries: int = 3  # further tries after a 5xx
     backoff: float = 1.0  # first 5xx backoff (then doubled), plus up to half of it as jitter
+    backoff_cap: float = 60.0  # no backoff longer than this (X unreachable for long: once a minute)
     overdue_limit_minutes: int | None = None  # None: the campaign's setting
     daily_cap: int | None = None  # None: the campaign's setting
     slack: timedelta = DEFAULT_SLACK  # clock difference with X tolerated by reconcile
@@ -161,6 +162,7 @@ class Publishing:
     lease_name: str = lease.PUBLISHER
     lease_lost: bool = False
     retry_at: dict[int, datetime] = field(default_factory=dict)
+    _unreachable: int = 0  # calls in a row that got no answer from X
 
     @property
     def actor(self) -> str:
@@ -198,19 +200,24 @@ class Publishing:
             until=to_db(until),
         )
 
-    def _stop(self, reason: str) -> None:
-        set_state(self.db, STOPPED_KEY, json.dumps({"reason": reason, "at": to_db(now())}))
+    def _stop(self, reason: str, refused: AuthFailed | None = None) -> None:
+        """Stop publishing; ``refused``: X's refusal, kept as data (its status and words) so
+        the console and the alerts can say it without the variable names of ``reason``."""
+        value: dict[str, Any] = {"reason": reason, "at": to_db(now())}
+        if refused is not None:
+            value.update(status=refused.status, detail=refused.detail)
+        set_state(self.db, STOPPED_KEY, json.dumps(value))
         event(
             log,
             logging.ERROR,
-            f"publishing STOPPED: {reason}. Fix the credentials, then run "
-            "`campaign publish --resume` or restart the daemon",
+            f"publishing STOPPED: {reason}. Fix the credentials, then run `campaign resume` (it "
+            "works while the daemon runs) or restart the daemon",
             event="stop",
         )
 
     def _backoff(self, n: int) -> timedelta:
-        base = self.config.backoff * (2 ** max(0, n - 1))
-        seconds = base + random.uniform(0, base / 2)
+        base = self.config.backoff * (2 ** min(30, max(0, n - 1)))
+        seconds = min(self.config.backoff_cap, base + random.uniform(0, base / 2))
         return timedelta(milliseconds=round(seconds * 1000))  # times are stored to the ms
 
     def _ready_at(self, post: Post) -> datetime:
@@ -355,14 +362,14 @@ class Publishing:
                 Reason.RESCHEDULED,
             )
         try:
-            tweet_id = self.publisher.publish(post.text, reply_to)
+            tweet_id = self._call(self.publisher.publish, post.text, reply_to)
         except RateLimited as e:
             self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
             return self._move(
                 post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.RATE_LIMITED
             )
         except AuthFailed as e:
-            self._stop(str(e))
+            self._stop(str(e), e)
             return self._move(post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.AUTH)
         except DuplicateContent as e:
             self.retry_at[post.id] = from_db(to_db(now()))
@@ -382,7 +389,7 @@ class Publishing:
             )
         except NoAnswer as e:
             if not e.maybe_sent:
-                self._wait(now() + self._backoff(1), str(e))
+                self._wait(now() + self._backoff(self._unreachable), str(e))
                 return self._move(
                     post.id, _S.PUBLISHING, _S.APPROVED, f"not sent: {e}", Reason.UNREACHABLE
                 )
@@ -434,12 +441,29 @@ class Publishing:
         )
         return Outcome(post.id, _S.PUBLISHED, tweet_id, f"{late:.3f} s after its time")
 
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call X through the publisher, noting whether it answered at all (scheduler.health:
+        "X unreachable since …", and how many tries in a row the backoff has seen)."""
+        try:
+            result = fn(*args)
+        except NoAnswer as e:
+            self._unreachable = health.x_failed(self.db, e.detail)
+            raise
+        except XError:
+            health.x_answered(self.db)
+            raise
+        if health.x_answered(self.db):
+            log.info("X answers again")
+        self._unreachable = 0
+        return result
+
     def _move(
         self, post_id: int, frm: PostStatus, to: PostStatus, detail: str, reason: Reason
     ) -> Outcome:
-        queue.transition(
+        if queue.transition(
             self.db, post_id, frm, to, self.actor, detail, reason=reason, last_error=detail
-        )
+        ):
+            queue.fold_repeats(self.db, post_id)  # identical tries: one history row, a count
         self._log_move(logging.WARNING, post_id, frm, to, reason, detail)
         return Outcome(post_id, to, None, detail)
 
@@ -469,17 +493,19 @@ class Publishing:
         starts = [first_claim(self.db, p.id) or p.claimed_at or p.updated_at for p in ready]
         since = min(starts) - self.config.slack
         try:
-            timeline = self.publisher.recent_own_posts(since)
+            timeline = self._call(self.publisher.recent_own_posts, since)
         except RateLimited as e:
             self._wait(
                 _after_reset(e), f"rate limited by {self.publisher.name} (reading the timeline)"
             )
             return []
         except AuthFailed as e:
-            self._stop(str(e))
+            self._stop(str(e), e)
             return []
         except (XError, CampaignError) as e:
             n = max(self._server_errors(p.id) for p in ready) + 1
+            if isinstance(e, NoAnswer):
+                n = max(n, self._unreachable)
             when = from_db(to_db(now())) + self._backoff(n)
             for p in ready:
                 self.retry_at[p.id] = when

@@ -19,6 +19,8 @@ from posts import queue
 from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
 from posts.queue import PostStatus
 from scheduler import lease
+from scheduler.health import unreachable
+from scheduler.incidents import open_incidents
 from scheduler.publish import cap_until, stopped, waiting
 
 LAST_ERRORS = 10
@@ -100,6 +102,8 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "counts": _counts(db),
         "last_errors": _last_errors(db),
         "publishing_stopped": stopped(db),
+        "x_unreachable": unreachable(db),
+        "incidents": open_incidents(db),
         "waiting": waiting(db),
         "daily_cap": {
             "cap": settings.daily_cap,

@@ -16,7 +16,7 @@ from campaign.cli import cli
 from campaign.store import open_db
 
 # Fixture modules owned by each area (the X simulator, …), loaded for every test.
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.hostile"]
+pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.hostile", "tests.fixtures.webhook"]
 
 SCRUBBED = ("CAMPAIGN_DB", "CAMPAIGN_USER", "CAMPAIGN_WEB_PASSWORD")
 

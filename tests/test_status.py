@@ -77,7 +77,7 @@ def test_last_errors_newest_first(db: sqlite_utils.Database) -> None:
 
 
 def test_stopped_publishing_is_shown(db: sqlite_utils.Database, run: Callable[..., Result]) -> None:
-    """A stop shows in the snapshot and in the human summary with how to resume."""
+    """A stop shows in the snapshot and in the human summary with how to resume (`campaign resume`)."""
     set_state(
         db,
         STOPPED_KEY,
@@ -87,7 +87,7 @@ def test_stopped_publishing_is_shown(db: sqlite_utils.Database, run: Callable[..
     result = run("status")
     assert 0 == result.exit_code
     assert "Publishing STOPPED" in result.output
-    assert "campaign publish --resume" in result.output
+    assert "campaign resume" in result.output
 
 
 def test_held_by_daily_cap(db: sqlite_utils.Database) -> None:

@@ -33,6 +33,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "daemon": ("campaign.cli.daemon:daemon", "Publish due posts and collect, until stopped."),
     "publish": ("campaign.cli.daemon:publish", "Publish what is due now, then exit (for cron)."),
     "status": ("campaign.cli.daemon:status", "Daemon heartbeat, next post, counts and errors."),
+    "resume": (
+        "campaign.cli.alerts:resume",
+        "Resume publishing after it stopped (works while the daemon runs).",
+    ),
+    "notify": (
+        "campaign.cli.alerts:notify",
+        "Alerts to the team: test them, or look for incidents once (for cron).",
+    ),
+    "backup": (
+        "campaign.cli.alerts:backup",
+        "Copy the database to PATH (a new file, or a folder), safely while the daemon runs.",
+    ),
+    "restore": (
+        "campaign.cli.alerts:restore",
+        "Put the backup PATH in place of the database (stop the daemon first).",
+    ),
     "collect": (
         "campaign.cli.collect:collect",
         "Fetch new posts under the campaign's query from X's recent search, once.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -27,7 +28,8 @@ def _logging(verbose: bool) -> None:
     # waits behind a long publishing round); tweepy logs request headers (the bearer token) at
     # DEBUG: none of that belongs in the daemon's log. A job's exception is still an ERROR.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    for name in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib"):
+    # Apprise logs each delivery at INFO (the alerts worker logs its own line, the URL masked).
+    for name in ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "apprise"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -131,6 +133,23 @@ def _config(
     envvar="CAMPAIGN_LEASE_TTL",
     help="Seconds without a heartbeat after which a stand-by daemon takes over.",
 )
+@click.option(
+    "--backup-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    envvar="CAMPAIGN_BACKUP_DIR",
+    help="Folder for the daily backup, 14 kept (default: `backups` beside the database; "
+    "also CAMPAIGN_BACKUP_DIR).",
+)
+@click.option("--no-backups", is_flag=True, help="Make no daily backup.")
+@click.option(
+    "--alerts-interval",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    envvar="CAMPAIGN_ALERTS_INTERVAL",
+    hidden=True,
+    help="Seconds between looks for incidents (tests shorten it; 0: no alerts).",
+)
 @pass_ctx
 def daemon(
     obj: CliContext,
@@ -145,12 +164,16 @@ def daemon(
     verbose: bool,
     collect: bool | None,
     lease_ttl: float,
+    backup_dir: str | None,
+    no_backups: bool,
+    alerts_interval: float,
 ) -> None:
     """Publish due posts and collect, until stopped.
 
     Publishes approved posts when they are due and collects the conversation. Needs X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (and
     X_BEARER_TOKEN to collect) in the environment or in --credentials FILE. One daemon
     publishes per database; a second one stands by and takes over if the first dies.
+    Alerts go to the campaign's `notify:` URLs and CAMPAIGN_NOTIFY; a backup is made daily.
     SIGTERM or Ctrl-C finishes the post in flight and exits. See docs/daemon.md.
     """
     _logging(verbose)
@@ -175,6 +198,10 @@ def daemon(
         publish=_config(overdue_limit, daily_cap, timeout, settle, retries, backoff),
         lease_ttl=lease_ttl,
         collect=bool(collect),
+        alerts_interval=alerts_interval,
+        backup_dir=None
+        if no_backups
+        else (backup_dir or str(Path(obj.db_path).absolute().parent / "backups")),
     )
     obj.db()  # create or migrate the database before the jobs start
     code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()
@@ -272,13 +299,22 @@ def publish(
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the snapshot as JSON.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="For monitors: one line, exit 0 OK, 1 warning, 2 critical (Nagios convention).",
+)
 @pass_ctx
-def status(obj: CliContext, as_json: bool) -> None:
+def status(obj: CliContext, as_json: bool, check: bool) -> None:
     """Daemon heartbeat, next post, counts and errors.
 
     Also whether publishing is stopped and why, a rate-limit wait, posts held by the daily cap
     and replies waiting for their parent. --json prints the same as one JSON document.
     """
+    if check:
+        from campaign.cli.alerts import status_check
+
+        status_check(obj)
     from scheduler.status import snapshot
 
     snap = snapshot(obj.db())
@@ -295,12 +331,22 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
 
     from campaign.clock import show
     from campaign.metadata import settings_for
+    from scheduler.health import stop_reason
 
     tz = settings_for(obj.db()).timezone
     console = Console(highlight=False)
     d = snap["daemon"]
     if d is None:
         console.print("Daemon: [bold]not running[/] (no publishing lease held)")
+    elif d["alive"] and snap.get("x_unreachable"):
+        u = snap["x_unreachable"]
+        console.print(
+            f"Daemon: [bold red]X unreachable since {show(u['since'], tz)}[/] "
+            f"({u['count']} tries; last: {escape(str(u.get('detail', '')))}) — "
+            f"{escape(str(d['holder']))}, last heartbeat {show(d['heartbeat_at'], tz)}\n"
+            "  Posts wait and go out in order as soon as X answers; check this machine's "
+            "network if it lasts."
+        )
     elif d["alive"]:
         console.print(
             f"Daemon: [green]running[/] — {escape(str(d['holder']))} (pid {d['pid']} on "
@@ -315,9 +361,13 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
     if snap["publishing_stopped"]:
         s = snap["publishing_stopped"]
         console.print(
-            f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {escape(s['reason'])}\n"
-            "  Fix the credentials, then run `campaign publish --resume` or restart the daemon."
+            f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {escape(stop_reason(s))}\n"
+            "  If X locked the account, unlock it on x.com; if the keys were revoked or changed, "
+            "put the new keys in the daemon's credentials file and restart the daemon.\n"
+            "  Then run `campaign resume` (or press Resume publishing on the console's status page)."
         )
+    for i in snap.get("incidents", []):
+        console.print(f"[red]Incident[/] since {show(i['opened_at'], tz)}: {escape(i['summary'])}")
     if snap["waiting"]:
         w = snap["waiting"]
         console.print(f"[yellow]Waiting[/] until {show(w['until'], tz)}: {escape(w['reason'])}")

@@ -207,6 +207,8 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
             else row["to_status"]
         )
         detail = f"  {row['detail']}" if row["detail"] else ""
+        if row.get("repeats", 1) > 1:  # identical tries folded into one row (posts.repeats)
+            detail += f"  (×{row['repeats']}, the last at {show(row['last_at'], tz)})"
         click.echo(f"  {show(row['at'], tz)}  {row['actor']}  {change}{detail}")
 
 

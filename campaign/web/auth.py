@@ -60,6 +60,7 @@ POST_WORK: dict[str, tuple[str, str]] = {
     "inbox.mark": ("review", "marking collected posts"),
     "queue.api_length": ("read", "counting a text"),
     "auth.logout": ("read", "signing out"),
+    "status.resume": ("approve", "resuming publishing"),
 }
 
 

@@ -27,6 +27,7 @@ PASSWORD_ENV = "CAMPAIGN_WEB_PASSWORD"  # noqa: S105 - the variable's name, not 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_PATHS = frozenset({"/healthz"})  # for monitors: no login, and nothing private in it
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 CSP = "; ".join(
@@ -210,7 +211,7 @@ def install(app: Flask) -> None:
     def _guard() -> Response | None:
         if _request_hostname() not in hosts:
             abort(400, description="this console answers only to its own host name")
-        if password is not None and not _team():
+        if password is not None and not _team() and request.path not in PUBLIC_PATHS:
             refused = _check_password(password)
             if refused is not None:
                 return refused

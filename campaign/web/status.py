@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, url_for
+from werkzeug.wrappers import Response
 
-from campaign.web.db import get_db
+from campaign.web.db import actor, get_db
 
 bp = Blueprint("status", __name__)
 
@@ -28,7 +29,35 @@ def publishing_stopped() -> dict[str, Any] | None:
 @bp.get("/status")
 def status() -> str:
     from posts.queue import problems
+    from scheduler.health import unreachable
     from scheduler.status import snapshot
 
     db = get_db()
-    return render_template("status.html", snap=snapshot(db), problems=problems(db))
+    return render_template(
+        "status.html", snap=snapshot(db), problems=problems(db), unreachable=unreachable(db)
+    )
+
+
+@bp.post("/status/resume")
+def resume() -> Response:
+    """Resume publishing after a stop (the running daemon goes on within a second or two)."""
+    import logging
+
+    from scheduler.publish import resume as clear_stop
+
+    if clear_stop(get_db()):
+        logging.getLogger("campaign.web").warning("publishing resumed by %s", actor())
+        flash("Publishing resumed: the daemon goes on within a few seconds.", "ok")
+    else:
+        flash("Publishing was not stopped: nothing to resume.", "info")
+    return redirect(url_for("status.status"))
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """For monitors, with no login: the level and what is wrong, nothing private (no post text,
+    host or reason). 200 when OK or a warning, 503 when critical."""
+    from scheduler.health import public
+
+    body = public(get_db())
+    return jsonify(body), 503 if body["code"] == 2 else 200
