@@ -361,6 +361,7 @@ def test_queue_page_and_post_page_show_the_cost(web: Browserish, db: sqlite_util
 # --- the bounded collector -------------------------------------------------------------------
 
 
+@pytest.mark.fake_x_now(NOW)
 def test_collector_stops_at_the_daily_read_budget_and_resumes_after_it(
     fake_x: Any, db: sqlite_utils.Database
 ) -> None:
@@ -394,6 +395,7 @@ def test_collector_stops_at_the_daily_read_budget_and_resumes_after_it(
     assert len(want) == db.execute("SELECT sum(fetched) FROM collect_runs").fetchone()[0]
 
 
+@pytest.mark.fake_x_now(NOW)
 def test_collect_command_reports_the_read_cost_and_a_used_up_budget(
     fake_x: Any, run: Run, db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
