@@ -189,6 +189,7 @@ def test_collect_command_reports_counts_and_rate_limit_exit_code(
 
 def test_collect_without_credentials_is_a_clear_error(run: Any) -> None:
     """Without X credentials `campaign collect` names the variables to set (exit 2)."""
+    assert 0 == run("init").exit_code
     result = run("collect")
     assert 2 == result.exit_code
     assert "X_BEARER_TOKEN" in result.output

@@ -221,6 +221,7 @@ def test_plan_says_what_the_drafts_cost(
     run: Run, sample_yaml: Path, tmp_path: Path, db_path: Path
 ) -> None:
     """`campaign plan` ends with the drafts' cost, split into posts with and without links."""
+    assert 0 == run("init").exit_code
     mine = tmp_path / "c.yaml"
     mine.write_text(
         sample_yaml.read_text().replace("price_post_with_link: 0.20", "price_post_with_link: 0.5")

@@ -76,6 +76,7 @@ def test_bundled_page_imports_loads_and_plans_as_printed(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
     """`import-page` output is accepted by `load` and gives a plan of at least 12 drafts."""
+    assert 0 == run("init").exit_code
     printed = run("import-page", PAGE, "--year", "2026")
     assert 0 == printed.exit_code
     yaml_file = tmp_path / "imported.yaml"

@@ -171,7 +171,7 @@ def daemon(
         lease_ttl=lease_ttl,
         collect=bool(collect),
     )
-    obj.db()  # create or migrate the database before the jobs start
+    obj.db()  # migrate the database (a missing one is refused) before the jobs start
     code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()
     sys.exit(code)
 

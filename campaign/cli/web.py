@@ -38,6 +38,7 @@ def web(obj: CliContext, host: str, port: int, allow_hosts: tuple[str, ...]) -> 
     """
     from campaign.web.server import create_server, url_of
 
+    obj.db()  # a missing database is refused here, not created
     try:
         server = create_server(obj.db_path, host, port, allow_hosts=allow_hosts)
     except OSError as e:
