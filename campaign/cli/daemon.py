@@ -119,6 +119,14 @@ def _config(
     "credentials allow search).",
 )
 @click.option(
+    "--collect-minute",
+    type=click.FloatRange(min=0.01),
+    default=60.0,
+    envvar="CAMPAIGN_COLLECT_MINUTE",
+    hidden=True,
+    help="Seconds in a minute of collect_every_minutes (tests shorten it).",
+)
+@click.option(
     "--lease-ttl",
     type=click.FloatRange(min=0.5),
     default=15.0,
@@ -138,6 +146,7 @@ def daemon(
     backoff: float,
     verbose: bool,
     collect: bool | None,
+    collect_minute: float,
     lease_ttl: float,
 ) -> None:
     """Publish due posts and collect, until stopped.
@@ -170,6 +179,7 @@ def daemon(
         publish=_config(overdue_limit, daily_cap, timeout, settle, retries, backoff),
         lease_ttl=lease_ttl,
         collect=bool(collect),
+        minute=collect_minute,
     )
     obj.db()  # migrate the database (a missing one is refused) before the jobs start
     code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()

@@ -117,11 +117,11 @@ def collect(
     """
     from campaign.clock import show
     from campaign.errors import CredentialsError
-    from scheduler.collect import collect_once
+    from scheduler.collect import collect_once, collect_settings
     from scheduler.xclient import Credentials, XClient
 
     db = obj.db()
-    settings = _settings(obj)
+    settings = collect_settings(db)  # refuses when no campaign is loaded
     creds = Credentials.from_env(file=credentials)  # read once: its warnings print once
     if not creds.can_search:  # the bearer token, or the user keys, can search
         raise CredentialsError(
