@@ -268,3 +268,19 @@ def test_a_since_id_older_than_the_window_falls_back_to_the_whole_window(
     result = collect_once(db, fake, SETTINGS)
     assert ("done", 1) == (result.status, result.new)
     assert ["1000", None] == fake.calls
+
+
+def test_the_newest_collected_id_reads_an_index_imports_do_not_write(
+    db: sqlite_utils.Database,
+) -> None:
+    """Finding since_id reads the partial index of collected posts (m004), which an import of
+    twarc2 files does not write, not a scan or an index over every post."""
+    plan = " ".join(
+        r[3]
+        for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT max(id) FROM mentions WHERE source = 'search'"
+        ).fetchall()
+    )
+    assert "mentions_from_search" in plan
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"mentions_source", "mention_hashtags_mention"}.isdisjoint(indexes)

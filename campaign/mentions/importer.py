@@ -22,6 +22,10 @@ from campaign.store import immediate
 
 BATCH = 5_000
 MAX_BROKEN_LISTED = 100
+# SQLite's page cache while importing, in KiB (the default is 2 MiB): each post writes to the
+# mentions table, its indexes, the full-text index and the side tables, whose pages then stay
+# in memory between batches instead of being read back.
+IMPORT_CACHE_KIB = 65_536
 
 # progress(bytes_read, posts_read)
 Progress = Callable[[int, int], None]
@@ -75,6 +79,20 @@ def import_lines(
     batch: int = BATCH,
 ) -> ImportResult:
     """Import twarc2 JSONL ``lines`` (bytes or text) into the collection."""
+    cache = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        return _import(db, lines, progress, batch)
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _import(
+    db: sqlite_utils.Database,
+    lines: Iterable[bytes | str],
+    progress: Progress | None,
+    batch: int,
+) -> ImportResult:
     result = ImportResult()
     writer = Writer(db, source="twarc")
     tweets: list[Any] = []
@@ -107,7 +125,7 @@ def import_lines(
         tweets.extend(page_tweets)
         result.posts += len(page_tweets)
         for u in page_users:
-            if isinstance(u, Mapping):
+            if type(u) is dict or isinstance(u, Mapping):
                 users[u.get("id")] = u
         included.update(page_included)
         if len(tweets) >= batch:
