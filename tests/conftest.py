@@ -35,6 +35,39 @@ if os.environ.get("FAKETIME") and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC")
     time.sleep = _sleep_on_the_monotonic_clock
 
 
+# The test files whose every test depends on the calendar (times, zones, "today", the next
+# December 6, the event's date): `make test-dates` runs them (`-m dates`) under libfaketime on
+# awkward days. A test elsewhere that depends on it is marked `@pytest.mark.dates` itself.
+DATE_SENSITIVE = frozenset(
+    {
+        "test_calendar.py",
+        "test_clock.py",
+        "test_collect.py",
+        "test_cost.py",
+        "test_import_bundled_page.py",
+        "test_import_page.py",
+        "test_metadata_store.py",
+        "test_metadata_validation.py",
+        "test_plan_cli.py",
+        "test_planner.py",
+        "test_posts_cli.py",
+        "test_queue_states.py",
+        "test_readme.py",
+        "test_report.py",
+        "test_search.py",
+        "test_status.py",
+        "test_templates.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of the DATE_SENSITIVE files `dates`."""
+    for item in items:
+        if item.path.name in DATE_SENSITIVE:
+            item.add_marker(pytest.mark.dates)
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run each test in an empty folder with its own CAMPAIGN_DB and no X_* variables."""

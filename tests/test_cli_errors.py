@@ -241,6 +241,7 @@ def new_york(sample_yaml: Path) -> None:
     assert 0 == _cli("load", sample_yaml).exit_code
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 def test_a_time_the_clocks_skip_is_refused_not_moved_an_hour() -> None:
     """`posts add --at 2026-03-08T02:30` (New York's spring-forward gap) says the time does not exist."""
@@ -252,6 +253,7 @@ def test_a_time_the_clocks_skip_is_refused_not_moved_an_hour() -> None:
     ) == out
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 def test_a_time_the_clocks_pass_twice_asks_for_the_offset() -> None:
     """`posts edit --at 2026-11-01T01:30` (fall back) names both offsets to choose from."""
@@ -266,6 +268,7 @@ def test_a_time_the_clocks_pass_twice_asks_for_the_offset() -> None:
     assert 0 == ok.exit_code, ok.output
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 @pytest.mark.parametrize("when", ["9999-12-31T23:59", "3000-01-01T10:00Z", "1999-01-01T10:00"])
 def test_a_post_time_in_an_implausible_year_is_refused(when: str) -> None:
@@ -276,6 +279,7 @@ def test_a_post_time_in_an_implausible_year_is_refused(when: str) -> None:
     assert "check the year" in out
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 def test_adding_a_draft_whose_time_has_passed_warns_and_still_prints_the_id() -> None:
     """A draft added for a past time prints its id on stdout and a warning on stderr."""

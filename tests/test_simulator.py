@@ -183,6 +183,7 @@ def test_timeline_max_results_must_be_5_to_100(fake_x: FakeX, value: int, status
     assert status == answer.status_code
 
 
+@pytest.mark.dates
 def test_timeline_start_time_and_exclude_replies(fake_x: FakeX) -> None:
     """start_time drops older posts; exclude=replies drops the account's replies."""
     client = fake_x.client()
@@ -376,6 +377,7 @@ def test_since_id_returns_only_posts_added_after(fake_x: FakeX) -> None:
     assert {"newest_id": added[-1], "oldest_id": added[0], "result_count": 5} == answer["meta"]
 
 
+@pytest.mark.dates
 def test_search_sees_only_the_last_seven_days(fake_x: FakeX) -> None:
     """Posts older than 7 days by the simulator's clock are not found; an older start_time is 400."""
     fake_x.client().create_tweet(text="old news #PolicingInConflict")
@@ -651,6 +653,7 @@ def test_request_log_and_reset(fake_x: FakeX) -> None:
 # -- the conversation generator -----------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_conversation_is_deterministic_for_a_seed() -> None:
     """The same seed at the same clock gives the same authors, texts and ids; another seed differs."""
 
@@ -663,6 +666,7 @@ def test_conversation_is_deterministic_for_a_seed() -> None:
         assert make(5) != make(6)
 
 
+@pytest.mark.dates
 def test_a_frozen_clock_dates_the_conversation_from_it_and_moves_only_when_told() -> None:
     """SimState(clock=frozen(at)) reads `at` whatever the real time; the conversation is dated in
     the days before it; /_sim/clock's offset still moves it."""
@@ -681,6 +685,7 @@ def test_a_frozen_clock_needs_a_time_zone() -> None:
         frozen(datetime(2026, 12, 6, 14, 0))
 
 
+@pytest.mark.dates
 @pytest.mark.fake_x_now(datetime(2026, 12, 31, 23, 59, 30, tzinfo=UTC))
 def test_fake_x_now_marker_freezes_the_thread_simulator(fake_x: FakeX) -> None:
     """The fake_x_now marker freezes fake_x's clock: a post made now carries that moment."""
