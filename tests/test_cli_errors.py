@@ -431,6 +431,7 @@ def test_ctrl_c_during_collect_keeps_the_pages_and_the_next_run_continues(
     )
     assert 0 == again.returncode, again.stderr
     reference = db_path.with_name("reference.db")
+    _cli("--db", reference, "init")
     _cli("--db", reference, "load", sample_yaml)
     whole = subprocess.run(
         [CAMPAIGN, "--db", str(reference), "collect", "--quiet"],
@@ -676,8 +677,11 @@ def test_a_database_path_starting_with_a_quoted_tilde_is_in_the_home_folder(
     assert (tmp_path / "home" / "c.db").is_file()
 
 
-def test_collect_warns_about_a_readable_credentials_file_once(tmp_path: Path) -> None:
+def test_collect_warns_about_a_readable_credentials_file_once(
+    tmp_path: Path, sample_yaml: Path
+) -> None:
     """A world-readable, broken credentials file: one warning and one error (it warned twice)."""
+    assert 0 == _cli("load", sample_yaml).exit_code
     creds = tmp_path / "x.env"
     creds.write_text("not a setting\n")
     creds.chmod(0o644)
