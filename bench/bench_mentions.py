@@ -1,7 +1,10 @@
 """Importing and searching the conversation at scale: the tool against bare sqlite3.
 
     .venv/bin/python bench/bench_mentions.py [--posts 1000000] [--runs 50] [--repeat 1]
-        [--dir /tmp/bench-mentions] [--keep]
+        [--dir /tmp/bench-mentions] [--keep] [--import-only]
+
+``--keep`` keeps the generated file (and reuses it next time for the same ``--posts``);
+``--import-only`` times the three imports and skips the queries.
 
 1. Generates a twarc2 JSONL file of N posts (pages of 100 with authors in ``includes``).
 2. Imports it with the tool (``campaign.mentions.importer.import_lines``) and, in the same run,
