@@ -12,6 +12,10 @@ class ConfigError(CampaignError):
     "The campaign metadata is not valid"
 
 
+class NoDatabaseError(CampaignError):
+    "There is no campaign database at the path given (only `campaign init` creates one)"
+
+
 class NotFoundError(CampaignError):
     "No such record"
 

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import sqlite_utils
 
-from campaign.errors import CampaignError
+from campaign.errors import CampaignError, NoDatabaseError
 
 DEFAULT_DB = "campaign.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -67,10 +67,19 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def open_db(
-    path: str | os.PathLike[str] | None = None, *, migrate: bool = True
+    path: str | os.PathLike[str] | None = None, *, migrate: bool = True, create: bool = True
 ) -> sqlite_utils.Database:
-    """Open (creating if need be) the campaign database at ``path`` and bring its schema up to date."""
+    """Open the campaign database at ``path`` and bring its schema up to date.
+
+    A missing file is created, unless ``create`` is false: then it is a :class:`NoDatabaseError`
+    that names the path and ``campaign init`` (the command line creates a database only there,
+    so a mistyped ``--db`` is not a new, empty campaign)."""
     p = db_path(path)
+    if not create and not p.exists():
+        raise NoDatabaseError(
+            f"there is no campaign database at {p}: run `campaign init` to create it, or check "
+            "the name given with --db or CAMPAIGN_DB"
+        )
     if p.parent and not p.parent.exists():
         raise CampaignError(f"cannot create the database {p}: the folder {p.parent} does not exist")
     if not p.exists():

@@ -21,9 +21,14 @@ show campaign import-page "$data/policing-in-conflict-page.txt" --year 2026 > "$
 head -n 24 "$out/imported.yaml"
 echo "…  (the whole file: $out/imported.yaml)"
 
-step "2. Load the bundled sample campaign and plan its drafts"
+step "2. Load the bundled sample campaign, its event moved to three weeks from today, and plan its drafts"
+# The sample's event is on a fixed day; the demo moves it ahead, so it shows a campaign still
+# to come on whatever day it runs.
+event_day=$(python -c 'from datetime import date, timedelta; print(date.today() + timedelta(days=21))')
+sed -E "s/^(  (start|end): )[0-9]{4}-[0-9]{2}-[0-9]{2}/\1$event_day/" \
+  "$data/policing-in-conflict.yaml" > "$out/campaign.yaml"
 show campaign init
-show campaign load "$data/policing-in-conflict.yaml"
+show campaign load "$out/campaign.yaml"
 show campaign plan
 show campaign plan   # a second run changes nothing
 

@@ -37,6 +37,7 @@ import sqlite_utils
 
 from campaign import __version__
 from campaign.clock import from_db, now, to_db
+from campaign.errors import CampaignError
 from campaign.mentions.store import ACCOUNT_ID_KEY, Writer, load_ours, refresh_ours
 from campaign.models import CampaignSettings
 from campaign.store import get_state, immediate, set_state
@@ -119,6 +120,25 @@ def read_budget(
             until = from_db(started) + window
             break
     return ReadBudget(limit, used, until)
+
+
+class NoCampaignError(CampaignError):
+    "No campaign is loaded, so there is no query to collect"
+
+
+def collect_settings(db: sqlite_utils.Database) -> CampaignSettings:
+    """The loaded campaign's settings, to collect with; a :class:`NoCampaignError` when none is
+    loaded (collecting would search a default hashtag and spend reads that X bills)."""
+    from campaign.metadata import stored
+
+    md = stored(db)
+    if md is None:
+        raise NoCampaignError(
+            "no campaign loaded, so there is nothing to collect (it would search a default "
+            "hashtag and spend reads that X bills): run `campaign load FILE` first "
+            "(the sample: campaign/data/policing-in-conflict.yaml)"
+        )
+    return md.campaign
 
 
 def _pending(db: sqlite_utils.Database, query: str) -> dict[str, Any] | None:

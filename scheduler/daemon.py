@@ -13,7 +13,9 @@ pickling); the SQLite queue is the only truth. Jobs:
   it has expired. It does not renew while a call to X has outlived its timeout by
   :data:`STUCK_GRACE`: a stuck daemon must not look alive, or no stand-by could take over.
 - ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_once`; its
-  failures are logged and never stop publishing.
+  failures are logged and never stop publishing. A change of the setting (``campaign load``) is
+  noticed like any other change (``PRAGMA data_version``) and re-times the job, no restart
+  needed. With no campaign loaded nothing is collected (there is no query to spend reads on).
 
 ``misfire_grace_time=None`` (run however late) and ``coalesce=True`` on every job: APScheduler's
 default grace of 1 s would silently drop a late one-off job. SIGTERM/SIGINT: the post in flight
@@ -71,7 +73,8 @@ class DaemonConfig:
     lease_ttl: float = lease.DEFAULT_TTL
     watch_interval: float = 1.0
     collect: bool = False
-    collect_every_minutes: float | None = None  # None: the campaign's setting
+    collect_every_minutes: float | None = None  # None: the campaign's setting, followed live
+    minute: float = 60.0  # seconds in a minute of collect_every_minutes (tests shorten it)
     alerts_interval: float = 10.0  # seconds between the alerts worker's looks (0: no alerts)
     backup_dir: str | None = None  # daily backups here (None: none)
     backup_keep: int = 14
@@ -150,6 +153,8 @@ class Daemon:
         self._stuck_since: float | None = None  # the stuck call last logged
         self._running = 0  # jobs in flight
         self._jobs_cv = threading.Condition()
+        self._collect_minutes: float | None = None  # the collect job's interval, once started
+        self._no_campaign_logged = False
         self._lock = threading.Lock()
         self._closing = False  # set under _lock by shutdown: no job adds a wake-up after it
         self.scheduler: Any = None
@@ -222,11 +227,12 @@ class Daemon:
             self.scheduler.add_job(
                 self._job(self._collect),
                 "interval",
-                seconds=max(1.0, minutes * 60),
+                seconds=self._collect_seconds(minutes),
                 id="collect",
                 executor=COLLECT_EXECUTOR,
                 next_run_time=now() + timedelta(seconds=1),
             )
+            self._collect_minutes = minutes
             log.info("collecting every %s minutes", minutes)
         if self.config.backup_dir:
             self.scheduler.add_job(
@@ -433,13 +439,47 @@ class Daemon:
                 )
 
     def _watch(self) -> None:
-        """Notice other processes' changes within a second and move the wake-up."""
-        if self.stop_event.is_set() or not self.active:
+        """Notice other processes' changes within a second: follow the collect setting and, when
+        publishing, move the wake-up."""
+        if self.stop_event.is_set():
             return
         version = self.db().execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
-            self._reschedule(did_something=True)
+            self._follow_collect_setting()
+            if self.active:
+                self._reschedule(did_something=True)
+
+    def _collect_seconds(self, minutes: float) -> float:
+        return max(1.0, minutes * self.config.minute)
+
+    def _follow_collect_setting(self) -> None:
+        """Re-time the collect job when the campaign's ``collect_every_minutes`` has changed
+        (unless the daemon was given its own interval)."""
+        if self._collect_minutes is None or self.config.collect_every_minutes is not None:
+            return
+        try:
+            minutes = settings_for(self.db()).collect_every_minutes
+        except CampaignError as e:  # a campaign stored by another version: keep the interval
+            log.warning("could not read collect_every_minutes: %s", e)
+            return
+        if minutes == self._collect_minutes:
+            return
+        from apscheduler.jobstores.base import JobLookupError
+
+        try:
+            self.scheduler.reschedule_job(
+                "collect", trigger="interval", seconds=self._collect_seconds(minutes)
+            )
+        except JobLookupError:  # shutting down meanwhile
+            return
+        log.info(
+            "collect_every_minutes changed from %s to %s: collecting every %s minutes",
+            self._collect_minutes,
+            minutes,
+            minutes,
+        )
+        self._collect_minutes = minutes
 
     def _round(self) -> None:
         if self.stop_event.is_set() or not self.active:
@@ -477,7 +517,10 @@ class Daemon:
             run.lease_lost = False
             self.active = False
             return
-        self._data_version = self.db().execute("PRAGMA data_version").fetchone()[0]
+        version = self.db().execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self._follow_collect_setting()  # a change during the round is not missed
         self._reschedule(did_something=bool(outcomes))
 
     def _reschedule(self, *, did_something: bool) -> None:
@@ -517,15 +560,23 @@ class Daemon:
     def _collect(self) -> None:
         if self.stop_event.is_set() or self.search_client is None:
             return
-        from scheduler.collect import collect_once
+        from scheduler.collect import NoCampaignError, collect_once, collect_settings
 
         db = self.db()
+        try:
+            settings = collect_settings(db)
+        except NoCampaignError as e:
+            if not self._no_campaign_logged:  # said once, not every interval
+                log.warning("collect: %s", e)
+                self._no_campaign_logged = True
+            return
+        self._no_campaign_logged = False
         client = getattr(self._local, "search", None)
         if client is None:
             client = self.search_client()
             self._local.search = client
         try:
-            result = collect_once(db, client, settings_for(db), stop=self.stop_event)
+            result = collect_once(db, client, settings, stop=self.stop_event)
             error = result.error
             if error:
                 log.error("collect: %s (%s)", error, _describe(result))

@@ -4,6 +4,8 @@ credentials, so no test can touch a user's files or reach a real account."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,51 @@ from campaign.store import open_db
 pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.hostile", "tests.fixtures.webhook"]
 
 SCRUBBED = ("CAMPAIGN_DB", "CAMPAIGN_USER", "CAMPAIGN_WEB_PASSWORD")
+
+
+def _sleep_on_the_monotonic_clock(seconds: float) -> None:
+    threading.Event().wait(seconds)
+
+
+# `make test-dates` runs tests under libfaketime with the monotonic clock left real (faking it
+# makes every timed wait of Python's threads hang). libfaketime 0.9.10 then answers EINVAL to
+# time.sleep (clock_nanosleep with an absolute monotonic deadline), so sleep the way a timed
+# wait does. Never taken in `make test`.
+if os.environ.get("FAKETIME") and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") == "1":
+    time.sleep = _sleep_on_the_monotonic_clock
+
+
+# The test files whose every test depends on the calendar (times, zones, "today", the next
+# December 6, the event's date): `make test-dates` runs them (`-m dates`) under libfaketime on
+# awkward days. A test elsewhere that depends on it is marked `@pytest.mark.dates` itself.
+DATE_SENSITIVE = frozenset(
+    {
+        "test_calendar.py",
+        "test_clock.py",
+        "test_collect.py",
+        "test_cost.py",
+        "test_import_bundled_page.py",
+        "test_import_page.py",
+        "test_metadata_store.py",
+        "test_metadata_validation.py",
+        "test_plan_cli.py",
+        "test_planner.py",
+        "test_posts_cli.py",
+        "test_queue_states.py",
+        "test_readme.py",
+        "test_report.py",
+        "test_search.py",
+        "test_status.py",
+        "test_templates.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of the DATE_SENSITIVE files `dates`."""
+    for item in items:
+        if item.path.name in DATE_SENSITIVE:
+            item.add_marker(pytest.mark.dates)
 
 
 @pytest.fixture(autouse=True)

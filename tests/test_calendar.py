@@ -126,6 +126,7 @@ def test_ics_to_stdout(run: Run, db: sqlite_utils.Database) -> None:
 
 def test_ics_in_a_missing_folder_is_an_error(run: Run, tmp_path: Path) -> None:
     """Writing into a folder that does not exist is one clear error line, exit 2."""
+    assert 0 == run("init").exit_code
     result = run("calendar", "--ics", tmp_path / "nowhere" / "c.ics")
     assert 2 == result.exit_code
     assert (
@@ -170,6 +171,7 @@ def test_days_limits_to_today_and_the_next(run: Run, db: sqlite_utils.Database) 
 
 def test_days_must_be_positive(run: Run) -> None:
     """`--days 0` is refused with what to write instead."""
+    assert 0 == run("init").exit_code
     result = run("calendar", "--days", "0")
     assert (2, "Error: --days must be 1 or more (1 is today), not 0\n") == (
         result.exit_code,
@@ -179,6 +181,7 @@ def test_days_must_be_positive(run: Run) -> None:
 
 def test_empty_agenda_says_what_to_do(run: Run) -> None:
     """An empty schedule says where posts come from."""
+    assert 0 == run("init").exit_code
     assert (
         "Nothing scheduled: see `campaign posts list` or run `campaign plan`.\n"
         == run("calendar").stdout

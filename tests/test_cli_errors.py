@@ -37,6 +37,13 @@ def _clean_error(result: Result) -> str:
     return result.output
 
 
+@pytest.fixture(autouse=True)
+def initialised(db_path: Path) -> Path:
+    """Every test here starts from `campaign init` (only init creates a database)."""
+    assert 0 == _cli("init").exit_code
+    return db_path
+
+
 @pytest.fixture
 def locked_db(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The campaign database with another process holding its write lock (BEGIN IMMEDIATE)."""
@@ -93,6 +100,52 @@ def test_a_read_only_database_says_so_instead_of_a_sqlite_error(
 
     out = _clean_error(result)
     assert out.startswith(f"Error: cannot change the database {db_path}: it is read-only")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("posts", "list"),
+        ("posts", "add", "--text", "Doors open at 9:30", "--at", "2099-12-06T09:00Z"),
+        ("load", "campaign.yaml"),
+        ("plan",),
+        ("calendar",),
+        ("status",),
+        ("collect",),
+        ("mentions", "list"),
+        ("mentions", "import", "posts.jsonl"),
+        ("report",),
+        ("publish",),
+        ("daemon", "--no-collect"),
+        ("web", "--port", "0"),
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_a_mistyped_db_is_refused_not_created(
+    args: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_yaml: Path
+) -> None:
+    """Any command but init on a missing --db exits 2 naming the path and `campaign init`, and
+    creates nothing (it made a new, empty database)."""
+    for key in ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
+        monkeypatch.setenv(key, "sim")  # so daemon and publish get as far as the database
+    monkeypatch.setenv("X_BEARER_TOKEN", "sim")
+    (tmp_path / "campaign.yaml").write_bytes(sample_yaml.read_bytes())
+    (tmp_path / "posts.jsonl").write_text('{"data": []}\n')
+
+    out = _clean_error(_cli("--db", "campaing.db", *args))
+
+    assert (
+        "Error: there is no campaign database at campaing.db: run `campaign init` to create it, "
+        "or check the name given with --db or CAMPAIGN_DB\n"
+    ) == out
+    assert not (tmp_path / "campaing.db").exists()
+
+
+def test_init_creates_the_database_a_mistyped_db_names(tmp_path: Path) -> None:
+    """`campaign --db new.db init` creates new.db; the next command then uses it."""
+    assert 0 == _cli("--db", "new.db", "init").exit_code
+    assert (tmp_path / "new.db").is_file()
+    assert 0 == _cli("--db", "new.db", "posts", "list").exit_code
 
 
 def test_a_file_that_is_not_sqlite_is_named_as_not_a_campaign_database(tmp_path: Path) -> None:
@@ -188,6 +241,7 @@ def new_york(sample_yaml: Path) -> None:
     assert 0 == _cli("load", sample_yaml).exit_code
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 def test_a_time_the_clocks_skip_is_refused_not_moved_an_hour() -> None:
     """`posts add --at 2026-03-08T02:30` (New York's spring-forward gap) says the time does not exist."""
@@ -199,6 +253,7 @@ def test_a_time_the_clocks_skip_is_refused_not_moved_an_hour() -> None:
     ) == out
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 def test_a_time_the_clocks_pass_twice_asks_for_the_offset() -> None:
     """`posts edit --at 2026-11-01T01:30` (fall back) names both offsets to choose from."""
@@ -213,6 +268,7 @@ def test_a_time_the_clocks_pass_twice_asks_for_the_offset() -> None:
     assert 0 == ok.exit_code, ok.output
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 @pytest.mark.parametrize("when", ["9999-12-31T23:59", "3000-01-01T10:00Z", "1999-01-01T10:00"])
 def test_a_post_time_in_an_implausible_year_is_refused(when: str) -> None:
@@ -223,6 +279,7 @@ def test_a_post_time_in_an_implausible_year_is_refused(when: str) -> None:
     assert "check the year" in out
 
 
+@pytest.mark.dates
 @pytest.mark.usefixtures("new_york")
 def test_adding_a_draft_whose_time_has_passed_warns_and_still_prints_the_id() -> None:
     """A draft added for a past time prints its id on stdout and a warning on stderr."""
@@ -374,6 +431,7 @@ def test_ctrl_c_during_collect_keeps_the_pages_and_the_next_run_continues(
     )
     assert 0 == again.returncode, again.stderr
     reference = db_path.with_name("reference.db")
+    _cli("--db", reference, "init")
     _cli("--db", reference, "load", sample_yaml)
     whole = subprocess.run(
         [CAMPAIGN, "--db", str(reference), "collect", "--quiet"],
@@ -621,8 +679,11 @@ def test_a_database_path_starting_with_a_quoted_tilde_is_in_the_home_folder(
     assert (tmp_path / "home" / "c.db").is_file()
 
 
-def test_collect_warns_about_a_readable_credentials_file_once(tmp_path: Path) -> None:
+def test_collect_warns_about_a_readable_credentials_file_once(
+    tmp_path: Path, sample_yaml: Path
+) -> None:
     """A world-readable, broken credentials file: one warning and one error (it warned twice)."""
+    assert 0 == _cli("load", sample_yaml).exit_code
     creds = tmp_path / "x.env"
     creds.write_text("not a setting\n")
     creds.chmod(0o644)
@@ -657,10 +718,10 @@ def test_import_reads_a_pipe_given_by_name(db_path: Path) -> None:
 
 
 def test_a_database_under_a_file_says_the_file_is_not_a_folder(tmp_path: Path) -> None:
-    """`--db notes.txt/c.db` says notes.txt is a file, not a folder (was 'a disk error')."""
+    """`init --db notes.txt/c.db` says notes.txt is a file, not a folder (was 'a disk error')."""
     (tmp_path / "notes.txt").write_text("x")
 
-    out = _clean_error(_cli("--db", "notes.txt/c.db", "posts", "list"))
+    out = _clean_error(_cli("--db", "notes.txt/c.db", "init"))
 
     assert (
         f"Error: cannot create the database notes.txt/c.db: {tmp_path / 'notes.txt'} is a file, "

@@ -14,6 +14,7 @@ import sqlite_utils
 from campaign.models import CampaignSettings
 from scheduler.collect import collect_once
 from scheduler.xclient import Credentials, XClient
+from tests.web_helpers import load_campaign
 
 SETTINGS = CampaignSettings(name="test")
 TAG = re.compile(r"#policinginconflict(?!\w)", re.IGNORECASE)
@@ -172,6 +173,7 @@ def test_collect_command_reports_counts_and_rate_limit_exit_code(
     """`campaign collect` prints what it stored; at X's rate limit it says when to resume, exit 3."""
     for k, v in fake_x.env.items():
         monkeypatch.setenv(k, v)
+    load_campaign(db)
     fake_x.add_conversation(160, seed=9)
     n = len(expected_ids(fake_x))
     result = run("collect", "--quiet")
@@ -187,11 +189,31 @@ def test_collect_command_reports_counts_and_rate_limit_exit_code(
     assert "run `campaign collect` again after" in limited.output
 
 
-def test_collect_without_credentials_is_a_clear_error(run: Any) -> None:
+def test_collect_without_credentials_is_a_clear_error(run: Any, db: sqlite_utils.Database) -> None:
     """Without X credentials `campaign collect` names the variables to set (exit 2)."""
+    load_campaign(db)
     result = run("collect")
     assert 2 == result.exit_code
     assert "X_BEARER_TOKEN" in result.output
+
+
+def test_collect_without_a_campaign_refuses_and_sends_nothing(
+    fake_x: Any, run: Any, monkeypatch: pytest.MonkeyPatch, db: sqlite_utils.Database
+) -> None:
+    """`campaign collect` with no campaign loaded exits 2 saying to load one, and asks X nothing
+    (it searched the default hashtag and spent reads)."""
+    for k, v in fake_x.env.items():
+        monkeypatch.setenv(k, v)
+    fake_x.add_conversation(20, seed=9)
+    result = run("collect", "--quiet")
+    assert 2 == result.exit_code
+    assert (
+        "Error: no campaign loaded, so there is nothing to collect (it would search a default "
+        "hashtag and spend reads that X bills): run `campaign load FILE` first (the sample: "
+        "campaign/data/policing-in-conflict.yaml)\n"
+    ) == result.stderr
+    assert [] == fake_x.requests()
+    assert [] == db.execute("SELECT id FROM collect_runs").fetchall()
 
 
 class OldSinceIdRefused:
@@ -246,3 +268,19 @@ def test_a_since_id_older_than_the_window_falls_back_to_the_whole_window(
     result = collect_once(db, fake, SETTINGS)
     assert ("done", 1) == (result.status, result.new)
     assert ["1000", None] == fake.calls
+
+
+def test_the_newest_collected_id_reads_an_index_imports_do_not_write(
+    db: sqlite_utils.Database,
+) -> None:
+    """Finding since_id reads the partial index of collected posts (m004), which an import of
+    twarc2 files does not write, not a scan or an index over every post."""
+    plan = " ".join(
+        r[3]
+        for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT max(id) FROM mentions WHERE source = 'search'"
+        ).fetchall()
+    )
+    assert "mentions_from_search" in plan
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"mentions_source", "mention_hashtags_mention"}.isdisjoint(indexes)

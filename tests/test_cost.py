@@ -199,6 +199,7 @@ def test_unlimited_reads_survive_the_store() -> None:
     assert from_dict(json.loads(json.dumps(to_dict(md)))).campaign.collect_max_reads_per_day is None
 
 
+@time_machine.travel(NOW, tick=False)  # the page gives no year: the next December 6 from NOW
 def test_imported_page_yaml_documents_the_prices() -> None:
     """The YAML written by import-page lists the price keys with comments, and loads as written."""
     written = to_yaml(parse_page("Policing in Conflict\n\nDecember 6\n\nA panel.\n"))
@@ -221,6 +222,7 @@ def test_plan_says_what_the_drafts_cost(
     run: Run, sample_yaml: Path, tmp_path: Path, db_path: Path
 ) -> None:
     """`campaign plan` ends with the drafts' cost, split into posts with and without links."""
+    assert 0 == run("init").exit_code
     mine = tmp_path / "c.yaml"
     mine.write_text(
         sample_yaml.read_text().replace("price_post_with_link: 0.20", "price_post_with_link: 0.5")
@@ -361,6 +363,7 @@ def test_queue_page_and_post_page_show_the_cost(web: Browserish, db: sqlite_util
 # --- the bounded collector -------------------------------------------------------------------
 
 
+@pytest.mark.fake_x_now(NOW)
 def test_collector_stops_at_the_daily_read_budget_and_resumes_after_it(
     fake_x: Any, db: sqlite_utils.Database
 ) -> None:
@@ -394,6 +397,7 @@ def test_collector_stops_at_the_daily_read_budget_and_resumes_after_it(
     assert len(want) == db.execute("SELECT sum(fetched) FROM collect_runs").fetchone()[0]
 
 
+@pytest.mark.fake_x_now(NOW)
 def test_collect_command_reports_the_read_cost_and_a_used_up_budget(
     fake_x: Any, run: Run, db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -18,6 +19,7 @@ from posts import queue
 from scheduler import lease
 from tests.fixtures.simulator import FakeXProcess, campaign_command
 from tests.publishing import add_post, rows, wait_for
+from tests.web_helpers import load_campaign
 
 FAST = ["--no-collect", "--lease-ttl", "2", "--timeout", "1.5", "--settle", "0.3"]
 
@@ -183,6 +185,7 @@ def test_collect_failure_never_stops_publishing(
     db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
 ) -> None:
     """Collecting is on by default with a bearer token; searches failing do not delay posts."""
+    load_campaign(db)
     fake_x_process.add_conversation(n=20, seed=2)
     fake_x_process.faults(error_every=1, error_groups=["search"])
     post_id = add_post(db, "Published while search fails", now() + timedelta(seconds=2.5))
@@ -204,6 +207,68 @@ def test_collect_failure_never_stops_publishing(
     post = queue.get(db, post_id)
     assert post.published_at is not None
     assert (post.published_at - post.scheduled_at).total_seconds() < 1.0
+
+
+def searches(fake: FakeXProcess) -> int:
+    return sum(1 for r in fake.requests() if r["group"] == "search")
+
+
+@pytest.mark.slow
+def test_a_new_collect_every_minutes_is_followed_without_a_restart(
+    db: sqlite_utils.Database,
+    db_path: Path,
+    fake_x_process: FakeXProcess,
+    tmp_path: Path,
+    sample_yaml: Path,
+    run: Any,
+) -> None:
+    """`campaign load` with another collect_every_minutes re-times a running daemon's collecting
+    at once (minutes shortened to half a second here): no restart needed."""
+    every_hour = tmp_path / "hourly.yaml"
+    every_hour.write_text(
+        sample_yaml.read_text().replace("collect_every_minutes: 5 ", "collect_every_minutes: 60")
+    )
+    every_minute = tmp_path / "often.yaml"
+    every_minute.write_text(
+        sample_yaml.read_text().replace("collect_every_minutes: 5 ", "collect_every_minutes: 1 ")
+    )
+    assert 0 == run("load", every_hour).exit_code
+    fake_x_process.add_conversation(n=20, seed=3)
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(
+        fake_x_process, db_path, log, "--collect", env={"CAMPAIGN_COLLECT_MINUTE": "0.5"}
+    )
+    try:
+        assert wait_for(lambda: searches(fake_x_process) == 1, timeout=10)  # the first run
+        assert "collecting every 60 minutes" in log.read_text()
+        assert 0 == run("load", every_minute).exit_code
+        # Every 30 s before, every second now: without the change, 10 s bring no second search.
+        assert wait_for(lambda: searches(fake_x_process) >= 4, timeout=10)
+    finally:
+        assert 0 == stop(daemon)
+    assert "collect_every_minutes changed from 60 to 1: collecting every 1 minutes" in (
+        log.read_text()
+    )
+
+
+@pytest.mark.slow
+def test_no_campaign_loaded_collects_nothing_but_still_publishes(
+    db: sqlite_utils.Database, db_path: Path, fake_x_process: FakeXProcess, tmp_path: Path
+) -> None:
+    """With no campaign loaded the daemon sends X no search (there is no query to spend reads
+    on), says so once in its log, and publishes as usual."""
+    post_id = add_post(db, "Published without a campaign", now() + timedelta(seconds=2))
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(
+        fake_x_process, db_path, log, "--collect", env={"CAMPAIGN_COLLECT_MINUTE": "0.02"}
+    )
+    try:
+        assert wait_for(lambda: queue.get(db, post_id).status == "published", timeout=10)
+        time.sleep(1.5)  # a search would have been sent every second meanwhile
+    finally:
+        assert 0 == stop(daemon)
+    assert 0 == searches(fake_x_process)
+    assert 1 == log.read_text().count("collect: no campaign loaded")
 
 
 def test_without_credentials_exits_at_once(db_path: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import time_machine
 from click.testing import Result
 
 from campaign.importpage import parse_page
@@ -72,10 +73,12 @@ def test_bundled_page_has_four_publications_with_their_facts() -> None:
     assert all(p.summary for p in pubs)
 
 
+@time_machine.travel("2026-10-01T12:00:00+00:00", tick=False)  # before the 2026 event's first post
 def test_bundled_page_imports_loads_and_plans_as_printed(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
     """`import-page` output is accepted by `load` and gives a plan of at least 12 drafts."""
+    assert 0 == run("init").exit_code
     printed = run("import-page", PAGE, "--year", "2026")
     assert 0 == printed.exit_code
     yaml_file = tmp_path / "imported.yaml"

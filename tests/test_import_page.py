@@ -311,6 +311,7 @@ def test_command_prints_yaml_that_campaign_load_accepts(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
     """`campaign import-page FILE --year` prints YAML; saved, `campaign load` stores it."""
+    assert 0 == run("init").exit_code
     result = run("import-page", PAGES / "rule-of-law-forum.txt", "--year", "2027")
     assert 0 == result.exit_code
     assert "2027-10-12" == str(yaml.safe_load(result.output)["event"]["start"])[:10]

@@ -168,6 +168,7 @@ def test_cli_load_twice_keeps_one_campaign(
     run: Callable[..., Result], sample_yaml: Path, db_path: Path
 ) -> None:
     """`campaign load` run twice leaves one campaign, 6 speakers and 4 publications."""
+    assert 0 == run("init").exit_code
     first = run("load", sample_yaml)
     second = run("load", sample_yaml)
     assert (0, 0) == (first.exit_code, second.exit_code)

@@ -17,6 +17,7 @@ BEFORE_CAMPAIGN = "2026-10-01T12:00:00+00:00"
 
 
 def _load(run: Run, sample_yaml: Path) -> None:
+    assert 0 == run("init").exit_code
     result = run("load", sample_yaml)
     assert 0 == result.exit_code, result.output
 
@@ -74,6 +75,7 @@ def test_posts_in_the_past_are_pointed_out(run: Run, sample_yaml: Path) -> None:
 
 def test_plan_without_a_campaign_says_how_to_load_one(run: Run) -> None:
     """With nothing loaded, plan exits 2 and tells the user to run `campaign load`."""
+    assert 0 == run("init").exit_code
     result = run("plan")
     assert 2 == result.exit_code
     assert "Error: no campaign loaded: run `campaign load FILE` first" in result.output

@@ -169,6 +169,7 @@ def test_add_as_a_reply(run: Run, db: sqlite_utils.Database) -> None:
 
 def test_add_approved_in_the_past_warns(run: Run) -> None:
     """Approving a post whose time has passed still stores it, with a warning on stderr."""
+    assert 0 == run("init").exit_code
     result = ok(run, "posts", "add", "--text", "Late", "--at", "2026-11-20T14:00Z", "--approve")
     assert "1\n" == result.stdout
     assert (
@@ -300,6 +301,7 @@ def test_a_post_being_published_cannot_be_edited(run: Run, db: sqlite_utils.Data
 
 def test_list_without_posts_says_how_to_make_some(run: Run) -> None:
     """An empty queue says how to fill it."""
+    assert 0 == run("init").exit_code
     assert (
         "No posts yet: generate drafts with `campaign plan` or add one with "
         "`campaign posts add --text TEXT --at WHEN`.\n"
@@ -326,6 +328,7 @@ def test_list_table_in_the_campaign_zone(run: Run, new_york: Metadata) -> None:
 
 def test_list_table_cuts_only_the_text_on_a_narrow_screen(run: Run) -> None:
     """On a narrow terminal every column stays whole and the text ends in an ellipsis."""
+    assert 0 == run("init").exit_code
     text = "A rather long first line that cannot fit"
     add(run, text)
     lines = run("posts", "list", env={"COLUMNS": "70"}).stdout.splitlines()
@@ -336,6 +339,7 @@ def test_list_table_cuts_only_the_text_on_a_narrow_screen(run: Run) -> None:
 
 def test_list_filters_by_status(run: Run) -> None:
     """`--status` lists only posts in that status."""
+    assert 0 == run("init").exit_code
     add(run, "A draft")
     add(run, "An approved one", "2026-12-07T14:00Z", "--approve")
     data = json.loads(ok(run, "posts", "list", "--status", "approved", "--json").stdout)
@@ -400,6 +404,7 @@ def test_show_tells_everything_with_the_history(run: Run, new_york: Metadata) ->
 
 def test_show_json_has_the_history(run: Run) -> None:
     """`posts show --json` is the list item plus its audit trail."""
+    assert 0 == run("init").exit_code
     add(run, "Look at me")
     data = json.loads(ok(run, "posts", "show", "1", "--json").stdout)
     assert (1, "draft") == (data["id"], data["status"])

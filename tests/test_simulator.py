@@ -16,7 +16,7 @@ import tweepy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.simulator import SimState
+from scheduler.simulator import SimState, frozen
 from scheduler.simulator.conversation import generate
 from scheduler.simulator.faults import FAULT_KEYS
 from scheduler.simulator.query import index_tag
@@ -183,6 +183,7 @@ def test_timeline_max_results_must_be_5_to_100(fake_x: FakeX, value: int, status
     assert status == answer.status_code
 
 
+@pytest.mark.dates
 def test_timeline_start_time_and_exclude_replies(fake_x: FakeX) -> None:
     """start_time drops older posts; exclude=replies drops the account's replies."""
     client = fake_x.client()
@@ -376,6 +377,7 @@ def test_since_id_returns_only_posts_added_after(fake_x: FakeX) -> None:
     assert {"newest_id": added[-1], "oldest_id": added[0], "result_count": 5} == answer["meta"]
 
 
+@pytest.mark.dates
 def test_search_sees_only_the_last_seven_days(fake_x: FakeX) -> None:
     """Posts older than 7 days by the simulator's clock are not found; an older start_time is 400."""
     fake_x.client().create_tweet(text="old news #PolicingInConflict")
@@ -651,6 +653,7 @@ def test_request_log_and_reset(fake_x: FakeX) -> None:
 # -- the conversation generator -----------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_conversation_is_deterministic_for_a_seed() -> None:
     """The same seed at the same clock gives the same authors, texts and ids; another seed differs."""
 
@@ -661,6 +664,54 @@ def test_conversation_is_deterministic_for_a_seed() -> None:
     with time_machine.travel(datetime(2026, 12, 6, 12, 0, tzinfo=UTC), tick=False):
         assert make(5) == make(5)
         assert make(5) != make(6)
+
+
+@pytest.mark.dates
+def test_a_frozen_clock_dates_the_conversation_from_it_and_moves_only_when_told() -> None:
+    """SimState(clock=frozen(at)) reads `at` whatever the real time; the conversation is dated in
+    the days before it; /_sim/clock's offset still moves it."""
+    at = datetime(2028, 2, 29, 23, 30, tzinfo=UTC)
+    state = SimState(clock=frozen(at))
+    made = generate(state, 50, seed=3, days=2)
+    assert at == state.now()
+    assert all(at - timedelta(days=2) <= t.created_at < at for t in made)
+    state.clock_offset = timedelta(hours=1)
+    assert datetime(2028, 3, 1, 0, 30, tzinfo=UTC) == state.now()
+
+
+def test_a_frozen_clock_needs_a_time_zone() -> None:
+    """frozen() refuses a naive datetime, which would be read in no particular zone."""
+    with pytest.raises(ValueError, match="aware datetime"):
+        frozen(datetime(2026, 12, 6, 14, 0))
+
+
+@pytest.mark.dates
+@pytest.mark.fake_x_now(datetime(2026, 12, 31, 23, 59, 30, tzinfo=UTC))
+def test_fake_x_now_marker_freezes_the_thread_simulator(fake_x: FakeX) -> None:
+    """The fake_x_now marker freezes fake_x's clock: a post made now carries that moment."""
+    assert "2026-12-31T23:59:30.000Z" == fake_x.clock()["now"]
+    post(fake_x, "At the turn of the year")
+    assert ["2026-12-31T23:59:30.000Z"] == [t["created_at"] for t in fake_x.tweets()]
+
+
+@pytest.mark.slow
+@pytest.mark.fake_x_now(datetime(2027, 11, 7, 6, 30, tzinfo=UTC))
+def test_fake_x_now_option_freezes_the_process_clock(fake_x_process: FakeXProcess) -> None:
+    """`campaign fake-x --now WHEN` stands its clock still at WHEN (the fake_x_now marker passes
+    it): generated posts are dated before WHEN, and time moves only through /_sim/clock."""
+    assert "2027-11-07T06:30:00.000Z" == fake_x_process.clock()["now"]
+    fake_x_process.add_conversation(20, seed=4)
+    times = [t["created_at"] for t in fake_x_process.tweets()]
+    assert 24 == len(times)
+    assert all("2027-11-04T06:30:00.000Z" <= t < "2027-11-07T06:30:00.000Z" for t in times)
+    assert "2027-11-07T06:31:00.000Z" == fake_x_process.clock(advance_seconds=60)["now"]
+
+
+def test_fake_x_refuses_a_now_it_cannot_read(run: Any) -> None:
+    """`campaign fake-x --now` with no UTC offset is refused with exit code 2, naming --now."""
+    result = run("fake-x", "--now", "2026-12-06 14:00")
+    assert 2 == result.exit_code
+    assert "Error: --now: the time '2026-12-06 14:00' has no UTC offset" in result.output
 
 
 def test_conversation_has_real_world_variety() -> None:

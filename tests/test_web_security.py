@@ -239,6 +239,7 @@ def test_cli_refuses_to_listen_on_all_addresses_without_a_password(
     run: Callable[..., Result],
 ) -> None:
     """`campaign web --host 0.0.0.0` without a password exits 2 with a one-line message."""
+    assert 0 == run("init").exit_code
     result = run("web", "--host", EVERY_ADDRESS, "--port", "0")
     assert 2 == result.exit_code
     assert result.output.startswith("Error: listening on 0.0.0.0")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from campaign.cli.common import INSECURE, CliContext, UserError, campaign_settings, pass_ctx
+from campaign.cli.common import INSECURE, CliContext, UserError, pass_ctx
 
 EXIT_RATE_LIMITED = 3
 
@@ -62,11 +62,11 @@ def collect(
     """
     from campaign.clock import show
     from campaign.errors import CredentialsError
-    from scheduler.collect import collect_once
+    from scheduler.collect import collect_once, collect_settings
     from scheduler.xclient import Credentials, XClient
 
     db = obj.db()
-    settings = campaign_settings(obj)
+    settings = collect_settings(db)  # refuses when no campaign is loaded
     creds = Credentials.from_env(file=credentials, insecure=insecure)  # read once: warns once
     if not creds.can_search:  # the bearer token, or the user keys, can search
         raise CredentialsError(

@@ -35,11 +35,13 @@ class CliContext:
     db_path: str
     _db: sqlite_utils.Database | None = field(default=None, repr=False)
 
-    def db(self) -> sqlite_utils.Database:
+    def db(self, *, create: bool = False) -> sqlite_utils.Database:
+        """The database, opened and migrated; a missing file is refused (exit 2, naming the
+        path and `campaign init`) unless ``create``: only `campaign init` creates one."""
         if self._db is None:
             from campaign.store import open_db
 
-            self._db = open_db(self.db_path)
+            self._db = open_db(self.db_path, create=create)
         return self._db
 
     @property

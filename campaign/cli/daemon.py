@@ -126,6 +126,14 @@ def _config(
     "credentials allow search).",
 )
 @click.option(
+    "--collect-minute",
+    type=click.FloatRange(min=0.01),
+    default=60.0,
+    envvar="CAMPAIGN_COLLECT_MINUTE",
+    hidden=True,
+    help="Seconds in a minute of collect_every_minutes (tests shorten it).",
+)
+@click.option(
     "--lease-ttl",
     type=click.FloatRange(min=0.5),
     default=15.0,
@@ -163,6 +171,7 @@ def daemon(
     insecure: bool,
     verbose: bool,
     collect: bool | None,
+    collect_minute: float,
     lease_ttl: float,
     backup_dir: str | None,
     no_backups: bool,
@@ -202,8 +211,9 @@ def daemon(
         backup_dir=None
         if no_backups
         else (backup_dir or str(Path(obj.db_path).absolute().parent / "backups")),
+        minute=collect_minute,
     )
-    obj.db()  # create or migrate the database before the jobs start
+    obj.db()  # migrate the database (a missing one is refused) before the jobs start
     code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()
     sys.exit(code)
 

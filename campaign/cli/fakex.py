@@ -42,6 +42,8 @@ Controls, JSON over HTTP while it runs (no keys; this machine only):
                                  search post_day
   POST   /_sim/clock             {"advance_seconds": S}, {"offset_seconds": S}
                                  or {"now": "2026-12-06T14:00:00Z"}
+With --now the clock stands still at that moment (moved only by /_sim/clock),
+so a rehearsal or a test sees the same dates and ids on any day.
   POST   /_sim/reset             forget every tweet, fault and window
 """
 
@@ -77,6 +79,14 @@ Controls, JSON over HTTP while it runs (no keys; this machine only):
     default="PolicingInConflict",
     show_default=True,
     help="The hashtag of the generated conversation.",
+)
+@click.option(
+    "--now",
+    "frozen_at",
+    metavar="WHEN",
+    default=None,
+    help="Freeze the simulator's clock at this moment (ISO 8601 with an offset, e.g. "
+    "2026-12-06T14:00:00Z) instead of following the real time.",
 )
 @click.option(
     "--username",
@@ -147,6 +157,7 @@ def fake_x(
     conversation: int,
     seed: int,
     hashtag: str,
+    frozen_at: str | None,
     username: str,
     latency_ms: int,
     accept_duplicates: bool,
@@ -161,7 +172,16 @@ def fake_x(
     import signal
     import sys
 
-    from scheduler.simulator import Credentials, SimClient, SimState, SimulatorServer, is_loopback
+    from campaign.clock import parse_when
+    from campaign.errors import CampaignError
+    from scheduler.simulator import (
+        Credentials,
+        SimClient,
+        SimState,
+        SimulatorServer,
+        frozen,
+        is_loopback,
+    )
     from scheduler.simulator.conversation import generate
 
     if not is_loopback(host):
@@ -170,6 +190,10 @@ def fake_x(
             "address: use 127.0.0.1"
         )
 
+    try:
+        clock = frozen(parse_when(frozen_at)) if frozen_at else None
+    except CampaignError as e:
+        raise UserError(f"--now: {e}") from e
     creds = Credentials(
         api_key=api_key,
         api_secret=api_secret,
@@ -183,6 +207,7 @@ def fake_x(
         seed=seed,
         accept_duplicates=accept_duplicates,
         latency=latency_ms / 1000,
+        clock=clock,
     )
     state.faults.update({"error_every": error_every, "drop_every": drop_every}, state.now())
     try:

@@ -17,7 +17,7 @@ def init(obj: CliContext) -> None:
     Creates the database, or brings an existing one up to date. Safe to run any number of
     times: it never removes anything.
     """
-    obj.db()
+    obj.db(create=True)
     click.echo(f"Campaign database ready: {obj.db_path}")
 
 

@@ -60,6 +60,7 @@ def web(
     """
     from campaign.web.server import create_server, url_of
 
+    obj.db()  # a missing database is refused here, not created
     try:
         server = create_server(
             obj.db_path,

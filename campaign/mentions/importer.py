@@ -35,6 +35,11 @@ MAX_LINE = 8 * 1024 * 1024  # a twarc2 page of 100 posts with its includes is un
 MAX_SKIP = 256 * 1024 * 1024
 CHUNK = 1024 * 1024
 
+# SQLite's page cache while importing, in KiB (the default is 2 MiB): each post writes to the
+# mentions table, its indexes, the full-text index and the side tables, whose pages then stay
+# in memory between batches instead of being read back.
+IMPORT_CACHE_KIB = 65_536
+
 # progress(bytes_read, posts_read)
 Progress = Callable[[int, int], None]
 
@@ -183,6 +188,20 @@ def import_lines(
 ) -> ImportResult:
     """Import twarc2 JSONL ``lines`` (bytes or text, or a binary file read in bounded lines)
     into the collection."""
+    cache = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        return _import(db, lines, progress, batch)
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _import(
+    db: sqlite_utils.Database,
+    lines: Iterable[bytes | str] | BinaryIO,
+    progress: Progress | None,
+    batch: int,
+) -> ImportResult:
     result = ImportResult()
     writer = Writer(db, source="twarc")
     pending: list[_Line] = []

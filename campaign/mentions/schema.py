@@ -182,3 +182,21 @@ def m003_fts_underscore_in_tokens(db: sqlite_utils.Database) -> None:
         f"text, content='mentions', content_rowid='id', tokenize=\"{tokenize}\")"
     )
     db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
+
+
+@migrations()
+def m004_fewer_indexes_to_keep_on_import(db: sqlite_utils.Database) -> None:
+    # Every index is one more B-tree written per imported post. EXPLAIN QUERY PLAN of every
+    # query on these tables (search and its filters, counts, the inbox, the report, refresh_ours,
+    # the collector; see docs/benchmarks.md) shows:
+    # - mention_hashtags_mention is read by no query (the report groups by tag, the primary key);
+    # - mentions_source serves one query, the collector's newest stored id among its own
+    #   (``source = 'search'``): a partial index over those rows serves it as well, and an import
+    #   of twarc2 files no longer writes to it.
+    db.executescript(
+        """
+        DROP INDEX mention_hashtags_mention;
+        DROP INDEX mentions_source;
+        CREATE INDEX mentions_from_search ON mentions (source) WHERE source = 'search';
+        """
+    )

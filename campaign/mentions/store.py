@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -27,6 +27,9 @@ ACCOUNT_ID_KEY = "x_account_id"
 TWITTER_EPOCH_MS = 1288834974657
 _HASHTAG_RE = re.compile(r"(?<![\w&])#(\w+)")
 _LINK_RE = re.compile(r"https?://", re.IGNORECASE)
+# The raw JSON kept with each post and author: real Unicode, no spaces. One encoder for all
+# (json.dumps with these options builds a new one at every call).
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _X_HOSTS = frozenset({"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com"})
 
 _COLUMNS = (
@@ -117,11 +120,23 @@ class WriteResult:
 
 def _int(value: Any) -> int | None:
     """An id as X writes it (a number or a string of digits) that SQLite can hold, else None."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+    kind = type(value)  # exact types first: this runs several times for every imported post
+    if kind is str:
+        if not (value.isascii() and value.isdigit() and len(value) <= 19):
+            return None
         value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
-        return value
-    return None
+    elif kind is not int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+            value = int(value)
+        elif not isinstance(value, int) or isinstance(value, bool):
+            return None
+    number = int(value)
+    return number if 0 <= number < 2**63 else None
+
+
+def _is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """Whether ``value`` is a JSON object (a dict, checked first: the ABC check is slow)."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def created_at_db(value: Any, tweet_id: int) -> str:
@@ -144,19 +159,19 @@ def created_at_db(value: Any, tweet_id: int) -> str:
 def hashtags_of(tweet: Mapping[str, Any]) -> set[str]:
     """Lower-cased hashtags (without '#') from the entities, or from the text if none were sent."""
     entities = tweet.get("entities")
-    if isinstance(entities, Mapping) and "hashtags" in entities:
+    if _is_map(entities) and "hashtags" in entities:
         tags = entities.get("hashtags") or []
-        return {str(h["tag"]).lower() for h in tags if isinstance(h, Mapping) and h.get("tag")}
+        return {str(h["tag"]).lower() for h in tags if _is_map(h) and h.get("tag")}
     return {m.lower() for m in _HASHTAG_RE.findall(str(tweet.get("text") or ""))}
 
 
 def links_of(tweet: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``(expanded url, domain)`` of each link a post shares (X's media and quoted posts left out)."""
     entities = tweet.get("entities")
-    urls = entities.get("urls") if isinstance(entities, Mapping) else None
+    urls = entities.get("urls") if _is_map(entities) else None
     out: list[tuple[str, str]] = []
     for u in urls or []:
-        if not isinstance(u, Mapping) or u.get("media_key"):
+        if not _is_map(u) or u.get("media_key"):
             continue
         display = str(u.get("display_url") or "")
         if display.startswith(("pic.twitter.com", "pic.x.com")):
@@ -185,6 +200,9 @@ class Writer:
         self.conn: sqlite3.Connection = db.conn
         self.source = source
         self.ours = ours if ours is not None else load_ours(db)
+        # The users already written by this writer, as sent: twarc2 repeats each author on
+        # every page they post on, and an unchanged one need not be encoded and written again.
+        self._authors_written: dict[int, Mapping[str, Any]] = {}
 
     def tweet_row(
         self,
@@ -200,7 +218,7 @@ class Writer:
         author = _int(tweet.get("author_id"))
         reply_to = quote_of = retweet_of = None
         for ref in tweet.get("referenced_tweets") or ():
-            if not isinstance(ref, Mapping):
+            if not _is_map(ref):
                 continue
             kind = ref.get("type")
             if kind == "replied_to":
@@ -210,9 +228,9 @@ class Writer:
             elif kind == "retweeted":
                 retweet_of = _int(ref.get("id"))
         pm = tweet.get("public_metrics")
-        pm = pm if isinstance(pm, Mapping) else {}
+        pm = pm if _is_map(pm) else {}
         entities = tweet.get("entities")
-        urls = entities.get("urls") if isinstance(entities, Mapping) else None
+        urls = entities.get("urls") if _is_map(entities) else None
         has_link = bool(urls) or bool(_LINK_RE.search(text))
         ours = self.ours
         reply_user = _int(tweet.get("in_reply_to_user_id"))
@@ -245,7 +263,7 @@ class Writer:
             int(is_ours),
             int(replies_ours),
             int(quotes_ours),
-            json.dumps(tweet, ensure_ascii=False, separators=(",", ":")),
+            _compact_json(tweet),
             stamp,
             stamp,
             self.source,
@@ -264,7 +282,7 @@ class Writer:
             user.get("username"),
             user.get("name"),
             followers,
-            json.dumps(user, ensure_ascii=False, separators=(",", ":")),
+            _compact_json(user),
             stamp,
         )
 
@@ -283,7 +301,7 @@ class Writer:
         tags: list[tuple[str, int]] = []
         links: list[tuple[str, int, str]] = []
         for tweet in tweets:
-            row = self.tweet_row(tweet, stamp, included) if isinstance(tweet, Mapping) else None
+            row = self.tweet_row(tweet, stamp, included) if _is_map(tweet) else None
             if row is None:
                 result.skipped += 1
                 continue
@@ -291,7 +309,16 @@ class Writer:
             tid = row[0]
             tags.extend((t, tid) for t in hashtags_of(tweet))
             links.extend((u, tid, d) for u, d in links_of(tweet))
-        author_rows = [r for r in (self.author_row(u, stamp) for u in users) if r is not None]
+        author_rows = []
+        written = self._authors_written
+        for user in users:
+            uid = _int(user.get("id")) if _is_map(user) else None
+            if uid is None or written.get(uid) == user:
+                continue
+            row = self.author_row(user, stamp)
+            if row is not None:
+                author_rows.append(row)
+                written[uid] = user
         conn = self.conn
         if rows:
             seen = {

@@ -68,19 +68,26 @@ Control API (no authentication; JSON in and out):
   ``source`` "generated"); ``{"now": M}`` adds M more posts made now, all with the hashtag. Answers ``{"created": N, "ids": [...]}``.
 - ``POST /_sim/reset``: forget all tweets, faults, windows, the log and the clock offset.
 
+The clock is its caller's: :class:`~scheduler.simulator.state.SimState` reads the real time
+(``campaign.clock.now``, which time-machine freezes in a test's process) unless it is given a
+``clock`` callable, e.g. ``SimState(clock=frozen(at))`` (``campaign fake-x --now …``): a fixed
+moment that moves only through ``/_sim/clock``, so generated dates and ids are the same on any day.
+
 :class:`~scheduler.simulator.client.SimClient` wraps the control API in Python.
 """
 
 from scheduler.simulator.client import SimClient
 from scheduler.simulator.server import SimulatorServer, create_app, is_loopback
-from scheduler.simulator.state import ACCOUNT_ID, Credentials, SimState
+from scheduler.simulator.state import ACCOUNT_ID, Clock, Credentials, SimState, frozen
 
 __all__ = [
     "ACCOUNT_ID",
+    "Clock",
     "Credentials",
     "SimClient",
     "SimState",
     "SimulatorServer",
     "create_app",
+    "frozen",
     "is_loopback",
 ]

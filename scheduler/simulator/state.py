@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +14,9 @@ from typing import Any
 from campaign import clock
 from scheduler.simulator import links
 from scheduler.simulator.faults import Faults
+
+# Where the simulator reads the time: a callable giving an aware datetime.
+Clock = Callable[[], datetime]
 
 # X's ids are "snowflakes": milliseconds since this epoch, shifted left 22 bits.
 TWITTER_EPOCH_MS = 1288834974657
@@ -240,6 +243,19 @@ ACCOUNT_ID = "1600000000000000001"
 WORKER = 37  # the "machine" bits of every simulated snowflake
 
 
+def _real_now() -> datetime:
+    return clock.now()  # looked up at each call, so time-machine's frozen time reaches it
+
+
+def frozen(at: datetime) -> Clock:
+    """A clock that always reads ``at`` (an aware datetime): the simulator's time then moves
+    only through ``POST /_sim/clock``, so tests get the same dates and ids on any day."""
+    if at.tzinfo is None:
+        raise ValueError("a frozen clock needs an aware datetime, e.g. 2026-12-06T14:00:00Z")
+    fixed = at.astimezone(clock.UTC)
+    return lambda: fixed
+
+
 class SimState:
     """All the simulator holds. Use :attr:`lock` around any read or write of its fields."""
 
@@ -252,8 +268,10 @@ class SimState:
         seed: int = 1,
         accept_duplicates: bool = False,
         latency: float = 0.0,
+        clock: Clock | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.clock: Clock = clock or _real_now
         self.credentials = credentials or Credentials()
         self.account = User(
             id=ACCOUNT_ID, username=username, name=name, followers_count=1250, following_count=310
@@ -266,7 +284,8 @@ class SimState:
         self.reset()
 
     def reset(self) -> None:
-        """Back to an empty X: no tweets but the account, no faults, fresh windows, real time."""
+        """Back to an empty X: no tweets but the account, no faults, fresh windows, and the
+        caller's clock without an offset."""
         with self.lock:
             self.users: dict[str, User] = {self.account.id: self.account}
             self.account.tweet_count = 0
@@ -288,8 +307,9 @@ class SimState:
     # -- time and ids ------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        """The simulator's clock: real time (``campaign.clock.now``) plus a settable offset."""
-        return clock.now() + self.clock_offset
+        """The simulator's clock: its caller's clock (``campaign.clock.now`` unless one was given,
+        e.g. :func:`frozen`) plus a settable offset."""
+        return self.clock() + self.clock_offset
 
     def new_id(self, created_at: datetime) -> str:
         """A fresh snowflake id for a tweet made at ``created_at``."""
