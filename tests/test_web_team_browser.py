@@ -163,3 +163,22 @@ def test_a_viewer_cannot_mark_the_inbox(page: Any, server: str, db: sqlite_utils
     assert "needs the reviewer role" in refused.text()
     assert 3 == counts_by_status(db)["new"]
     assert [] == page.errors
+
+
+def test_the_sixth_wrong_password_is_throttled(page: Any, server: str) -> None:
+    """Five wrong passwords at the sign-in form, then the sixth try (even the right password)
+    is answered 429 with a wait, in words, on the form."""
+    page.goto(f"{server}/login")
+    for i in range(5):
+        page.fill("#username", "dana")
+        page.fill("#password", f"not the password {i}")
+        with page.expect_navigation():
+            page.click("#sign-in")
+        assert "/login" in page.url
+    page.fill("#username", "dana")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation() as answer:
+        page.click("#sign-in")
+    assert 429 == answer.value.status
+    assert "Too many failed sign-ins" in page.inner_text("#login-error")
+    assert 0 == page.locator("#signed-in-as").count()
