@@ -120,9 +120,12 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
         if m["is_ours"]:
             who += " (ours)"
         note = f"  [{m['note']}]" if m["note"] else ""
+        text = first_line(m["text"])
+        if m["removed"]:
+            who, text = "?", f"(removed on X: {m['removed']})"
         click.echo(
             f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
-            f"{first_line(m['text'])}{note}"
+            f"{text}{note}"
         )
     total = count(db, f)
     if total > offset + len(found):
@@ -146,7 +149,9 @@ def show_mention(obj: CliContext, mention_id: int) -> None:
         raise NotFoundError(
             f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
         )
-    print_json({**m, "history": history(db, mention_id)})
+    from campaign.mentions.compliance import removal
+
+    print_json({**m, "removal": removal(db, mention_id), "history": history(db, mention_id)})
 
 
 @mentions.command("mark")
@@ -247,6 +252,26 @@ def export(obj: CliContext, /, fmt: str, output: str, **opts: Any) -> None:
         with path.open("w", encoding="utf-8", newline="") as out:
             n = writer(db, f, out)
         click.echo(f"Wrote {n} posts to {path}.", err=True)
+    _write_readme(obj, f, fmt, n, output)
+
+
+def _write_readme(
+    obj: CliContext, f: Any, fmt: str, n: int, output: str, extra: tuple[str, ...] = ()
+) -> None:
+    """Every export carries a README (search, time range, compliance date, count removed):
+    beside the file as FILE.README.md, or on standard error for standard output."""
+    from campaign.mentions.readme import readme
+
+    settings = campaign_settings(obj)
+    text = readme(
+        obj.db(), f, title=f"{settings.name} {settings.hashtag}", fmt=fmt, written=n, extra=extra
+    )
+    if output == "-":
+        click.echo(text, err=True)
+        return
+    target = Path(output + ".README.md")
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote its README to {target}.", err=True)
 
 
 @mentions.command("import")

@@ -40,6 +40,7 @@ CSV_FIELDS = (
     "like_count",
     "quote_count",
     "url",
+    "removed_on_x",
 )
 
 _PAGE = 2_000
@@ -71,6 +72,7 @@ def write_csv(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
     for row in _rows(db, f):
         d = row_to_dict(row)
         d.update(d.pop("metrics"))
+        d["removed_on_x"] = d.pop("removed") or ""
         w.writerow([_cell(d[k]) for k in CSV_FIELDS])
         n += 1
     return n
@@ -95,7 +97,15 @@ def write_jsonl(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> in
             tweet["author"] = json.loads(row[-1])
         tweet["__campaign"] = {
             k: d[k]
-            for k in ("review_status", "note", "is_ours", "replies_to_ours", "quotes_ours", "url")
+            for k in (
+                "review_status",
+                "note",
+                "is_ours",
+                "replies_to_ours",
+                "quotes_ours",
+                "url",
+                "removed",
+            )
         }
         out.write(json.dumps(tweet, ensure_ascii=False))
         out.write("\n")

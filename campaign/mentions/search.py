@@ -28,7 +28,7 @@ MAX_LIMIT = 10_000
 SELECT_COLUMNS = (
     "m.id, m.text, m.author_id, m.created_at, m.lang, m.review_status, m.note, m.is_ours, "
     "m.has_link, m.replies_to_ours, m.quotes_ours, m.retweet_count, m.reply_count, "
-    "m.like_count, m.quote_count, m.impression_count, a.username, a.name"
+    "m.like_count, m.quote_count, m.impression_count, a.username, a.name, m.removed"
 )
 
 
@@ -231,6 +231,7 @@ def row_to_dict(r: tuple[Any, ...] | sqlite3.Row) -> dict[str, Any]:
         impressions,
         username,
         name,
+        removed,
     ) = tuple(r)
     return {
         "id": str(tid),
@@ -247,6 +248,8 @@ def row_to_dict(r: tuple[Any, ...] | sqlite3.Row) -> dict[str, Any]:
         "replies_to_ours": bool(replies_to_ours),
         "quotes_ours": bool(quotes_ours),
         "url": url_for(username, tid),
+        # Why X no longer shows it (deleted, suspended, …): its content is gone from the store.
+        "removed": removed,
         "metrics": {
             "retweet_count": retweets,
             "reply_count": replies,

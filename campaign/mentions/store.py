@@ -294,6 +294,21 @@ class Writer:
         author_rows = [r for r in (self.author_row(u, stamp) for u in users) if r is not None]
         conn = self.conn
         if rows:
+            # Posts removed for compliance (deleted on X, …) are never stored again.
+            gone = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT tweet_id FROM mention_removals "
+                    "WHERE tweet_id IN (SELECT value FROM json_each(?))",
+                    [json.dumps([r[0] for r in rows])],
+                )
+            }
+            if gone:
+                result.skipped += len([r for r in rows if r[0] in gone])
+                rows = [r for r in rows if r[0] not in gone]
+                tags = [t for t in tags if t[1] not in gone]
+                links = [x for x in links if x[1] not in gone]
+        if rows:
             seen = {
                 r[0]
                 for r in conn.execute(

@@ -27,6 +27,8 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "timeline": (900, 900),
     "lookup": (900, 900),
     "search": (450, 900),
+    # Batch compliance: create a job or read its status (app-only), per app.
+    "compliance": (150, 900),
     # Posts per 24 hours for the whole app, sent as x-app-limit-24hour-* on POST /2/tweets.
     "post_day": (10_000, 86_400),
 }
@@ -58,6 +60,8 @@ class User:
     description: str = ""
     created_at: datetime = field(default_factory=lambda: datetime(2015, 3, 1, tzinfo=clock.UTC))
     verified: bool = False
+    protected: bool = False  # only approved followers see its posts
+    suspended: bool = False  # X suspended the account: its posts are gone from the API
 
     def to_json(self, fields: set[str]) -> dict[str, Any]:
         """X's user object with the default fields plus those asked for in ``user.fields``."""
@@ -76,7 +80,7 @@ class User:
         if "verified" in fields:
             out["verified"] = self.verified
         if "protected" in fields:
-            out["protected"] = False
+            out["protected"] = self.protected
         if "profile_image_url" in fields:
             out["profile_image_url"] = (
                 f"https://pbs.twimg.com/profile_images/{self.id}/avatar_normal.png"
@@ -284,6 +288,9 @@ class SimState:
             self.rng = random.Random(self.seed)
             self.conversation_rng = random.Random(self.seed)
             self.conversation_authors: list[User] = []
+            # Batch compliance jobs by id (see scheduler.simulator.compliance).
+            self.compliance_jobs: dict[str, Any] = {}
+            self.compliance_polls = 1  # status answers "in_progress" this many times first
 
     # -- time and ids ------------------------------------------------------------------------
 
@@ -397,6 +404,19 @@ class SimState:
             if not tweet.deleted:
                 tweet.deleted = True
                 self.texts[(tweet.author_id, tweet.submitted_text)] -= 1
+
+    def gone_reason(self, tweet_id: str) -> str | None:
+        """Why the tweet is not visible on X (``deleted``, ``suspended``, ``protected``), or
+        None while it is. An id never seen counts as deleted. Call with the lock held."""
+        tweet = self.tweets.get(tweet_id)
+        if tweet is None or tweet.deleted:
+            return "deleted"
+        author = self.users.get(tweet.author_id)
+        if author is not None and author.suspended:
+            return "suspended"
+        if author is not None and author.protected and author.id != self.account.id:
+            return "protected"
+        return None
 
     # -- rate limits ------------------------------------------------------------------------
 
