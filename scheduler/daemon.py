@@ -13,6 +13,8 @@ pickling); the SQLite queue is the only truth. Jobs:
   it has expired.
 - ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_once`; its
   failures are logged and never stop publishing.
+- ``compliance`` (once a day, with collecting): :func:`scheduler.compliance.run_compliance`
+  removes what X no longer shows; first due a day after the last run (or at start).
 
 ``misfire_grace_time=None`` (run however late) and ``coalesce=True`` on every job: APScheduler's
 default grace of 1 s would silently drop a late one-off job. SIGTERM/SIGINT: the post in flight
@@ -67,6 +69,7 @@ class DaemonConfig:
     watch_interval: float = 1.0
     collect: bool = False
     collect_every_minutes: float | None = None  # None: the campaign's setting
+    compliance_every_hours: float = 24.0  # X's terms: honour deletions within a day
 
 
 class Daemon:
@@ -163,6 +166,7 @@ class Daemon:
                 next_run_time=now() + timedelta(seconds=1),
             )
             log.info("collecting every %s minutes", minutes)
+            self._add_compliance_job(db)
         self.scheduler.start()
         threading.Thread(target=self._watch_clock, name="clock", daemon=True).start()
         log.info("daemon started as %s (lease ttl %.1f s)", self.holder, ttl)
@@ -358,6 +362,48 @@ class Daemon:
                 "collect_last_error",
                 json.dumps({"at": to_db(now()), "message": str(e)}),
             )
+
+
+    def _add_compliance_job(self, db: sqlite_utils.Database) -> None:
+        from campaign.mentions.compliance import last_run
+
+        every = timedelta(hours=self.config.compliance_every_hours)
+        last = last_run(db)
+        first = now() + timedelta(seconds=2)
+        if last is not None:
+            first = max(first, last["finished_at"] + every)
+        self.scheduler.add_job(
+            self._compliance,
+            "interval",
+            seconds=max(1.0, every.total_seconds()),
+            id="compliance",
+            executor=COLLECT_EXECUTOR,
+            next_run_time=first,
+        )
+
+    def _compliance(self) -> None:
+        if self.stop_event.is_set() or self.search_client is None:
+            return
+        from scheduler.compliance import run_compliance
+
+        client = getattr(self._local, "search", None)
+        if client is None:
+            client = self.search_client()
+            self._local.search = client
+        try:
+            result = run_compliance(self.db(), client, stop=self.stop_event)
+            applied = result.applied
+            log.info(
+                "compliance: status=%s method=%s checked=%s removed=%s cascaded=%s ours=%s",
+                result.status,
+                result.method,
+                result.checked,
+                applied.removed,
+                applied.cascaded,
+                applied.ours,
+            )
+        except Exception as e:  # noqa: BLE001 - a compliance failure must never stop publishing
+            log.error("compliance failed: %s", e)
 
 
 def _describe(result: CollectResult) -> str:

@@ -102,6 +102,12 @@ def _report_json(rep: Any) -> dict[str, Any]:
             {**p.__dict__, "at": p.at.isoformat() if p.at else None} for p in rep.our_posts
         ],
         "review": rep.review,
+        "removed_by_authors": rep.extra["removed_by_authors"],
+        "removed": rep.extra["removed"],
+        "own_removed": rep.extra["own_removed"],
+        "compliance_at": (
+            rep.extra["compliance_at"].isoformat() if rep.extra["compliance_at"] else None
+        ),
     }
 
 
@@ -123,6 +129,13 @@ def _print_report(rep: Any) -> None:
         f"replies to our posts: {rep.replies_to_ours}; quotes of our posts: {rep.quotes_of_ours}; "
         f"reviewed: {rep.reviewed_share:.0%}"
     )
+    checked = rep.extra["compliance_at"]
+    console.print(
+        f"removed by their authors: {rep.extra['removed_by_authors']} "
+        + (f"(checked with X {checked:%Y-%m-%d %H:%M})" if checked else "(never checked with X)")
+    )
+    for own in rep.extra["own_removed"]:
+        console.print(f"our post (tweet {own['tweet_id']}) is no longer on X: {own['reason']}")
 
     def table(title: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         t = Table(title=title, title_justify="left")

@@ -221,7 +221,21 @@ def build_report(
         replies_to_ours=sum(replies.values()),
         quotes_of_ours=sum(quotes.values()),
         review=review,
+        extra=_evidence(db, tzi),
     )
+
+
+def _evidence(db: sqlite_utils.Database, tzi: tzinfo) -> dict[str, Any]:
+    """Issue 16's sections, from their owning modules: removals (compliance)."""
+    from campaign.mentions.compliance import counts, last_run, own_removed, removed_by_authors
+
+    run = last_run(db)
+    return {
+        "removed_by_authors": removed_by_authors(db),
+        "removed": counts(db),
+        "own_removed": own_removed(db),
+        "compliance_at": local(run["finished_at"], tzi) if run else None,
+    }
 
 
 def render_png(report: Report, path: str | os.PathLike[str] | IO[bytes]) -> None:
