@@ -363,7 +363,6 @@ class Daemon:
                 json.dumps({"at": to_db(now()), "message": str(e)}),
             )
 
-
     def _add_compliance_job(self, db: sqlite_utils.Database) -> None:
         from campaign.mentions.compliance import last_run
 

@@ -552,9 +552,7 @@ class XClient:
     def compliance_job(self, job_id: str) -> dict[str, Any]:
         """``GET /2/compliance/jobs/:id``: the job with its ``status``."""
         self._need_bearer("read a compliance job")
-        body = self._json(
-            lambda: self._client.get_compliance_job(job_id), "read a compliance job"
-        )
+        body = self._json(lambda: self._client.get_compliance_job(job_id), "read a compliance job")
         return self._job(body, "read a compliance job")
 
     def transfer(self, method: str, url: str, data: bytes | None = None) -> bytes:
@@ -580,8 +578,7 @@ class XClient:
     def _need_bearer(self, what: str) -> None:
         if not self.creds.bearer_token:
             raise CredentialsError(
-                f"cannot {what} on X without the app's token: set X_BEARER_TOKEN "
-                "in the environment"
+                f"cannot {what} on X without the app's token: set X_BEARER_TOKEN in the environment"
             )
 
     @staticmethod

@@ -124,8 +124,7 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
         if m["removed"]:
             who, text = "?", f"(removed on X: {m['removed']})"
         click.echo(
-            f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
-            f"{text}{note}"
+            f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: {text}{note}"
         )
     total = count(db, f)
     if total > offset + len(found):
@@ -230,10 +229,20 @@ def mark_mentions(
     default="-",
     help="The file to write (default: standard output).",
 )
+@click.option(
+    "--readme",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the export's README (default: FILE.README.md beside --output).",
+)
 @filter_options
 @pass_ctx
-def export(obj: CliContext, /, fmt: str, output: str, **opts: Any) -> None:
-    """Export all collected posts, or those a search matches, newest first."""
+def export(obj: CliContext, /, fmt: str, output: str, readme: str | None, **opts: Any) -> None:
+    """Export all collected posts, or those a search matches, newest first.
+
+    A README goes with every file: the search, the time range, when X was last asked about
+    deleted posts (`campaign compliance`) and how many were removed.
+    """
     from campaign.mentions.export import write_csv, write_jsonl
 
     db = obj.db()
@@ -252,26 +261,24 @@ def export(obj: CliContext, /, fmt: str, output: str, **opts: Any) -> None:
         with path.open("w", encoding="utf-8", newline="") as out:
             n = writer(db, f, out)
         click.echo(f"Wrote {n} posts to {path}.", err=True)
-    _write_readme(obj, f, fmt, n, output)
+    target = readme or (None if output == "-" else output + ".README.md")
+    if target:
+        write_readme(obj, f, fmt, n, target)
 
 
-def _write_readme(
-    obj: CliContext, f: Any, fmt: str, n: int, output: str, extra: tuple[str, ...] = ()
+def write_readme(
+    obj: CliContext, f: Any, fmt: str, n: int, target: str, extra: tuple[str, ...] = ()
 ) -> None:
-    """Every export carries a README (search, time range, compliance date, count removed):
-    beside the file as FILE.README.md, or on standard error for standard output."""
+    """An export's README (search, time range, compliance date, count removed) at ``target``."""
     from campaign.mentions.readme import readme
 
     settings = campaign_settings(obj)
     text = readme(
         obj.db(), f, title=f"{settings.name} {settings.hashtag}", fmt=fmt, written=n, extra=extra
     )
-    if output == "-":
-        click.echo(text, err=True)
-        return
-    target = Path(output + ".README.md")
-    target.write_text(text, encoding="utf-8")
-    click.echo(f"Wrote its README to {target}.", err=True)
+    path = check_folder(target)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote its README to {path}.", err=True)
 
 
 @mentions.command("import")

@@ -33,9 +33,7 @@ UNSUPPORTED = (
 )
 
 
-def register(
-    app: Flask, state: SimState, wrap: Callable[[str, bool], Callable[..., Any]]
-) -> None:
+def register(app: Flask, state: SimState, wrap: Callable[[str, bool], Callable[..., Any]]) -> None:
     """Add the compliance endpoints (group ``compliance``) and the job storage to ``app``."""
 
     def app_only(caller: Caller) -> None:
