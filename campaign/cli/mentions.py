@@ -39,6 +39,8 @@ def filter_options(func: F, status_option: str = "--status") -> F:
         click.option("--until", metavar="WHEN", help="Posted before this time."),
         click.option("--has-link/--no-link", "has_link", default=None, help="Only posts with (or without) links."),
         click.option("--replies-to-ours", "replies_to_ours", is_flag=True, default=None, help="Only replies to the campaign's own posts."),
+        click.option("--code", "codes", multiple=True, metavar="FIELD=VALUE", help="Only posts coded so, e.g. --code stance=opposes (repeat: all must hold)."),
+        click.option("--badge", metavar="LIST", help="Only posts by an account on this watch list (or badged by a rule)."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -61,13 +63,21 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
         until=parse_when(opts["until"], tz) if opts.get("until") else None,
         has_link=opts.get("has_link"),
         replies_to_ours=opts.get("replies_to_ours"),
+        codes=_code_filter(opts.get("codes") or ()),
+        badge=opts.get("badge"),
         limit=limit,
         offset=offset,
     )
 
 
+def _code_filter(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    from campaign.mentions.coding import parse
+
+    return tuple((a.field, a.value or "") for a in parse(pairs))
+
+
 def _has_filter(opts: dict[str, Any]) -> bool:
-    return any(v is not None and v != "" for v in opts.values())
+    return any(v is not None and v != "" and v != () for v in opts.values())
 
 
 @click.group()
@@ -102,9 +112,11 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
     from campaign.clock import show
     from campaign.mentions.search import count, search
 
+    from campaign.mentions.evidence import annotate
+
     db = obj.db()
     f = _filter(obj, opts, limit=limit, offset=offset)
-    found = search(db, f)
+    found = annotate(db, search(db, f))  # codes, badges, signals (issue 16)
     if as_json:
         print_json(found)
         return
@@ -123,8 +135,11 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
         text = first_line(m["text"])
         if m["removed"]:
             who, text = "?", f"(removed on X: {m['removed']})"
+        marks = "".join(f"  {{{k}={', '.join(v)}}}" for k, v in m["codes"].items())
+        marks += "".join(f"  <{b}>" for b in m["badges"])
         click.echo(
-            f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: {text}{note}"
+            f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
+            f"{text}{note}{marks}"
         )
     total = count(db, f)
     if total > offset + len(found):
@@ -148,9 +163,9 @@ def show_mention(obj: CliContext, mention_id: int) -> None:
         raise NotFoundError(
             f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
         )
-    from campaign.mentions.compliance import removal
+    from campaign.mentions.evidence import detail  # removal, codes, badges, signals (issue 16)
 
-    print_json({**m, "removal": removal(db, mention_id), "history": history(db, mention_id)})
+    print_json({**m, **detail(db, mention_id), "history": history(db, mention_id)})
 
 
 @mentions.command("mark")
@@ -386,3 +401,10 @@ def _import_progress(
         progress.update(task, completed=done, posts=posts)
 
     return update, progress.stop
+
+
+# Issue 16's subcommands (coding, rules, watch lists, threads, duplicates, network) live in
+# their own module and join this group here.
+from campaign.cli.evidence import register  # noqa: E402
+
+register(mentions)

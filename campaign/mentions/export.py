@@ -63,17 +63,44 @@ def _rows(
         before = int(page[-1][0])
 
 
+def _with_codes(
+    db: sqlite_utils.Database, rows: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[tuple[Any, ...], dict[str, list[str]]]]:
+    """Each row with its codes (``{field: [value, …]}``), read a page of rows at a time."""
+    from campaign.mentions.coding import codes_for, flat
+
+    page: list[tuple[Any, ...]] = []
+
+    def flush() -> Iterator[tuple[tuple[Any, ...], dict[str, list[str]]]]:
+        found = codes_for(db, [int(r[0]) for r in page])
+        for r in page:
+            yield r, flat(found.get(int(r[0]), {}))
+        page.clear()
+
+    for row in rows:
+        page.append(row)
+        if len(page) >= _PAGE:
+            yield from flush()
+    yield from flush()
+
+
 def write_csv(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
-    """Write the posts matching ``f`` as CSV to ``out`` (opened with ``newline=''``)."""
+    """Write the posts matching ``f`` as CSV to ``out`` (opened with ``newline=''``); one
+    ``code:FIELD`` column per coding field (values joined with ``; ``)."""
+    from campaign.mentions.coding import coded_fields
+
+    fields = coded_fields(db)
     out.write("\ufeff")
     w = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    w.writerow(CSV_FIELDS)
+    w.writerow([*CSV_FIELDS, *(f"code:{c}" for c in fields)])
     n = 0
-    for row in _rows(db, f):
+    for row, codes in _with_codes(db, _rows(db, f)):
         d = row_to_dict(row)
         d.update(d.pop("metrics"))
         d["removed_on_x"] = d.pop("removed") or ""
-        w.writerow([_cell(d[k]) for k in CSV_FIELDS])
+        w.writerow(
+            [_cell(d[k]) for k in CSV_FIELDS] + [_cell("; ".join(codes.get(c, []))) for c in fields]
+        )
         n += 1
     return n
 
@@ -90,8 +117,9 @@ def _cell(value: Any) -> Any:
 def write_jsonl(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
     """Write the posts matching ``f`` as JSON lines (raw tweet, author, review) to ``out``."""
     n = 0
-    for row in _rows(db, f, ", m.raw, a.raw"):
+    for row, codes in _with_codes(db, _rows(db, f, ", m.raw, a.raw")):
         d = row_to_dict(row[:-2])
+        d["codes"] = codes
         tweet = json.loads(row[-2])
         if row[-1]:
             tweet["author"] = json.loads(row[-1])
@@ -105,6 +133,7 @@ def write_jsonl(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> in
                 "quotes_ours",
                 "url",
                 "removed",
+                "codes",
             )
         }
         out.write(json.dumps(tweet, ensure_ascii=False))

@@ -276,5 +276,15 @@ def m005_review_as_evidence(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (mention_id, badge)
         ) WITHOUT ROWID;
         CREATE INDEX mention_badges_badge ON mention_badges (badge);
+
+        -- Signals of coordination (never verdicts), as the last scan found them.
+        CREATE TABLE mention_signals (
+            mention_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,              -- same-text, same-link, reply-burst
+            group_key TEXT NOT NULL,         -- the text's key, the link, or the post replied to
+            accounts INTEGER NOT NULL,       -- how many accounts take part
+            PRIMARY KEY (mention_id, kind, group_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX mention_signals_kind ON mention_signals (kind, group_key);
         """
     )

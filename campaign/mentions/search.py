@@ -44,6 +44,8 @@ class MentionFilter:
     until: datetime | None = None
     has_link: bool | None = None
     replies_to_ours: bool | None = None
+    codes: tuple[tuple[str, str], ...] = ()  # (field, value): each must be coded on the post
+    badge: str | None = None  # a watch-list badge the post carries
     limit: int = 50
     offset: int = 0
 
@@ -113,6 +115,16 @@ def _where(f: MentionFilter) -> tuple[list[str], list[Any]]:
         where.append("m.has_link = 1" if f.has_link else "m.has_link = 0")
     if f.replies_to_ours is not None:
         where.append("m.replies_to_ours = 1" if f.replies_to_ours else "m.replies_to_ours = 0")
+    for field, value in f.codes:  # issue 16: codes (campaign.mentions.coding)
+        where.append("m.id IN (SELECT mention_id FROM mention_codes WHERE field = ? AND value = ?)")
+        params += [field.strip().lower(), value.strip()]
+    if f.badge:  # issue 16: a watch list's or a rule's badge (campaign.mentions.rules)
+        where.append(
+            "(m.id IN (SELECT mention_id FROM mention_badges WHERE badge = ?) OR m.author_id IN "
+            "(SELECT a.id FROM watchlist_accounts w JOIN authors a "
+            "ON a.username = w.username COLLATE NOCASE WHERE w.list = ?))"
+        )
+        params += [f.badge.strip().lower().lstrip("@")] * 2
     return where, params
 
 

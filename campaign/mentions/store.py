@@ -316,6 +316,7 @@ class Writer:
                     [json.dumps([r[0] for r in rows])],
                 )
             }
+            seen_before = set(seen)
             for r in rows:
                 if r[0] in seen:
                     result.updated += 1
@@ -323,6 +324,7 @@ class Writer:
                     result.new += 1
                     seen.add(r[0])
             conn.executemany(UPSERT_MENTION, rows)
+            fresh = [r[0] for r in rows if r[0] not in seen_before]
         if author_rows:
             conn.executemany(UPSERT_AUTHOR, author_rows)
             result.authors = len(author_rows)
@@ -330,6 +332,11 @@ class Writer:
             conn.executemany(INSERT_HASHTAG, tags)
         if links:
             conn.executemany(INSERT_LINK, links)
+        if rows:
+            # Saved rules act on each new post as it arrives (campaign.mentions.rules).
+            from campaign.mentions.rules import apply_to_new
+
+            apply_to_new(conn, fresh)
         return result
 
 
