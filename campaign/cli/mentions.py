@@ -110,9 +110,8 @@ def mentions() -> None:
 def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **opts: Any) -> None:
     """List collected posts, newest first."""
     from campaign.clock import show
-    from campaign.mentions.search import count, search
-
     from campaign.mentions.evidence import annotate
+    from campaign.mentions.search import count, search
 
     db = obj.db()
     f = _filter(obj, opts, limit=limit, offset=offset)

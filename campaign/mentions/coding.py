@@ -31,14 +31,11 @@ MAX_TEXT = 500
 
 
 def scheme_of(db: sqlite_utils.Database) -> dict[str, CodeField]:
-    """The coding scheme of the stored campaign (empty when none is loaded or it has none).
+    """The coding scheme of the stored campaign (empty when none is loaded or it has none),
+    read through :mod:`campaign.mentions.settings`."""
+    from campaign.mentions.settings import coding_scheme
 
-    The one place the scheme is read from the campaign: a workspace of many campaigns changes
-    only this function.
-    """
-    from campaign.metadata import settings_for
-
-    return dict(settings_for(db).coding)
+    return coding_scheme(db)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def readme(
     lines = [
         f"# {title}: exported conversation",
         "",
-        f"- Written: {_utc(now())} ({fmt}, {written} posts)",
+        f"- Written: {_utc(now())} ({fmt}, {written} rows)",
         f"- Search: {describe_filter(f)}",
         f"- Collected with X's query: {', '.join(queries) if queries else 'imported from files'}",
         "- Time range of the posts: "

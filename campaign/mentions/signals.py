@@ -39,10 +39,7 @@ _RT = re.compile(r"^rt @\w+:\s*", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[#@]?\w[\w'-]{2,}", re.UNICODE)
 STOPWORDS = frozenset(
-    "the and for with this that from are was were has have had not but you your our their "
-    "they its about into over under what when where which who why how all any can will just "
-    "than then them there these those been being more most some such only also very via amp "
-    "http https tco les des une pour dans que qui por para con los las del".split()
+    ["the", "and", "for", "with", "this", "that", "from", "are", "was", "were", "has", "have", "had", "not", "but", "you", "your", "our", "their", "they", "its", "about", "into", "over", "under", "what", "when", "where", "which", "who", "why", "how", "all", "any", "can", "will", "just", "than", "then", "them", "there", "these", "those", "been", "being", "more", "most", "some", "such", "only", "also", "very", "via", "amp", "http", "https", "tco", "les", "des", "une", "pour", "dans", "que", "qui", "por", "para", "con", "los", "las", "del"]
 )
 
 
@@ -151,7 +148,7 @@ def scan(db: sqlite_utils.Database, *, store: bool = True) -> list[Signal]:
         items.sort()
         for run in _close_groups(items, WINDOW, 2):
             signals.append(_signal("same-link", url, run, url))
-    for parent, n in db.execute(
+    for parent, _n in db.execute(
         "SELECT reply_to_id, count(*) FROM mentions WHERE reply_to_id IS NOT NULL "
         "AND removed IS NULL GROUP BY reply_to_id HAVING count(*) >= ?",
         [BURST_ACCOUNTS],
