@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
-from campaign.clock import from_db
+from campaign.clock import UTC, from_db
 from campaign.store import immediate
 
 WINDOW = timedelta(seconds=60)
@@ -39,7 +39,78 @@ _RT = re.compile(r"^rt @\w+:\s*", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[#@]?\w[\w'-]{2,}", re.UNICODE)
 STOPWORDS = frozenset(
-    ["the", "and", "for", "with", "this", "that", "from", "are", "was", "were", "has", "have", "had", "not", "but", "you", "your", "our", "their", "they", "its", "about", "into", "over", "under", "what", "when", "where", "which", "who", "why", "how", "all", "any", "can", "will", "just", "than", "then", "them", "there", "these", "those", "been", "being", "more", "most", "some", "such", "only", "also", "very", "via", "amp", "http", "https", "tco", "les", "des", "une", "pour", "dans", "que", "qui", "por", "para", "con", "los", "las", "del"]
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "this",
+        "that",
+        "from",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "not",
+        "but",
+        "you",
+        "your",
+        "our",
+        "their",
+        "they",
+        "its",
+        "about",
+        "into",
+        "over",
+        "under",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "how",
+        "all",
+        "any",
+        "can",
+        "will",
+        "just",
+        "than",
+        "then",
+        "them",
+        "there",
+        "these",
+        "those",
+        "been",
+        "being",
+        "more",
+        "most",
+        "some",
+        "such",
+        "only",
+        "also",
+        "very",
+        "via",
+        "amp",
+        "http",
+        "https",
+        "tco",
+        "les",
+        "des",
+        "une",
+        "pour",
+        "dans",
+        "que",
+        "qui",
+        "por",
+        "para",
+        "con",
+        "los",
+        "las",
+        "del",
+    ]
 )
 
 
@@ -198,6 +269,17 @@ def signals_for(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, list
     return out
 
 
+def stored_summary(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """Per kind, the groups and posts the last :func:`scan` found (for the report)."""
+    return {
+        str(kind): {"groups": int(groups), "posts": int(posts)}
+        for kind, groups, posts in db.execute(
+            "SELECT kind, count(DISTINCT group_key), count(DISTINCT mention_id) "
+            "FROM mention_signals GROUP BY kind ORDER BY kind"
+        )
+    }
+
+
 @dataclass
 class Spike:
     """An hour far above the 12 before it, and what drove it."""
@@ -210,15 +292,24 @@ class Spike:
     links: list[tuple[str, int]]
 
 
-def spikes(db: sqlite_utils.Database, *, own_tag: str = "", top: int = 5) -> list[Spike]:
+def spikes(
+    db: sqlite_utils.Database,
+    *,
+    own_tag: str = "",
+    top: int = 5,
+    hours: Sequence[tuple[datetime, int]] | None = None,
+) -> list[Spike]:
     """Hours with at least ``SPIKE_MIN_POSTS`` posts and above mean + 3 standard deviations
-    (and three times the mean) of the 12 hours before; with their top terms, authors, links."""
-    per_hour = {
-        from_db(h + ":00:00+00:00"): n
-        for h, n in db.execute(
-            "SELECT substr(created_at, 1, 13), count(*) FROM mentions GROUP BY 1 ORDER BY 1"
-        )
-    }
+    (and three times the mean) of the 12 hours before; with their top terms, authors, links.
+    ``hours`` (aware hour starts and counts, e.g. the report's) saves reading the volume."""
+    if hours is None:
+        hours = [
+            (from_db(h + ":00:00+00:00"), int(n))
+            for h, n in db.execute(
+                "SELECT substr(created_at, 1, 13), count(*) FROM mentions GROUP BY 1 ORDER BY 1"
+            )
+        ]
+    per_hour = {h.astimezone(UTC): n for h, n in hours}
     found: list[Spike] = []
     for hour, n in sorted(per_hour.items()):
         before = [
