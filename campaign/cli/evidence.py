@@ -343,7 +343,10 @@ def network(
     name = None
     if pseudonymise:
         pseudo = Pseudonyms()
-        name = lambda i, label: pseudo.of(i)  # noqa: E731 - one line, used twice
+
+        def name(user_id: int, label: str) -> str:
+            return pseudo.account(user_id, label if label.startswith("@") else None)
+
     note = (
         ("- Accounts pseudonymised with a key made for this export and not kept.",)
         if pseudonymise
@@ -367,7 +370,7 @@ def network(
     if not rows:
         click.echo("No replies, quotes or mentions between accounts yet.")
     for r in rows:
-        shown = Pseudonyms().of(r["id"]) if pseudonymise else r["account"]
+        shown = Pseudonyms().account(r["id"], r["account"]) if pseudonymise else r["account"]
         click.echo(
             f"{shown:<24} addressed by {r['in_degree']:>5} accounts in {r['posts']:>6} posts"
         )

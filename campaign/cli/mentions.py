@@ -249,21 +249,32 @@ def mark_mentions(
     default=None,
     help="Where to write the export's README (default: FILE.README.md beside --output).",
 )
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Authors (and @handles in texts) as keyed hashes, with a new key for this export.",
+)
 @filter_options
 @pass_ctx
-def export(obj: CliContext, /, fmt: str, output: str, readme: str | None, **opts: Any) -> None:
+def export(
+    obj: CliContext, /, fmt: str, output: str, readme: str | None, pseudonymise: bool, **opts: Any
+) -> None:
     """Export all collected posts, or those a search matches, newest first.
 
     A README goes with every file: the search, the time range, when X was last asked about
     deleted posts (`campaign compliance`) and how many were removed.
     """
+    from functools import partial
+
     from campaign.mentions.export import write_csv, write_jsonl
+    from campaign.mentions.privacy import Pseudonyms
 
     db = obj.db()
     f = _filter(obj, opts)
-    writer: Callable[[Any, Any, Any], int] = write_jsonl
-    if fmt == "csv":
-        writer = write_csv
+    pseudo = Pseudonyms() if pseudonymise else None
+    writer: Callable[[Any, Any, Any], int] = partial(
+        write_csv if fmt == "csv" else write_jsonl, pseudo=pseudo
+    )
     if output == "-":
         stream = sys.stdout
         if isinstance(stream, io.TextIOWrapper):
@@ -277,7 +288,8 @@ def export(obj: CliContext, /, fmt: str, output: str, readme: str | None, **opts
         click.echo(f"Wrote {n} posts to {path}.", err=True)
     target = readme or (None if output == "-" else output + ".README.md")
     if target:
-        write_readme(obj, f, fmt, n, target)
+        note = "- Authors pseudonymised with a key made for this export and not kept."
+        write_readme(obj, f, fmt, n, target, (note,) if pseudonymise else ())
 
 
 def write_readme(

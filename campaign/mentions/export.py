@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import sqlite_utils
 
+from campaign.mentions.privacy import Pseudonyms
 from campaign.mentions.search import SELECT_COLUMNS, MentionFilter, _run, matching, row_to_dict
 
 CSV_FIELDS = (
@@ -84,9 +85,12 @@ def _with_codes(
     yield from flush()
 
 
-def write_csv(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
+def write_csv(
+    db: sqlite_utils.Database, f: MentionFilter, out: IO[str], pseudo: Pseudonyms | None = None
+) -> int:
     """Write the posts matching ``f`` as CSV to ``out`` (opened with ``newline=''``); one
-    ``code:FIELD`` column per coding field (values joined with ``; ``)."""
+    ``code:FIELD`` column per coding field (values joined with ``; ``). With ``pseudo`` the
+    authors (and @handles in the text) are pseudonyms."""
     from campaign.mentions.coding import coded_fields
 
     fields = coded_fields(db)
@@ -98,6 +102,8 @@ def write_csv(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
         d = row_to_dict(row)
         d.update(d.pop("metrics"))
         d["removed_on_x"] = d.pop("removed") or ""
+        if pseudo is not None:
+            d.update(pseudo.post(d))
         w.writerow(
             [_cell(d[k]) for k in CSV_FIELDS] + [_cell("; ".join(codes.get(c, []))) for c in fields]
         )
@@ -114,14 +120,21 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_jsonl(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
-    """Write the posts matching ``f`` as JSON lines (raw tweet, author, review) to ``out``."""
+def write_jsonl(
+    db: sqlite_utils.Database, f: MentionFilter, out: IO[str], pseudo: Pseudonyms | None = None
+) -> int:
+    """Write the posts matching ``f`` as JSON lines (raw tweet, author, review) to ``out``.
+    With ``pseudo`` each line is the tweet's fields without its author's identity (see
+    :meth:`~campaign.mentions.privacy.Pseudonyms.tweet`)."""
     n = 0
     for row, codes in _with_codes(db, _rows(db, f, ", m.raw, a.raw")):
         d = row_to_dict(row[:-2])
         d["codes"] = codes
         tweet = json.loads(row[-2])
-        if row[-1]:
+        if pseudo is not None:
+            tweet = pseudo.tweet(tweet, d.get("author_username"))
+            d.update(pseudo.post(d))
+        elif row[-1]:
             tweet["author"] = json.loads(row[-1])
         tweet["__campaign"] = {
             k: d[k]

@@ -15,6 +15,7 @@ import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlite_utils
 
@@ -39,9 +40,47 @@ class Pseudonyms:
         digest = hmac.new(self._key, str(account).lower().encode(), hashlib.sha256).hexdigest()
         return f"user-{digest[:12]}"
 
+    def account(self, user_id: Any, username: str | None) -> str:
+        """An account's pseudonym: by username when known (so it matches the @handles in
+        texts), else by id."""
+        return self.of(username.lstrip("@") if username else user_id)
+
     def text(self, text: str) -> str:
         """``text`` with each @handle replaced by its pseudonym."""
         return _HANDLE.sub(lambda m: "@" + self.of(m.group(1)), text)
+
+    def post(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The author fields of a listed post (``row_to_dict``) as pseudonyms."""
+        from campaign.mentions.search import url_for
+
+        who = self.account(d.get("author_id"), d.get("author_username"))
+        return {
+            "author_id": who,
+            "author_username": who,
+            "author_name": "",
+            "text": self.text(str(d.get("text") or "")),
+            "url": url_for(None, d["id"]),
+        }
+
+    def tweet(self, raw: dict[str, Any], username: str | None = None) -> dict[str, Any]:
+        """X's tweet reduced to what carries no identity: text with pseudonymous @handles,
+        times, language, references, metrics, hashtags and links; the author as a pseudonym."""
+        found = raw.get("entities")
+        entities: dict[str, Any] = found if isinstance(found, dict) else {}
+        out: dict[str, Any] = {
+            k: raw[k]
+            for k in ("id", "created_at", "lang", "conversation_id", "referenced_tweets",
+                      "public_metrics")
+            if k in raw
+        }  # fmt: skip
+        out["text"] = self.text(str(raw.get("text") or ""))
+        out["author_id"] = self.account(raw.get("author_id"), username)
+        if raw.get("in_reply_to_user_id"):
+            out["in_reply_to_user_id"] = self.of(raw["in_reply_to_user_id"])
+        kept = {k: entities[k] for k in ("hashtags", "urls") if k in entities}
+        if kept:
+            out["entities"] = kept
+        return out
 
 
 def retention_due(ends_at: datetime, days: int | None, at: datetime) -> bool:
