@@ -14,7 +14,9 @@ pickling); the SQLite queue is the only truth. Jobs:
 - ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_once`; its
   failures are logged and never stop publishing.
 - ``compliance`` (once a day, with collecting): :func:`scheduler.compliance.run_compliance`
-  removes what X no longer shows; first due a day after the last run (or at start).
+  removes what X no longer shows, then the campaign's retention period is applied
+  (:func:`campaign.mentions.privacy.redact_if_due`); first due a day after the last run (or at
+  start).
 
 ``misfire_grace_time=None`` (run however late) and ``coalesce=True`` on every job: APScheduler's
 default grace of 1 s would silently drop a late one-off job. SIGTERM/SIGINT: the post in flight
@@ -401,6 +403,11 @@ class Daemon:
                 applied.cascaded,
                 applied.ours,
             )
+            from campaign.mentions.privacy import redact_if_due
+
+            redacted = redact_if_due(self.db(), now())
+            if redacted is not None:
+                log.info("retention: redacted the text of %s posts", redacted)
         except Exception as e:  # noqa: BLE001 - a compliance failure must never stop publishing
             log.error("compliance failed: %s", e)
 
