@@ -220,7 +220,7 @@ def codes_for(
     for chunk in _chunks(list(ids)):
         for mid, field, value, actor, at in db.execute(
             "SELECT mention_id, field, value, actor, at FROM mention_codes "
-            "WHERE mention_id IN (SELECT value FROM json_each(?)) ORDER BY mention_id, field, at",
+            "WHERE mention_id IN (SELECT value FROM json_each(?)) ORDER BY mention_id, field, value",
             [json.dumps(chunk)],
         ):
             out.setdefault(int(mid), {}).setdefault(field, []).append(
