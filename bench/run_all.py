@@ -19,6 +19,7 @@ SCRIPTS = {
     "publish": ["bench_publish.py"],
     "mentions": ["bench_mentions.py"],
     "web": ["bench_web.py"],
+    "evidence": ["bench_evidence.py"],
 }
 
 

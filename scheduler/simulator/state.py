@@ -291,6 +291,10 @@ class SimState:
             # Batch compliance jobs by id (see scheduler.simulator.compliance).
             self.compliance_jobs: dict[str, Any] = {}
             self.compliance_polls = 1  # status answers "in_progress" this many times first
+            # For benchmarks of stores the simulator never saw: ids it does not hold count as
+            # live unless listed in gone_ids (id -> reason).
+            self.unknown_ids_live = False
+            self.gone_ids: dict[str, str] = {}
 
     # -- time and ids ------------------------------------------------------------------------
 
@@ -408,7 +412,11 @@ class SimState:
     def gone_reason(self, tweet_id: str) -> str | None:
         """Why the tweet is not visible on X (``deleted``, ``suspended``, ``protected``), or
         None while it is. An id never seen counts as deleted. Call with the lock held."""
+        if tweet_id in self.gone_ids:
+            return self.gone_ids[tweet_id]
         tweet = self.tweets.get(tweet_id)
+        if tweet is None and self.unknown_ids_live:
+            return None
         if tweet is None or tweet.deleted:
             return "deleted"
         author = self.users.get(tweet.author_id)
