@@ -266,3 +266,19 @@ def test_compliance_without_credentials_says_what_to_set(run: Callable[..., Any]
     result = run("compliance")
     assert 2 == result.exit_code
     assert "X_BEARER_TOKEN" in result.output and "Traceback" not in result.output
+
+
+def test_rate_limited_lookup_exits_3_and_says_when_to_run_again(
+    fake_x: Any, db: sqlite_utils.Database, world: dict[str, str], run: Callable[..., Any]
+) -> None:
+    """At X's rate limit the run stops with exit code 3, says to run it again, and records the
+    run as rate-limited (nothing removed, nothing lost)."""
+    fake_x.faults(rate_limit={"group": "lookup", "reset_in": 60})
+    fake_x.delete(world["a"])
+    result = run("compliance", "--method", "lookup", env=fake_x.env)
+    assert 3 == result.exit_code
+    assert "Stopped at X's rate limit: run `campaign compliance` again after" in result.output
+    assert [("lookup", "rate-limited")] == db.execute(
+        "SELECT method, status FROM compliance_runs"
+    ).fetchall()
+    assert None is _row(db, world["a"])["removed"]

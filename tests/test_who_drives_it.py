@@ -268,3 +268,25 @@ def test_retention_redacts_text_after_the_period_keeping_counts_and_notes(
     ]
     report = json.loads(run("report", "--json").output)
     assert (1, 0) == (report["total"], report["removed_by_authors"])
+
+
+def test_html_report_shows_removed_codes_and_spikes(
+    db: sqlite_utils.Database, run: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The HTML report carries the removed count and the spike with the term driving it."""
+    load_campaign(db)
+    add_mentions(
+        db,
+        [
+            {
+                "id": 3000 + i,
+                "text": "Curfew announced",
+                "username": f"u{i}",
+                "created_at": at(30 - i),
+            }
+            for i in range(20)
+        ],
+    )
+    assert 0 == run("report", "--html", "r.html").exit_code
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "removed by their authors" in html and "<h2>Spikes</h2>" in html and "curfew" in html
