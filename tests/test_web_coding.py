@@ -146,3 +146,19 @@ def test_thread_page_reads_a_conversation_in_order(
     depths = [int(part.split('"', 1)[0]) for part in html.split('data-depth="')[1:]]
     assert [0, 1, 2] == depths
     assert html.index("start #PolicingInConflict") < html.index("a reply to the reply")
+
+
+def test_who_drives_it_page_collapses_identical_texts(
+    db: sqlite_utils.Database, db_path: Path, tmp_path: Path
+) -> None:
+    """The console's "Who drives it" page shows one row per repeated text with its count."""
+    from campaign.web.app import create_app
+
+    load_coded_campaign(db, tmp_path)
+    add_mentions(
+        db,
+        [{"id": 700 + i, "text": "Same words again", "username": f"acct{i}"} for i in range(3)],
+    )
+    html = Browserish(create_app(str(db_path))).get("/inbox/drivers").get_data(as_text=True)
+    row = html.split('id="duplicates"')[1].split("</table>")[0]
+    assert 1 == row.count("Same words again") and ">3<" in row and "@acct0" in row

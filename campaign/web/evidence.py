@@ -3,11 +3,14 @@ keyboard, one post or the ticked ones) and a conversation read as a thread."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlite_utils
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from campaign.errors import CampaignError
-from campaign.web.db import actor, get_db
+from campaign.web.db import actor, cached, get_db, on_own_db
 from campaign.web.security import back, local_target
 
 bp = Blueprint("evidence", __name__)
@@ -60,3 +63,22 @@ def thread(mention_id: int) -> str:
         here=mention_id,
         back=local_target(request.args.get("back", "")) or url_for("inbox.inbox"),
     )
+
+
+def _drivers(db: sqlite_utils.Database) -> dict[str, Any]:
+    from campaign.mentions.network import top_in_degree
+    from campaign.mentions.signals import duplicates, stored_summary
+
+    return {
+        "duplicates": duplicates(db, top=20),
+        "in_degree": top_in_degree(db, 15),
+        "signals": stored_summary(db),
+    }
+
+
+@bp.get("/inbox/drivers")
+def drivers() -> str:
+    """Who drives it: identical texts collapsed, accounts most addressed, stored signals (a
+    pass over the whole collection, kept until it changes)."""
+    found = cached("drivers", on_own_db(_drivers), stale_ok=True)
+    return render_template("drivers.html", **found)
