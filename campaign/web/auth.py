@@ -59,6 +59,7 @@ POST_WORK: dict[str, tuple[str, str]] = {
     "queue.post_edit": ("edit", "editing posts"),
     "calendar.approve_day": ("approve", "approving posts"),
     "inbox.mark": ("review", "marking collected posts"),
+    "evidence.code": ("review", "coding collected posts"),
     "queue.api_length": ("read", "counting a text"),
     "auth.logout": ("read", "signing out"),
     "status.resume": ("approve", "resuming publishing"),

@@ -42,9 +42,12 @@ def inbox() -> str:
         limit=PAGE_SIZE + 1,
         offset=(page - 1) * PAGE_SIZE,
     )
+    from campaign.mentions.coding import scheme_of
+    from campaign.mentions.evidence import annotate
+
     error: str | None = None
     try:
-        found = search(get_db(), f)
+        found = annotate(get_db(), search(get_db(), f))  # codes, badges, signals
     except CampaignError as e:
         found, error = [], str(e)
     query = {k: v for k, v in args.items() if v}
@@ -59,6 +62,7 @@ def inbox() -> str:
         statuses=STATUSES,
         counts=review_counts(),
         error=error,
+        scheme=scheme_of(get_db()),
     )
 
 
@@ -99,9 +103,12 @@ def detail(mention_id: int) -> str:
     mention = get(get_db(), mention_id)
     if mention is None:
         abort(404, description=f"no collected post with id {mention_id}")
+    from campaign.mentions.evidence import detail
+
     return render_template(
         "mention.html",
         m=mention,
+        evidence=detail(get_db(), mention_id),
         statuses=STATUSES,
         history=history(get_db(), mention_id),
         back=local_target(request.args.get("back", "")) or url_for("inbox.inbox"),
