@@ -133,7 +133,6 @@ class _Watched:
         return time.monotonic() - since - self.requests * timeout
 
 
-
 class Daemon:
     """The publishing (and collecting) daemon over the database at ``db_path``."""
 
