@@ -4,7 +4,6 @@ test_web_browser.py drives it), the thread page and the codes on the post page."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import sqlite_utils
 
 from campaign.mentions.coding import Assignment, code
 from tests.test_web_browser import CAMPAIGN, browser, page  # noqa: F401 - fixtures
-from tests.web_helpers import SAMPLE, Browserish, add_mentions
+from tests.web_helpers import SAMPLE, Browserish, add_mentions, web_process
 
 SCHEME = (
     "campaign:\n"
@@ -39,23 +38,8 @@ def load_coded_campaign(db: sqlite_utils.Database, tmp_path: Path) -> Path:
 def coded_server(db: sqlite_utils.Database, db_path: Path, tmp_path: Path) -> Iterator[str]:
     """``campaign web --port 0`` on a database whose campaign has a coding scheme."""
     load_coded_campaign(db, tmp_path)
-    proc = subprocess.Popen(
-        [CAMPAIGN, "--db", str(db_path), "web", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if "http://" not in line:
-            proc.kill()
-            raise AssertionError(f"campaign web did not start: {line}{proc.communicate()[1]}")
-        yield line.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with web_process(db_path) as url:
+        yield url
 
 
 def _codes(db_path: Path) -> dict[str, dict[str, list[str]]]:
