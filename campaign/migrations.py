@@ -234,6 +234,38 @@ def m006_alerts(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m009_images(db: sqlite_utils.Database) -> None:
+    # Images attached to posts (posts/media.py owns both tables). The bytes live in the database,
+    # content-addressed by SHA-256, so a backup of the file holds them and an image shared by many
+    # posts is stored once. Each attachment has its own alt text and its own upload to X (a media
+    # id, valid 24 hours): a changed attachment is a new row, with no upload yet.
+    db.executescript(
+        """
+        CREATE TABLE images (
+            sha256 TEXT PRIMARY KEY,         -- hex digest of the bytes
+            mime_type TEXT NOT NULL,         -- image/png, image/jpeg, image/gif, image/webp (by content)
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            size INTEGER NOT NULL,           -- bytes
+            data BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE post_images (
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            position INTEGER NOT NULL,       -- 1 to 4, the order X shows them in
+            sha256 TEXT NOT NULL REFERENCES images(sha256),
+            name TEXT NOT NULL,              -- the file name it was given as (for messages)
+            alt_text TEXT NOT NULL,
+            media_id TEXT,                   -- X's id for the upload, once uploaded
+            uploaded_at TEXT,
+            upload_expires_at TEXT,          -- X forgets an upload after 24 hours: redone after
+            PRIMARY KEY (post_id, position)
+        );
+        """
+    )
+
+
 # Other areas register their sets here, in the order they must apply.
 SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
 

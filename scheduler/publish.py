@@ -313,7 +313,16 @@ class Publishing:
         return out
 
     def publish_one(self, post: Post, reply_to: str | None) -> Outcome | None:
-        """Claim, send and record one post. None if it could not be claimed."""
+        """Claim, send and record one post. None if it could not be claimed.
+
+        Its images are uploaded first, before the claim (scheduler/uploads.py): an upload posts
+        nothing, so it is retried freely, and only the post itself is sent at most once.
+        """
+        from scheduler import uploads
+
+        images = uploads.prepare(self, post)
+        if not isinstance(images, list):
+            return images
         claimed_at = queue.claim(
             self.db,
             post.id,
@@ -361,8 +370,24 @@ class Publishing:
                 "not sent: rescheduled while being claimed",
                 Reason.RESCHEDULED,
             )
+        if not uploads.unchanged(self.db, post.id, images):
+            return self._move(
+                post.id,
+                _S.PUBLISHING,
+                _S.APPROVED,
+                "not sent: its images changed while being claimed",
+                Reason.RESCHEDULED,
+            )
         try:
-            tweet_id = self._call(self.publisher.publish, post.text, reply_to)
+            if images:
+                tweet_id = self._call(
+                    self.publisher.publish_with_images,  # type: ignore[attr-defined]
+                    post.text,
+                    reply_to,
+                    images,
+                )
+            else:
+                tweet_id = self._call(self.publisher.publish, post.text, reply_to)
         except RateLimited as e:
             self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
             return self._move(
