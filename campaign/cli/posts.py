@@ -405,6 +405,43 @@ def edit(
     _warn_if_past(after, tz, settings.overdue_limit_minutes)
 
 
+@posts.command("import")
+@click.argument("file", metavar="FILE.csv", type=click.Path(dir_okay=False))
+@click.option("--approve", is_flag=True, help="Approve every imported post at once.")
+@pass_ctx
+def import_csv(obj: CliContext, file: str, approve: bool) -> None:
+    """Add posts from a CSV file (as Excel or Google Sheets save it), all or nothing.
+
+    Columns: text, at (ISO 8601, or YYYY-MM-DD HH:MM in the campaign's zone), and optionally
+    image (a file beside the CSV), alt (its alt text, required with an image), campaign and
+    reply_to (the row number of the post it answers; the header is row 1). Any bad row refuses
+    the whole file, listing every bad row by its number and why. Prints the new ids.
+    """
+    from pathlib import Path
+
+    from posts import csvimport, editing
+
+    db = obj.db()
+    obj.require("approve" if approve else "edit", "importing posts")
+    by = obj.acting().name
+    if approve and editing.four_eyes(db):
+        from campaign.people import AccessError, Role
+
+        raise AccessError(
+            f"{by} cannot approve posts they import: import them as drafts, and another "
+            "approver must approve them (four eyes)",
+            Role.APPROVER,
+        )
+    checked = csvimport.check(db, csvimport.read_file(file), folder=Path(file).resolve().parent)
+    ids = csvimport.insert(db, checked, actor=obj.actor, by=by)
+    if approve:
+        editing.approve(db, ids, actor=obj.actor, by=by)
+    for post_id in ids:
+        click.echo(str(post_id))
+    state = "approved" if approve else "drafts"
+    click.echo(f"Imported {len(ids)} posts from {Path(file).name} ({state}).", err=True)
+
+
 @posts.command("approve")
 @click.argument("ids", metavar="ID...", nargs=-1, type=POST_ID)
 @click.option("--all", "all_drafts", is_flag=True, help="Approve every draft.")
