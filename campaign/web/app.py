@@ -75,6 +75,9 @@ def create_app(
     app.extensions["campaign_cache"] = Cache()
     app.jinja_env.autoescape = True  # every template, whatever its name
     app.teardown_appcontext(close_db)
+    from campaign.web import images
+
+    images.install(app)  # before security's checks read the form: image forms may be larger
     security.install(app)
     auth.install(app, trusted_user_header)
     _install_template_helpers(app)
@@ -82,7 +85,7 @@ def create_app(
 
     from campaign.web import calendar, inbox, queue, report, status
 
-    for module in (calendar, queue, inbox, report, status):
+    for module in (calendar, queue, inbox, report, status, images):
         app.register_blueprint(module.bp)
 
     @app.get("/")

@@ -127,7 +127,7 @@ def _post_page(
 ) -> tuple[str, int]:
     from campaign.metadata import settings_for
     from campaign.web.auth import may
-    from posts import queue
+    from posts import media, queue
     from posts.cost import has_link, post_cost, usd
     from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, may_approve
 
@@ -147,6 +147,7 @@ def _post_page(
             error=error,
             preview=preview(shown_text, exclude=post.id),
             history=queue.history(db, post.id),
+            images=media.of_post(db, post.id),
             origin=_origin(post),
             cost=cost,
             editable=post.status in EDITABLE,
@@ -175,7 +176,8 @@ def _when(field: str) -> datetime | None:
 @bp.post("/posts/<int:post_id>/edit")
 def post_edit(post_id: int) -> Response | tuple[str, int]:
     """Save a new text and/or time; a refusal shows the page again with the text kept."""
-    from posts import editing, queue
+    from campaign.web import images
+    from posts import editing, media, queue
 
     db = get_db()
     post = queue.get(db, post_id)
@@ -184,10 +186,14 @@ def post_edit(post_id: int) -> Response | tuple[str, int]:
         at = _when("at")
         new_text = text if text is not None and text.strip() != post.text.strip() else None
         new_at = at if at is not None and at != post.scheduled_at else None
-        if new_text is None and new_at is None:
+        wanted = images.from_form(post_id)
+        new_images = None if media.same(media.of_post(db, post_id), wanted) else wanted
+        if new_text is None and new_at is None and new_images is None:
             flash("Nothing changed.", "info")
             return redirect(url_for("queue.post_page", post_id=post_id))
-        editing.edit(db, post_id, actor=actor(), text=new_text, at=new_at, by=by())
+        editing.edit(
+            db, post_id, actor=actor(), text=new_text, at=new_at, by=by(), images=new_images
+        )
     except CampaignError as e:
         return _post_page(post_id, text=text, at=request.form.get("at"), error=str(e), status=422)
     flash("Saved.", "ok")
@@ -238,7 +244,8 @@ def bulk() -> Response:
 
 @bp.route("/posts/new", methods=["GET", "POST"])
 def compose() -> Response | tuple[str, int]:
-    """Write a new post by hand."""
+    """Write a new post by hand, with up to four images (each with its alt text)."""
+    from campaign.web import images
     from posts import editing
 
     tz = zone(zone_name())
@@ -264,6 +271,7 @@ def compose() -> Response | tuple[str, int]:
             actor=actor(),
             approve=request.form.get("approve") == "1",
             by=by(),
+            images=images.from_form(),
         )
     except CampaignError as e:
         return render_template(
