@@ -1,0 +1,55 @@
+"""The issue-14 work in a real browser (headless Chromium, as tests/test_web_browser.py): an image
+with its alt text from the composer to the X simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from PIL import Image
+
+from campaign.clock import local, now
+from posts import media, queue
+from scheduler import lease
+from scheduler.publish import PublishConfig, Publishing
+from scheduler.publisher import XPublisher
+from scheduler.xclient import Credentials, XClient
+from tests.fixtures.simulator import FakeX
+from tests.test_web_browser import browser, page, server  # noqa: F401 - the shared fixtures
+
+pytestmark = pytest.mark.slow
+ZONE = "America/New_York"  # the sample campaign's
+
+
+def test_an_image_with_alt_text_goes_from_the_composer_to_x(
+    page: Any,
+    server: str,
+    db: sqlite_utils.Database,
+    fake_x: FakeX,
+    tmp_path: Path,
+) -> None:
+    """Composed with a file and its alt text, approved, published: the simulator has the
+    image with that alt text."""
+    picture = tmp_path / "room.png"
+    Image.new("RGB", (64, 48), (20, 90, 160)).save(picture)
+    page.goto(f"{server}/posts/new")
+    page.fill("#text", "The panel room is ready")
+    page.fill("#at", local(now(), ZONE).strftime("%Y-%m-%dT%H:%M"))
+    page.set_input_files("#image_1", str(picture))
+    page.fill("#alt_1", "Four empty chairs facing rows of seats")
+    page.check("input[name=approve]")
+    page.click("#save")
+    page.wait_for_selector("img[alt='Four empty chairs facing rows of seats']")
+    assert [] == page.errors
+    (post,) = [p for p in queue.list_posts(db) if p.text.startswith("The panel room")]
+    assert queue.PostStatus.APPROVED == post.status
+    holder = lease.new_holder("test")
+    assert lease.acquire(db, holder, ttl=120)
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2)
+    run = Publishing(db, XPublisher(client), holder, PublishConfig(x_timeout=2.0, settle=0.1))
+    assert [(post.id, "published")] == [(o.post_id, o.status) for o in run.run_due()]
+    (tweet,) = fake_x.tweets(source="api")
+    assert ["Four empty chairs facing rows of seats"] == tweet["media_alt"]
+    assert [a.media_id for a in media.of_post(db, post.id)] == tweet["media_ids"]
