@@ -118,6 +118,8 @@ class Speaker:
     handle: str | None = setting(Handle(), default=None, written=True, help="Their X handle, with or without the @.")
     moderator: bool = setting(Flag(), default=False, help="Whether the speaker moderates.")
     part: str | None = setting(Text(), default=None, help="Their part in the event besides speaking, e.g. keynote, host or opening remarks.")
+    photo: str | None = setting(Text(), default=None, help="A photo for their spotlight post: an image file (PNG, JPEG, GIF or WebP, up to 5 MB), relative to the YAML file's folder.")
+    photo_alt: str | None = setting(Prose(), default=None, help="The photo's alt text, for people who cannot see it (required with a photo; up to 1,000 characters).")
     # fmt: on
 
 
@@ -134,6 +136,8 @@ class Publication:
     type: str | None = setting(Text(), default=None, help="Its type, e.g. Analysis.")
     topics: tuple[str, ...] = setting(Texts(), default=(), written=True, help="Its topics.")
     summary: str | None = setting(Prose(), default=None, help="A short summary.")
+    cover: str | None = setting(Text(), default=None, help="Its cover for the publication post: an image file (PNG, JPEG, GIF or WebP, up to 5 MB), relative to the YAML file's folder.")
+    cover_alt: str | None = setting(Prose(), default=None, help="The cover's alt text, for people who cannot see it (required with a cover; up to 1,000 characters).")
     # fmt: on
 
 

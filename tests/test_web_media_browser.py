@@ -16,8 +16,13 @@ from scheduler import lease
 from scheduler.publish import PublishConfig, Publishing
 from scheduler.publisher import XPublisher
 from scheduler.xclient import Credentials, XClient
+from tests import test_web_browser as shared
 from tests.fixtures.simulator import FakeX
-from tests.test_web_browser import browser, page, server  # noqa: F401 - the shared fixtures
+
+# The browser fixtures of tests/test_web_browser.py: one Chromium, a tab, `campaign web`.
+browser = shared.browser
+page = shared.page
+server = shared.server
 
 pytestmark = pytest.mark.slow
 ZONE = "America/New_York"  # the sample campaign's
