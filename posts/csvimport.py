@@ -155,6 +155,7 @@ def check(
         if not any(v.strip() for v in values):
             continue  # a blank row, as spreadsheets leave at the end
         if len(values) > len(names):
+            seen_rows.add(row_no)  # its replies are not refused for it as well
             problems.append(
                 RowProblem(row_no, start, f"has {len(values)} cells for {len(names)} columns")
             )

@@ -1,5 +1,6 @@
 """The issue-14 work in a real browser (headless Chromium, as tests/test_web_browser.py): an image
-with its alt text from the composer to the X simulator."""
+with its alt text from the composer to the X simulator, and a CSV import with a bad row refused,
+then fixed and imported."""
 
 from __future__ import annotations
 
@@ -58,3 +59,35 @@ def test_an_image_with_alt_text_goes_from_the_composer_to_x(
     (tweet,) = fake_x.tweets(source="api")
     assert ["Four empty chairs facing rows of seats"] == tweet["media_alt"]
     assert [a.media_id for a in media.of_post(db, post.id)] == tweet["media_ids"]
+
+
+def test_a_csv_with_a_bad_row_is_refused_then_fixed_and_imported(
+    page: Any, server: str, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """The import lists the bad row and imports nothing; the fixed file is previewed, then
+    imported as drafts."""
+    from datetime import timedelta
+
+    day = local(now() + timedelta(days=3), ZONE).strftime("%Y-%m-%d")
+    past = local(now() - timedelta(days=3), ZONE).strftime("%Y-%m-%d")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"text,at\nOn time,{day} 10:00\nToo late,{past} 10:00\n", encoding="utf-8")
+    good = tmp_path / "good.csv"
+    good.write_text(f"text,at\nOn time,{day} 10:00\nIn time now,{day} 11:00\n", encoding="utf-8")
+    before = len(queue.list_posts(db))
+    page.goto(f"{server}/posts/import")
+    page.set_input_files("#csv", str(bad))
+    page.click("#import-preview-button")
+    page.wait_for_selector("#import-problems")
+    assert "row 3: the time" in page.inner_text("#import-problems")
+    assert before == len(queue.list_posts(db))
+    page.set_input_files("#csv", str(good))
+    page.click("#import-preview-button")
+    page.wait_for_selector("#import-preview")
+    assert 2 == page.locator("#import-preview tbody tr").count()
+    assert before == len(queue.list_posts(db))
+    page.click("#import-confirm")
+    page.wait_for_url(f"{server}/queue")
+    texts = [p.text for p in queue.list_posts(db)[before:]]
+    assert ["On time #PolicingInConflict", "In time now #PolicingInConflict"] == texts
+    assert [] == page.errors

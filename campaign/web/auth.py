@@ -61,6 +61,7 @@ POST_WORK: dict[str, tuple[str, str]] = {
     "queue.api_length": ("read", "counting a text"),
     "auth.logout": ("read", "signing out"),
     "status.resume": ("approve", "resuming publishing"),
+    "imports.import_page": ("edit", "importing posts"),
 }
 
 

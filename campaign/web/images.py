@@ -31,6 +31,8 @@ def install(app: Flask) -> None:
     def _allow_files() -> None:
         if request.method == "POST" and request.endpoint in FILE_ENDPOINTS:
             request.max_content_length = MAX_UPLOAD
+            # The import's preview carries the CSV and its images back in form fields.
+            request.max_form_memory_size = MAX_UPLOAD
 
 
 @bp.get("/images/<sha256>")
