@@ -216,3 +216,46 @@ def test_an_expired_upload_is_redone(
     run.run_due()
     (tweet,) = fake_x.tweets(source="api")
     assert second == tweet["media_ids"]
+
+
+def test_the_daemon_publisher_attaches_images(
+    db: sqlite_utils.Database, db_path: Path, fake_x: FakeX, tmp_path: Path
+) -> None:
+    """The daemon's watched publisher uploads images too (it used to fail such posts as a
+    backend without images)."""
+    from scheduler.daemon import Daemon
+
+    post_id = _approved_with_image(db, tmp_path, now())
+    client = XClient(Credentials.from_env(fake_x.env), timeout=2)
+    daemon = Daemon(str(db_path), XPublisher(client))
+    holder = lease.new_holder("test")
+    assert lease.acquire(db, holder, ttl=120)
+    config = PublishConfig(x_timeout=2.0, settle=0.1, backoff=0.05)
+    outcomes = Publishing(db, daemon.publisher, holder, config).run_due()
+    assert [(post_id, "published")] == [(o.post_id, o.status) for o in outcomes]
+    assert ["An empty panel room"] == fake_x.tweets(source="api")[0]["media_alt"]
+
+
+def test_campaign_publish_sends_the_image(
+    run: Run, db: sqlite_utils.Database, fake_x: FakeX, tmp_path: Path
+) -> None:
+    """`campaign publish` uploads the image with its alt text and publishes the post."""
+    _init(run)
+    picture(tmp_path / "p.png")
+    added = run(
+        "posts",
+        "add",
+        "--text",
+        "Now",
+        "--at",
+        now().isoformat(),
+        "--approve",
+        "--image",
+        tmp_path / "p.png",
+        "--alt",
+        "A test card",
+    )
+    assert 0 == added.exit_code, added.output
+    result = run("publish", env=fake_x.env)
+    assert 0 == result.exit_code, result.output
+    assert ["A test card"] == fake_x.tweets(source="api")[0]["media_alt"]
