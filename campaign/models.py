@@ -29,7 +29,9 @@ from campaign.fields import (
     Text,
     Texts,
     TimeOfDay,
+    TimesOfDay,
     Url,
+    Weekdays,
     Whole,
     Zone,
     record,
@@ -83,6 +85,8 @@ class CampaignSettings:
     price_read: float = setting(Price(), default=0.005, written=True, comment="… for each post collected", help="US dollars X bills for each post read.")
     collect_max_reads_per_day: int | None = setting(ReadBudget(), default=10_000, written=True, comment="collecting stops for the day here; or unlimited", help="Posts the collector may read in any 24 hours (10,000 = $50 a day), or unlimited.")
     notify: tuple[str, ...] = setting(NotifyUrls(), default=(), help="Apprise URLs alerts go to (Slack, Teams, e-mail, webhooks); URLs that hold a secret belong in CAMPAIGN_NOTIFY instead.")
+    queue_slots: tuple[time, ...] = setting(TimesOfDay(), default=(time(9, 30), time(12, 0), time(16, 0)), help="The account's queue slots, local times: `posts add --next-slot` and the console's Add to queue take the next free one.")
+    queue_days: tuple[str, ...] = setting(Weekdays(), default=("mon", "tue", "wed", "thu", "fri"), help="The days of the week the queue slots are on.")
     # fmt: on
 
     @property

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlite_utils
@@ -129,4 +130,37 @@ def test_editing_the_alt_text_and_removing_an_image(
     )
     assert [("a.png", "First, better")] == [
         (a.name, a.alt_text) for a in media.of_post(db, post.id)
+    ]
+
+
+def test_a_thread_composed_in_the_console(web: Browserish, db: sqlite_utils.Database) -> None:
+    """A post composed as a reply stores its parent; both pages show the thread."""
+    web.post("/posts/new", {"text": "Thread, part one", "at": "2026-12-05T11:00"})
+    parent = queue.list_posts(db)[-1]
+    form = web.get(f"/posts/new?reply_to={parent.id}").get_data(as_text=True)
+    assert f'<option value="{parent.id}" selected>' in form
+    done = web.post(
+        "/posts/new",
+        {"text": "Thread, part two", "at": "2026-12-05T11:05", "reply_to": str(parent.id)},
+    )
+    assert 302 == done.status_code
+    reply = queue.list_posts(db)[-1]
+    assert parent.id == reply.reply_to_post_id
+    page = web.get(f"/posts/{reply.id}").get_data(as_text=True)
+    assert f'Reply to <a href="/posts/{parent.id}">post {parent.id}</a>' in page
+    assert f">post {reply.id}</a>" in web.get(f"/posts/{parent.id}").get_data(as_text=True)
+
+
+def test_add_to_queue_takes_the_next_free_slot(web: Browserish, db: sqlite_utils.Database) -> None:
+    """ "Add to queue" ignores the time field and takes the next free queue slot."""
+    web.post("/posts/new", {"text": "Queued one", "at": "", "when": "next-slot"})
+    web.post("/posts/new", {"text": "Queued two", "at": "", "when": "next-slot"})
+    one, two = queue.list_posts(db)[-2:]
+    # NOW is Tuesday 10:00 in New York: the 12:00 and 16:00 slots of that day.
+    assert [(12, 0), (16, 0)] == [
+        (
+            p.scheduled_at.astimezone(ZoneInfo("America/New_York")).hour,
+            p.scheduled_at.astimezone(ZoneInfo("America/New_York")).minute,
+        )
+        for p in (one, two)
     ]

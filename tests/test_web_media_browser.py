@@ -91,3 +91,30 @@ def test_a_csv_with_a_bad_row_is_refused_then_fixed_and_imported(
     texts = [p.text for p in queue.list_posts(db)[before:]]
     assert ["On time #PolicingInConflict", "In time now #PolicingInConflict"] == texts
     assert [] == page.errors
+
+
+def test_a_thread_composed_in_the_console(
+    page: Any, server: str, db: sqlite_utils.Database
+) -> None:
+    """From a post's page, "Write a reply" opens the composer with the parent chosen; the
+    reply is stored as its reply and its page says so."""
+    from datetime import timedelta
+
+    when = local(now() + timedelta(days=2), ZONE)
+    page.goto(f"{server}/posts/new")
+    page.fill("#text", "A thread on policing, 1/2")
+    page.fill("#at", when.strftime("%Y-%m-%dT%H:%M"))
+    page.click("#save")
+    page.wait_for_selector("#reply-link")
+    (parent,) = [p for p in queue.list_posts(db) if p.text.startswith("A thread on policing, 1/2")]
+    page.click("#reply-link")
+    page.wait_for_selector("#reply_to")
+    assert str(parent.id) == page.input_value("#reply_to")
+    page.fill("#text", "A thread on policing, 2/2")
+    page.fill("#at", (when + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("#save")
+    page.wait_for_selector("#thread")
+    assert f"Reply to post {parent.id}." in page.inner_text("#thread")
+    (reply,) = [p for p in queue.list_posts(db) if p.text.startswith("A thread on policing, 2/2")]
+    assert parent.id == reply.reply_to_post_id
+    assert [] == page.errors

@@ -281,7 +281,12 @@ def _images(paths: tuple[str, ...], alts: tuple[str, ...]) -> list[Any]:
 
 @posts.command("add")
 @click.option("--text", required=True, help="What the post says (the hashtag is added if missing).")
-@click.option("--at", "when", required=True, metavar="WHEN", help="When to publish (ISO 8601).")
+@click.option("--at", "when", metavar="WHEN", help="When to publish (ISO 8601).")
+@click.option(
+    "--next-slot",
+    is_flag=True,
+    help="Publish at the next free queue slot (queue_slots on queue_days) instead of --at.",
+)
 @click.option("--approve", is_flag=True, help="Approve it at once instead of leaving a draft.")
 @click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
 @_IMAGE
@@ -290,7 +295,8 @@ def _images(paths: tuple[str, ...], alts: tuple[str, ...]) -> list[Any]:
 def add(
     obj: CliContext,
     text: str,
-    when: str,
+    when: str | None,
+    next_slot: bool,
     approve: bool,
     reply_to: int | None,
     images: tuple[str, ...],
@@ -311,10 +317,21 @@ def add(
     else:
         obj.require("edit", "adding posts")
     settings = settings_for(db)
+    if (when is None) == (not next_slot):
+        from campaign.errors import CampaignError
+
+        raise CampaignError("say when: give --at WHEN or --next-slot (not both)")
+    if next_slot:
+        from posts.slots import next_free
+
+        at = next_free(db, settings)
+    else:
+        assert when is not None
+        at = _when(when, settings.timezone)
     post = editing.add(
         db,
         text,
-        _when(when, settings.timezone),
+        at,
         actor=obj.actor,
         approve=approve,
         reply_to=reply_to,
@@ -566,3 +583,12 @@ def check(text: str, as_json: bool) -> None:
     else:
         verdict = "not accepted: it contains a character X refuses"
     click.echo(f"{n}/{limit} weighted characters: {verdict}")
+
+
+def _series() -> None:
+    from campaign.cli.series import series
+
+    posts.add_command(series)
+
+
+_series()

@@ -127,7 +127,7 @@ def _post_page(
 ) -> tuple[str, int]:
     from campaign.metadata import settings_for
     from campaign.web.auth import may
-    from posts import media, queue
+    from posts import media, queue, series
     from posts.cost import has_link, post_cost, usd
     from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, may_approve
 
@@ -148,6 +148,8 @@ def _post_page(
             preview=preview(shown_text, exclude=post.id),
             history=queue.history(db, post.id),
             images=media.of_post(db, post.id),
+            replies=[r for r, _ in queue.replies_to(db, [post.id], queue.STATUSES)],
+            series=series.of_post(db, post.id),
             origin=_origin(post),
             cost=cost,
             editable=post.status in EDITABLE,
@@ -242,6 +244,15 @@ def bulk() -> Response:
     return back(url_for("queue.queue_list"))
 
 
+def _parents(limit: int = 200) -> list[Any]:
+    """The posts a new post may reply to (a thread): the latest not cancelled, newest first."""
+    from posts import queue
+    from posts.queue import PostStatus
+
+    alive = [s for s in queue.STATUSES if s != PostStatus.CANCELLED]
+    return list(reversed(queue.list_posts(get_db(), alive)))[:limit]
+
+
 @bp.route("/posts/new", methods=["GET", "POST"])
 def compose() -> Response | tuple[str, int]:
     """Write a new post by hand, with up to four images (each with its alt text)."""
@@ -250,18 +261,29 @@ def compose() -> Response | tuple[str, int]:
 
     tz = zone(zone_name())
     default_at = local(now(), tz).replace(second=0, microsecond=0)
+    parents = _parents()
     if request.method == "GET":
+        reply_to = inputs.optional_id(request.args.get("reply_to"))
         return render_template(
             "compose.html",
             text="",
             at=default_at.strftime("%Y-%m-%dT%H:%M"),
             error=None,
             preview=preview(""),
+            parents=parents,
+            reply_to=reply_to,
         ), 200
     text = request.form.get("text", "")
     at_raw = request.form.get("at", "")
+    reply_to = inputs.optional_id(request.form.get("reply_to"))
     try:
-        at = _when("at")
+        if request.form.get("when") == "next-slot":  # "Add to queue": the next free slot
+            from campaign.metadata import settings_for
+            from posts.slots import next_free
+
+            at: datetime | None = next_free(get_db(), settings_for(get_db()))
+        else:
+            at = _when("at")
         if at is None:
             raise CampaignError("give the post a date and time")
         post = editing.add(
@@ -270,12 +292,22 @@ def compose() -> Response | tuple[str, int]:
             at,
             actor=actor(),
             approve=request.form.get("approve") == "1",
+            reply_to=reply_to,
             by=by(),
             images=images.from_form(),
         )
     except CampaignError as e:
         return render_template(
-            "compose.html", text=text, at=at_raw, error=str(e), preview=preview(text)
+            "compose.html",
+            text=text,
+            at=at_raw,
+            error=str(e),
+            preview=preview(text),
+            parents=parents,
+            reply_to=reply_to,
         ), 422
-    flash(f"Post {post.id} added as {post.status}.", "ok")
+    flash(
+        f"Post {post.id} added as {post.status} for {local(post.scheduled_at, tz):%Y-%m-%d %H:%M}.",
+        "ok",
+    )
     return redirect(url_for("queue.post_page", post_id=post.id))
