@@ -142,3 +142,14 @@ def test_not_utf8_is_refused_saying_how_to_save_it(run: Run, tmp_path: Path) -> 
     result = run("posts", "import", f)
     assert 2 == result.exit_code
     assert "save it as 'CSV UTF-8'" in result.output
+
+
+def test_a_time_the_clocks_skip_is_refused(run: Run, tmp_path: Path, sample_yaml: Path) -> None:
+    """In New York, 02:30 on the day daylight saving starts does not exist: the row is refused."""
+    run("init")
+    assert 0 == run("load", sample_yaml).exit_code
+    f = write_csv(tmp_path / "dst.csv", [["text", "at"], ["Early", "2027-03-14 02:30"]])
+    result = run("posts", "import", f)
+    assert 2 == result.exit_code
+    assert "row 2: " in result.output and "2027-03-14 02:30" in result.output
+    assert [] == _posts(run)

@@ -259,3 +259,17 @@ def test_campaign_publish_sends_the_image(
     result = run("publish", env=fake_x.env)
     assert 0 == result.exit_code, result.output
     assert ["A test card"] == fake_x.tweets(source="api")[0]["media_alt"]
+
+
+def test_a_backup_holds_the_images(run: Run, tmp_path: Path) -> None:
+    """`campaign backup` copies the images with the posts (they live in the database)."""
+    from campaign.store import open_db
+
+    _init(run)
+    p = picture(tmp_path / "p.png")
+    post_id = int(_add(run, "--image", p, "--alt", "A test card").output)
+    assert 0 == run("backup", tmp_path / "copy.db").exit_code
+    copy = open_db(tmp_path / "copy.db")
+    (img,) = media.of_post(copy, post_id)
+    stored = media.image_bytes(copy, img.sha256)
+    assert stored is not None and p.read_bytes() == stored[0]
