@@ -46,7 +46,7 @@ from posts import queue
 from posts.queue import Post, PostStatus, Reason
 from scheduler import health, lease
 from scheduler.events import event
-from scheduler.publisher import Publisher
+from scheduler.publisher import ImagePublisher, Publisher
 from scheduler.reconcile import DEFAULT_SLACK, first_claim, match_posts, taken_ids
 from scheduler.xerrors import (
     AuthFailed,
@@ -380,12 +380,9 @@ class Publishing:
             )
         try:
             if images:
-                tweet_id = self._call(
-                    self.publisher.publish_with_images,  # type: ignore[attr-defined]
-                    post.text,
-                    reply_to,
-                    images,
-                )
+                publisher = self.publisher
+                assert isinstance(publisher, ImagePublisher)  # uploads.prepare made sure
+                tweet_id = self._call(publisher.publish_with_images, post.text, reply_to, images)
             else:
                 tweet_id = self._call(self.publisher.publish, post.text, reply_to)
         except RateLimited as e:

@@ -712,7 +712,7 @@ class XClient:
                 "/2/media/upload",
                 json={
                     "media": base64.b64encode(data).decode("ascii"),
-                    "media_category": "tweet_image",
+                    "media_category": "tweet_gif" if mime_type == "image/gif" else "tweet_image",
                     "media_type": mime_type,
                 },
                 user_auth=True,
