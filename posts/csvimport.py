@@ -133,7 +133,11 @@ def check(
     settings = settings_for(db)
     domains = event_domains(meta)
     campaign_names = {settings.name.casefold(), slugify(settings.name), settings.hashtag.casefold()}
-    others = list(queue.other_texts(db))
+    from posts.rules import duplicate_key
+
+    # The duplicate rule, by key: each row is looked up instead of compared with every post
+    # (prepare() then refuses a clash with its own words, given the one post it clashes with).
+    others = {duplicate_key(t, settings.hashtag): t for t in queue.other_texts(db)}
     problems: list[RowProblem] = []
     rows: list[Row] = []
     seen_rows: set[int] = set()
@@ -188,8 +192,11 @@ def check(
         # The text.
         final, length = "", 0
         try:
-            prepared = prepare(cell["text"], settings, others=others, event_url_domains=domains)
+            prepared = prepare(cell["text"], settings, event_url_domains=domains)
             final, length = prepared.text, prepared.weighted_length
+            clash = others.get(duplicate_key(final, settings.hashtag))
+            if clash is not None:
+                prepare(cell["text"], settings, others=[clash], event_url_domains=domains)
         except CampaignError as e:
             bad(str(e))
         # The image.
@@ -225,7 +232,7 @@ def check(
             problems += [RowProblem(row_no, start, w) for w in why]
             continue
         assert at is not None
-        others.append(final)
+        others[duplicate_key(final, settings.hashtag)] = final
         rows.append(Row(row_no, final, length, at, attached, reply_row))
     if problems:
         raise ImportRefused(problems, row_no - 1)
