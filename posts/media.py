@@ -114,6 +114,11 @@ def check_image(name: str, data: bytes, alt: str | None) -> Image:
             fmt = img.format or ""
             width, height = img.size
             img.verify()
+    except PILImage.DecompressionBombError:
+        raise RuleError(
+            f"the image {name} has far too many pixels (a decompression bomb, or a mistake): "
+            "save it smaller"
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
         raise RuleError(
             f"the file {name} is not an image X accepts (it is not a readable PNG, JPEG, GIF or "

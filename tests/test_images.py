@@ -273,3 +273,13 @@ def test_a_backup_holds_the_images(run: Run, tmp_path: Path) -> None:
     (img,) = media.of_post(copy, post_id)
     stored = media.image_bytes(copy, img.sha256)
     assert stored is not None and p.read_bytes() == stored[0]
+
+
+def test_an_image_of_absurd_size_is_refused_not_decoded(run: Run, tmp_path: Path) -> None:
+    """A small file declaring 20,000 × 20,000 pixels is refused with exit 2, not a traceback."""
+    _init(run)
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (20_000, 20_000)).save(bomb)
+    result = _add(run, "--image", bomb, "--alt", "nothing")
+    assert 2 == result.exit_code
+    assert "the image bomb.png has far too many pixels" in result.output
