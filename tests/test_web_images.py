@@ -164,3 +164,24 @@ def test_add_to_queue_takes_the_next_free_slot(web: Browserish, db: sqlite_utils
         )
         for p in (one, two)
     ]
+
+
+def test_a_series_is_approved_once_from_a_post_page(
+    web: Browserish, db: sqlite_utils.Database
+) -> None:
+    """An occurrence's page names its series; its button approves every draft of the series."""
+    from posts import series
+
+    made = series.create(
+        db,
+        ["Monthly reading list"],
+        datetime(2026, 12, 10, 15, 0, tzinfo=UTC),
+        every_days=30,
+        until_at=datetime(2027, 3, 1, tzinfo=UTC),
+        actor="test",
+    )
+    page = web.get(f"/posts/{made.post_ids[1]}").get_data(as_text=True)
+    assert f"Evergreen series {made.id}: post 2 of 3." in page
+    done = web.post(f"/series/{made.id}/approve", {"next": f"/posts/{made.post_ids[1]}"})
+    assert 302 == done.status_code
+    assert ["approved"] * 3 == [queue.get(db, i).status for i in made.post_ids]

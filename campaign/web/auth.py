@@ -62,6 +62,7 @@ POST_WORK: dict[str, tuple[str, str]] = {
     "auth.logout": ("read", "signing out"),
     "status.resume": ("approve", "resuming publishing"),
     "imports.import_page": ("edit", "importing posts"),
+    "queue.series_approve": ("approve", "approving posts"),
 }
 
 

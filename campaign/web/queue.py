@@ -223,6 +223,16 @@ def post_action(post_id: int, action: str) -> Response:
     return back(url_for("queue.post_page", post_id=post_id))
 
 
+@bp.post("/series/<int:series_id>/approve")
+def series_approve(series_id: int) -> Response:
+    """Approve every draft of an evergreen series at once (four eyes holds for each)."""
+    from posts import series
+
+    done = series.approve(get_db(), series_id, actor=actor(), by=by())
+    flash(f"Approved {len(done)} post(s) of series {series_id}.", "ok")
+    return back(url_for("queue.queue_list"))
+
+
 @bp.post("/queue/bulk")
 def bulk() -> Response:
     """Approve or cancel the ticked posts of the list."""
