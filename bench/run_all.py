@@ -23,6 +23,7 @@ SCRIPTS = {
     "import_accuracy": ["bench_import_accuracy.py"],
     "network_cut": ["bench_network_cut.py"],
     "evidence": ["bench_evidence.py"],
+    "csv_import": ["bench_csv_import.py"],
 }
 
 

@@ -258,6 +258,48 @@ class Texts(Kind):
         return tuple(data)
 
 
+class TimesOfDay(Texts):
+    """A list of 24-hour times of day, HH:MM (or one alone)."""
+
+    def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
+        import yaml
+
+        if isinstance(node, yaml.ScalarNode):
+            found = [r.time_of_day(node, field)]
+        else:
+            found = [r.time_of_day(item, f"{field}[{i}]") for i, item in r.items(node, field)]
+        return tuple(sorted({t for t in found if isinstance(t, time)}))
+
+    def to_json(self, value: Any) -> Any:
+        return [t.strftime("%H:%M") for t in value]
+
+    def from_json(self, data: Any, tz: tzinfo | None) -> Any:
+        return tuple(time.fromisoformat(t) for t in data)
+
+    def to_yaml(self, value: Any) -> str:
+        return "[" + ", ".join(f"'{t:%H:%M}'" for t in value) + "]"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Weekdays(Texts):
+    """A list of days of the week: mon, tue, wed, thu, fri, sat, sun."""
+
+    def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
+        days: list[str] = []
+        for i, item, text in r.text_items(node, field):
+            day = text.strip().lower()[:3]
+            if day not in WEEKDAYS:
+                r.error(item, f"{field}[{i}]", f"{text!r} is not a day: write mon, tue, … sun")
+                continue
+            days.append(day)
+        return tuple(d for d in WEEKDAYS if d in days)
+
+    def to_yaml(self, value: Any) -> str:
+        return "[" + ", ".join(value) + "]"
+
+
 class NotifyUrls(Texts):
     """A list of Apprise URLs (slack://…, mailto://…, json://…), each checked."""
 

@@ -234,6 +234,56 @@ def m006_alerts(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m009_media_series(db: sqlite_utils.Database) -> None:
+    # Images attached to posts (posts/media.py owns both tables). The bytes live in the database,
+    # content-addressed by SHA-256, so a backup of the file holds them and an image shared by many
+    # posts is stored once. Each attachment has its own alt text and its own upload to X (a media
+    # id, valid 24 hours): a changed attachment is a new row, with no upload yet.
+    db.executescript(
+        """
+        CREATE TABLE images (
+            sha256 TEXT PRIMARY KEY,         -- hex digest of the bytes
+            mime_type TEXT NOT NULL,         -- image/png, image/jpeg, image/gif, image/webp (by content)
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            size INTEGER NOT NULL,           -- bytes
+            data BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE post_images (
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            position INTEGER NOT NULL,       -- 1 to 4, the order X shows them in
+            sha256 TEXT NOT NULL REFERENCES images(sha256),
+            name TEXT NOT NULL,              -- the file name it was given as (for messages)
+            alt_text TEXT NOT NULL,
+            media_id TEXT,                   -- X's id for the upload, once uploaded
+            uploaded_at TEXT,
+            upload_expires_at TEXT,          -- X forgets an upload after 24 hours: redone after
+            PRIMARY KEY (post_id, position)
+        );
+        -- Evergreen series (posts/series.py owns both tables): a post and its variants repeated
+        -- every N days until a date; each occurrence is its own post in the queue, linked here.
+        CREATE TABLE series (
+            id INTEGER PRIMARY KEY,
+            every_days INTEGER NOT NULL CHECK (every_days >= 1),
+            first_at TEXT NOT NULL,          -- UTC ISO-8601, the first occurrence
+            until_at TEXT NOT NULL,          -- UTC ISO-8601, no occurrence after it
+            variants INTEGER NOT NULL,       -- how many texts it rotates through
+            created_by TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE series_posts (
+            series_id INTEGER NOT NULL REFERENCES series(id),
+            post_id INTEGER NOT NULL UNIQUE REFERENCES posts(id),
+            occurrence INTEGER NOT NULL,     -- 1, 2, … in time order
+            variant INTEGER NOT NULL,        -- which text (1-based), rotating
+            PRIMARY KEY (series_id, occurrence)
+        );
+        """
+    )
+
+
 # Other areas register their sets here, in the order they must apply.
 SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
 

@@ -31,7 +31,9 @@ from campaign.fields import (
     Text,
     Texts,
     TimeOfDay,
+    TimesOfDay,
     Url,
+    Weekdays,
     Whole,
     Zone,
     record,
@@ -87,6 +89,8 @@ class CampaignSettings:
     notify: tuple[str, ...] = setting(NotifyUrls(), default=(), help="Apprise URLs alerts go to (Slack, Teams, e-mail, webhooks); URLs that hold a secret belong in CAMPAIGN_NOTIFY instead.")
     retention_days: int | None = setting(Whole(0), default=None, help="Days after the event ends (or starts, without an end) when collected post text is redacted; counts, review and notes stay. None: kept.")
     coding: dict[str, CodeField] = setting(Coding(), default_factory=dict, help="Fields reviewers code posts with, e.g. stance: [supports, opposes, neutral, unclear]; or a field with choice: single, multiple or text and values: [...].")
+    queue_slots: tuple[time, ...] = setting(TimesOfDay(), default=(time(9, 30), time(12, 0), time(16, 0)), help="The account's queue slots, local times: `posts add --next-slot` and the console's Add to queue take the next free one.")
+    queue_days: tuple[str, ...] = setting(Weekdays(), default=("mon", "tue", "wed", "thu", "fri"), help="The days of the week the queue slots are on.")
     # fmt: on
 
     @property
@@ -122,6 +126,8 @@ class Speaker:
     handle: str | None = setting(Handle(), default=None, written=True, help="Their X handle, with or without the @.")
     moderator: bool = setting(Flag(), default=False, help="Whether the speaker moderates.")
     part: str | None = setting(Text(), default=None, help="Their part in the event besides speaking, e.g. keynote, host or opening remarks.")
+    photo: str | None = setting(Text(), default=None, help="A photo for their spotlight post: an image file (PNG, JPEG, GIF or WebP, up to 5 MB), relative to the YAML file's folder.")
+    photo_alt: str | None = setting(Prose(), default=None, help="The photo's alt text, for people who cannot see it (required with a photo; up to 1,000 characters).")
     # fmt: on
 
 
@@ -138,6 +144,8 @@ class Publication:
     type: str | None = setting(Text(), default=None, help="Its type, e.g. Analysis.")
     topics: tuple[str, ...] = setting(Texts(), default=(), written=True, help="Its topics.")
     summary: str | None = setting(Prose(), default=None, help="A short summary.")
+    cover: str | None = setting(Text(), default=None, help="Its cover for the publication post: an image file (PNG, JPEG, GIF or WebP, up to 5 MB), relative to the YAML file's folder.")
+    cover_alt: str | None = setting(Prose(), default=None, help="The cover's alt text, for people who cannot see it (required with a cover; up to 1,000 characters).")
     # fmt: on
 
 

@@ -61,6 +61,17 @@ for id in $ids; do
   at=$(python -c "from datetime import datetime, timedelta, timezone; print((datetime.now(timezone.utc) + timedelta(seconds=3 + 2 * $i)).isoformat(timespec='seconds'))")
   show campaign posts edit "$id" --at "$at"
 done
+first=${ids%% *}
+python - "$out/panel-room.png" <<'PY'
+import sys
+from PIL import Image, ImageDraw
+img = Image.new("RGB", (640, 360), (236, 240, 244))
+draw = ImageDraw.Draw(img)
+for i in range(5):  # five chairs facing the room
+    draw.rectangle((90 + i * 100, 150, 150 + i * 100, 230), fill=(30, 70, 120))
+img.save(sys.argv[1])
+PY
+show campaign posts edit "$first" --image "$out/panel-room.png" --alt "Five blue chairs on a stage, facing an empty room before the panel"
 show campaign posts approve $ids
 campaign daemon --no-collect > "$out/daemon.log" 2>&1 &
 daemon=$!
@@ -79,6 +90,15 @@ import json, sys
 for p in json.load(sys.stdin):
     first = p["text"].splitlines()[0][:70]
     print("  tweet", p["tweet_id"], " ", p["scheduled_at"], " ", first)'
+echo
+echo "The image X received with post $first, and its alt text:"
+python - "$X_API_BASE_URL" <<'PY'
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1] + "/_sim/tweets?source=api", timeout=5) as r:
+    for t in json.load(r):
+        for media_id, alt in zip(t["media_ids"], t["media_alt"]):
+            print("  tweet", t["id"], " media", media_id, " alt:", alt)
+PY
 
 step "6. Alerts: the team hears of trouble at once (here, at a webhook on this machine)"
 hookport=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -9,7 +9,7 @@ whose message says what to do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from campaign.clock import now, to_db, zone
 from campaign.errors import CampaignError, NotFoundError, TransitionError
 from campaign.models import CampaignSettings, Metadata
 from campaign.store import immediate
-from posts import queue
+from posts import media, queue
 from posts.queue import Post, PostStatus
 
 MANUAL_KIND = "manual"
@@ -216,11 +216,13 @@ def add(
     approve: bool = False,
     reply_to: int | None = None,
     by: str | None = None,
+    images: Sequence[media.Image] = (),
 ) -> Post:
     """Store a post written by hand (kind ``manual``): a draft, or approved with ``approve``.
 
     The text is checked and completed by :func:`posts.rules.prepare` first; ``reply_to`` must
-    name an existing post. The check and the insert share one write transaction, so two people
+    name an existing post; ``images`` (checked by :mod:`posts.media`) are attached in order.
+    The check and the insert share one write transaction, so two people
     adding the same text at once cannot both succeed. ``by`` is the person writing it: under the
     four-eyes rule they cannot approve it themselves.
     """
@@ -247,6 +249,8 @@ def add(
             created_by=by,
         )
         post_id = queue.insert_draft(db, new, actor, "added by hand")
+        if images:
+            media.replace(db, post_id, images)
     if approve:
         return queue.move(db, post_id, _S.APPROVED, actor, "approved when added")
     return queue.get(db, post_id)
@@ -261,19 +265,20 @@ def edit(
     at: datetime | None = None,
     reply_to: int | None = None,
     by: str | None = None,
+    images: Sequence[media.Image] | None = None,
 ) -> Post:
-    """Change the text, the time and/or the post it replies to (``reply_to``); marks it
-    hand-edited and ``by`` its editor.
+    """Change the text, the time, the post it replies to (``reply_to``) and/or its images
+    (``images`` replaces them all); marks it hand-edited and ``by`` its editor.
 
     A new text is checked again by :func:`posts.rules.prepare`. Allowed in draft, approved,
     failed and missed. The post keeps its status, except under the four-eyes rule: a change to
     an approved post sends it back to draft (the history says who and why), since what was
     approved is no longer what would go out.
     """
-    if text is None and at is None and reply_to is None:
+    if text is None and at is None and reply_to is None and images is None:
         raise TransitionError(
-            f"nothing to change in post {post_id}: give a new text (--text), time (--at) or "
-            "post to reply to (--reply-to)"
+            f"nothing to change in post {post_id}: give a new text (--text), time (--at), "
+            "post to reply to (--reply-to) or images (--image FILE --alt TEXT)"
         )
     if at is not None:
         _aware(at, "the time of a post")
@@ -297,6 +302,9 @@ def edit(
             _check_parent(db, reply_to, post_id)
             sets["reply_to_post_id"] = reply_to
             changes.append(f"reply to post {post.reply_to_post_id or '-'} -> {reply_to}")
+        if images is not None and not media.same(media.of_post(db, post_id), images):
+            media.replace(db, post_id, images)
+            changes.append(f"images ({len(images)})" if images else "images removed")
         if not changes:
             return post
         if by is not None:

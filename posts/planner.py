@@ -34,6 +34,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,7 @@ import sqlite_utils
 from campaign.clock import from_db, now, to_db, zone
 from campaign.errors import RuleError
 from campaign.models import Metadata, Publication, Speaker
+from posts import media
 from posts.editing import event_domains
 from posts.queue import NewPost, Post, PostStatus, audit, insert_draft, list_posts, update_content
 from posts.render import context, render_post
@@ -70,7 +72,8 @@ class PlannedPost:
     text: str  # after rules.prepare: exactly what would be sent
     weighted_length: int
     scheduled_at: datetime  # aware, UTC
-    source_hash: str  # what it was made from: changes when the text or time would change
+    source_hash: str  # what it was made from: changes when the text, time or images would change
+    images: tuple[media.Image, ...] = ()  # a spotlight's photo, a publication's cover
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,24 @@ def _hash(template_source: str, ctx: dict[str, Any], md: Metadata, at: datetime)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _picture(item: Speaker | Publication | None, images_dir: Path) -> tuple[media.Image, ...]:
+    """A speaker's photo or a publication's cover, read and checked (alt text required), or
+    a :class:`RuleError` naming the speaker or publication."""
+    if isinstance(item, Speaker):
+        name, alt, whose = item.photo, item.photo_alt, f"the photo of {item.name}"
+    elif isinstance(item, Publication):
+        name, alt, whose = item.cover, item.cover_alt, f"the cover of “{item.title}”"
+    else:
+        return ()
+    if not name:
+        return ()
+    try:
+        return (media.read_image(images_dir / name, alt),)
+    except RuleError as e:
+        field = "photo_alt" if isinstance(item, Speaker) else "cover_alt"
+        raise RuleError(f"{whose} cannot be used: {e} (in the YAML: {field})") from e
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
         return asdict(value)
@@ -205,8 +226,12 @@ def plan(
     *,
     templates_dir: str | os.PathLike[str] | None = None,
     existing: Iterable[Post] = (),
+    images_dir: str | os.PathLike[str] | None = None,
 ) -> list[PlannedPost]:
     """The campaign's posts, placed and rendered, in time order.
+
+    Speakers' photos and publications' covers are read from ``images_dir`` (the YAML file's
+    folder; the working folder if None) and attached to their spotlight and publication posts.
 
     ``existing`` are the posts already in the queue: posts the planner may not change keep their
     time, and every active post's time and text are kept clear of (gap, duplicates).
@@ -270,6 +295,11 @@ def plan(
         at = times[s.key].astimezone(UTC)
         if name not in sources:
             sources[name] = source(name, templates_dir)
+        pictures = _picture(s.item, Path(images_dir or "."))
+        digest = _hash(sources[name], ctx, md, at)
+        if pictures:  # the same file name with new bytes is a change too
+            both = digest + "".join(p.sha256 + p.alt_text for p in pictures)
+            digest = hashlib.sha256(both.encode("utf-8")).hexdigest()
         out.append(
             PlannedPost(
                 source_key=s.key,
@@ -278,7 +308,8 @@ def plan(
                 text=prepared.text,
                 weighted_length=prepared.weighted_length,
                 scheduled_at=at,
-                source_hash=_hash(sources[name], ctx, md, at),
+                source_hash=digest,
+                images=pictures,
             )
         )
     return out
@@ -317,7 +348,9 @@ def apply(
                         template=p.template,
                         source_hash=p.source_hash,
                     )
-                    insert_draft(db, new, actor, f"planned from {p.template}", at=stamp)
+                    post_id = insert_draft(db, new, actor, f"planned from {p.template}", at=stamp)
+                    if p.images:
+                        media.replace(db, post_id, p.images, at=stamp)
             elif _protected(have):
                 outcome = "skipped_protected"
             elif have.source_hash == p.source_hash:
@@ -336,6 +369,7 @@ def apply(
                     if update_content(
                         db, have.id, PostStatus.DRAFT, replanned, only_planned=True, at=stamp
                     ):
+                        media.replace(db, have.id, p.images, at=stamp)
                         audit(db, have.id, actor, PostStatus.DRAFT, PostStatus.DRAFT, "replanned")
                     else:  # approved or edited since we looked: leave it
                         outcome = "skipped_protected"
@@ -357,7 +391,8 @@ def refresh(
     templates_dir: str | os.PathLike[str] | None = None,
     actor: str = "planner",
     dry_run: bool = False,
+    images_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[list[PlannedPost], PlanResult]:
     """Plan ``md`` around what the queue already holds and apply it: what ``campaign plan`` does."""
-    planned = plan(md, templates_dir=templates_dir, existing=list_posts(db))
+    planned = plan(md, templates_dir=templates_dir, existing=list_posts(db), images_dir=images_dir)
     return planned, apply(db, planned, actor, dry_run=dry_run)

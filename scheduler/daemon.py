@@ -37,7 +37,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
@@ -53,7 +53,7 @@ from scheduler import health, lease
 from scheduler.alerts import Alerts
 from scheduler.events import event
 from scheduler.publish import PublishConfig, Publishing, resume, stopped
-from scheduler.publisher import Publisher
+from scheduler.publisher import ImagePublisher, Publisher
 from scheduler.xerrors import AuthFailed, XError
 
 if TYPE_CHECKING:
@@ -133,6 +133,24 @@ class _Watched:
         return time.monotonic() - since - self.requests * timeout
 
 
+class _WatchedImages(_Watched):
+    """:class:`_Watched` for a publisher that attaches images (scheduler.uploads): the uploads
+    are timed like any call (each upload is two requests: the file, then its alt text)."""
+
+    def __init__(self, publisher: ImagePublisher) -> None:
+        super().__init__(publisher)
+        self.images: ImagePublisher = publisher
+
+    def upload_image(self, data: bytes, mime_type: str, alt_text: str) -> tuple[str, int]:
+        result: tuple[str, int] = self._timed(
+            lambda: self.images.upload_image(data, mime_type, alt_text), 2
+        )
+        return result
+
+    def publish_with_images(self, text: str, reply_to: str | None, media_ids: Sequence[str]) -> str:
+        return str(self._timed(lambda: self.images.publish_with_images(text, reply_to, media_ids)))
+
+
 class Daemon:
     """The publishing (and collecting) daemon over the database at ``db_path``."""
 
@@ -145,7 +163,11 @@ class Daemon:
         search_client: Callable[[], Any] | None = None,
     ) -> None:
         self.db_path = db_path
-        self.watched = _Watched(publisher)
+        self.watched = (
+            _WatchedImages(publisher)
+            if isinstance(publisher, ImagePublisher)
+            else _Watched(publisher)
+        )
         self.publisher: Publisher = self.watched
         self.config = config or DaemonConfig()
         self.search_client = search_client

@@ -46,7 +46,7 @@ from posts import queue
 from posts.queue import Post, PostStatus, Reason
 from scheduler import health, lease
 from scheduler.events import event
-from scheduler.publisher import Publisher
+from scheduler.publisher import ImagePublisher, Publisher
 from scheduler.reconcile import DEFAULT_SLACK, first_claim, match_posts, taken_ids
 from scheduler.xerrors import (
     AuthFailed,
@@ -302,7 +302,16 @@ class Publishing:
         return out
 
     def publish_one(self, post: Post, reply_to: str | None) -> Outcome | None:
-        """Claim, send and record one post. None if it could not be claimed."""
+        """Claim, send and record one post. None if it could not be claimed.
+
+        Its images are uploaded first, before the claim (scheduler/uploads.py): an upload posts
+        nothing, so it is retried freely, and only the post itself is sent at most once.
+        """
+        from scheduler import uploads
+
+        images = uploads.prepare(self, post)
+        if not isinstance(images, list):
+            return images
         claimed_at = queue.claim(
             self.db,
             post.id,
@@ -350,8 +359,21 @@ class Publishing:
                 "not sent: rescheduled while being claimed",
                 Reason.RESCHEDULED,
             )
+        if not uploads.unchanged(self.db, post.id, images):
+            return self._move(
+                post.id,
+                _S.PUBLISHING,
+                _S.APPROVED,
+                "not sent: its images changed while being claimed",
+                Reason.RESCHEDULED,
+            )
         try:
-            tweet_id = self._call(self.publisher.publish, post.text, reply_to)
+            if images:
+                publisher = self.publisher
+                assert isinstance(publisher, ImagePublisher)  # uploads.prepare made sure
+                tweet_id = self._call(publisher.publish_with_images, post.text, reply_to, images)
+            else:
+                tweet_id = self._call(self.publisher.publish, post.text, reply_to)
         except RateLimited as e:
             self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
             return self._move(

@@ -8,7 +8,7 @@ the daemon. A backend raises :mod:`scheduler.xerrors` exceptions: ``RateLimited`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -27,6 +27,21 @@ class Publisher(Protocol):
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
         """The account's own posts made since ``since`` (dicts with ``id`` and ``text``)."""
+        ...
+
+
+@runtime_checkable
+class ImagePublisher(Publisher, Protocol):
+    """A publisher that can also attach images (optional: a backend without it refuses posts
+    with images rather than sending them bare)."""
+
+    def upload_image(self, data: bytes, mime_type: str, alt_text: str) -> tuple[str, int]:
+        """Upload an image with its alt text: ``(media id, seconds the upload is kept)``. It
+        posts nothing, so it may be retried freely."""
+        ...
+
+    def publish_with_images(self, text: str, reply_to: str | None, media_ids: Sequence[str]) -> str:
+        """Publish ``text`` with the uploaded images ``media_ids``; the new post's id."""
         ...
 
 
@@ -90,6 +105,12 @@ class XPublisher:
 
     def publish(self, text: str, reply_to: str | None = None) -> str:
         return self.client.create_post(text, reply_to=reply_to)
+
+    def upload_image(self, data: bytes, mime_type: str, alt_text: str) -> tuple[str, int]:
+        return self.client.upload_image(data, mime_type, alt_text)
+
+    def publish_with_images(self, text: str, reply_to: str | None, media_ids: Sequence[str]) -> str:
+        return self.client.create_post(text, reply_to=reply_to, media_ids=media_ids)
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
         return self.client.user_posts(self.client.me()["id"], start_time=since)

@@ -676,12 +676,16 @@ class XClient:
             self._me = {**data, "id": uid}
         return dict(self._me)
 
-    def create_post(self, text: str, *, reply_to: str | None = None) -> str:
-        """Publish ``text`` (as a reply to the tweet ``reply_to`` if given); the new tweet id."""
+    def create_post(
+        self, text: str, *, reply_to: str | None = None, media_ids: Iterable[str] = ()
+    ) -> str:
+        """Publish ``text`` (as a reply to the tweet ``reply_to`` if given, with the uploaded
+        images ``media_ids``); the new tweet id."""
         self._need_user("publish")
+        ids = list(media_ids) or None
         body = self._json(
             lambda: self._client.create_tweet(
-                text=text, in_reply_to_tweet_id=reply_to, user_auth=True
+                text=text, in_reply_to_tweet_id=reply_to, media_ids=ids, user_auth=True
             ),
             "publish a post",
         )
@@ -691,6 +695,47 @@ class XClient:
             # A 2xx without a valid id: X may well have created the post. An unclear outcome.
             raise MalformedAnswer("publish a post", "no valid id for the new post")
         return tweet_id
+
+    def upload_image(self, data: bytes, mime_type: str, alt_text: str) -> tuple[str, int]:
+        """Upload an image (``POST /2/media/upload``) and set its alt text
+        (``POST /2/media/metadata``): ``(media id, seconds X keeps it)``.
+
+        An upload never posts anything, so a failed one may simply be done again.
+        """
+        import base64
+
+        self._need_user("upload an image")
+        what = "upload an image"
+        body = self._json(
+            lambda: self._client.request(
+                "POST",
+                "/2/media/upload",
+                json={
+                    "media": base64.b64encode(data).decode("ascii"),
+                    "media_category": "tweet_gif" if mime_type == "image/gif" else "tweet_image",
+                    "media_type": mime_type,
+                },
+                user_auth=True,
+            ),
+            what,
+        )
+        data_obj = body.get("data")
+        media_id = x_id(data_obj.get("id")) if isinstance(data_obj, dict) else None
+        if media_id is None or not isinstance(data_obj, dict):
+            raise MalformedAnswer(what, "no valid media id")
+        expires = data_obj.get("expires_after_secs")
+        keep = expires if isinstance(expires, int) and 0 < expires <= 86_400 else 86_400
+        what = "set an image's alt text"
+        self._json(
+            lambda: self._client.request(
+                "POST",
+                "/2/media/metadata",
+                json={"id": media_id, "metadata": {"alt_text": {"text": alt_text}}},
+                user_auth=True,
+            ),
+            what,
+        )
+        return media_id, keep
 
     def user_posts(
         self, user_id: str, *, start_time: datetime | None = None

@@ -258,8 +258,8 @@ def test_a_cancelled_text_can_be_used_again(run: Run, db: sqlite_utils.Database)
         ),
         (
             ("posts", "edit", "1"),
-            "nothing to change in post 1: give a new text (--text), time (--at) or post to reply "
-            "to (--reply-to)",
+            "nothing to change in post 1: give a new text (--text), time (--at), post to reply "
+            "to (--reply-to) or images (--image FILE --alt TEXT)",
         ),
     ],
 )

@@ -461,11 +461,38 @@ def test_too_long_text_is_refused(fake_x: FakeX) -> None:
     assert 403 == post(fake_x, "界" * 141).status_code
 
 
+def _upload(fake_x: FakeX, alt: str) -> str:
+    """Upload a tiny PNG (bytes need only start like one) and set its alt text; its media id."""
+    import base64
+
+    client = fake_x.client()
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
+    body = {"media": png, "media_category": "tweet_image", "media_type": "image/png"}
+    media_id: str = client.request("POST", "/2/media/upload", json=body, user_auth=True).json()[
+        "data"
+    ]["id"]
+    meta = {"id": media_id, "metadata": {"alt_text": {"text": alt}}}
+    client.request("POST", "/2/media/metadata", json=meta, user_auth=True)
+    return media_id
+
+
 def test_media_ids_are_kept(fake_x: FakeX) -> None:
-    """media.media_ids are accepted and shown as attachments."""
-    tweet_id = fake_x.client().create_tweet(text="with picture", media_ids=["555"]).data["id"]
+    """Uploaded media ids are accepted, shown as attachments, and keep their alt text."""
+    media_id = _upload(fake_x, "A chart of incidents by month")
+    tweet_id = fake_x.client().create_tweet(text="with picture", media_ids=[media_id]).data["id"]
     got = fake_x.client().get_tweet(tweet_id, tweet_fields=["attachments"], user_auth=True)
-    assert {"media_keys": ["3_555"]} == got.data.attachments
+    assert {"media_keys": [f"3_{media_id}"]} == got.data.attachments
+    (kept,) = fake_x.tweets(source="api")
+    assert ["A chart of incidents by month"] == kept["media_alt"]
+
+
+def test_unknown_media_id_is_refused(fake_x: FakeX) -> None:
+    """A media id that was never uploaded is refused with X's 400 and no post is made."""
+    import tweepy
+
+    with pytest.raises(tweepy.errors.BadRequest, match="media"):
+        fake_x.client().create_tweet(text="with picture", media_ids=["555"])
+    assert [] == fake_x.tweets(source="api")
 
 
 def test_search_window_is_per_app_and_per_user(fake_x: FakeX) -> None:

@@ -40,8 +40,20 @@ def plan(obj: CliContext, templates_dir: str | None, dry_run: bool) -> None:
     db = obj.db()
     if not dry_run:
         obj.require("edit", "planning drafts")
+    from pathlib import Path
+
+    from campaign.metadata.store import source_file
+
     md = require(db)
-    planned, result = refresh(db, md, templates_dir=templates_dir, actor="planner", dry_run=dry_run)
+    loaded_from = source_file(db)  # photos and covers are named relative to the YAML's folder
+    planned, result = refresh(
+        db,
+        md,
+        templates_dir=templates_dir,
+        actor="planner",
+        dry_run=dry_run,
+        images_dir=Path(loaded_from).parent if loaded_from else None,
+    )
     tz = md.campaign.timezone
     labels = {"skipped_protected": "kept"}
     table = Table(

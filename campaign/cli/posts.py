@@ -158,14 +158,16 @@ def _cost_footer(found: list[Any], settings: Any) -> None:
 def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
     """Everything about one post, with its history of changes."""
     from campaign.clock import from_db, show
-    from posts import queue
+    from posts import media, queue
     from posts.length import LIMIT
 
     db = obj.db()
     post = queue.get(db, post_id)
     trail = queue.history(db, post_id)
+    images = media.of_post(db, post_id)
     if as_json:
         data = post.to_json()
+        data["images"] = [a.to_json() for a in images]
         data["history"] = [
             {k: (from_db(v).isoformat() if k == "at" else v) for k, v in row.items()}
             for row in trail
@@ -199,6 +201,12 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
     click.echo("Text:")
     for line in post.text.splitlines() or [""]:
         click.echo(f"  {line}")
+    if images:
+        click.echo("Images:")
+        for a in images:
+            size = f"{a.mime_type}, {a.width}×{a.height}, {a.size / 1024:.0f} KB"
+            click.echo(f"  {a.position}. {a.name} ({size})")
+            click.echo(f"     alt: {a.alt_text}")
     click.echo("History:")
     for row in trail:
         change = (
@@ -249,14 +257,55 @@ def history(obj: CliContext, post_id: int, as_json: bool) -> None:
         click.echo(f"{show(row['at'], tz)}  {row['actor']}  {change}{detail}")
 
 
+_IMAGE = click.option(
+    "--image",
+    "images",
+    multiple=True,
+    metavar="FILE",
+    help="Attach an image (PNG, JPEG, GIF or WebP, up to 5 MB; up to 4). Each needs an --alt.",
+)
+_ALT = click.option(
+    "--alt",
+    "alts",
+    multiple=True,
+    metavar="TEXT",
+    help="The alt text of the --image before it (required; up to 1,000 characters).",
+)
+
+
+def _images(paths: tuple[str, ...], alts: tuple[str, ...]) -> list[Any]:
+    from posts.media import pair
+
+    return pair(paths, alts)
+
+
 @posts.command("add")
 @click.option("--text", required=True, help="What the post says (the hashtag is added if missing).")
-@click.option("--at", "when", required=True, metavar="WHEN", help="When to publish (ISO 8601).")
+@click.option("--at", "when", metavar="WHEN", help="When to publish (ISO 8601).")
+@click.option(
+    "--next-slot",
+    is_flag=True,
+    help="Publish at the next free queue slot (queue_slots on queue_days) instead of --at.",
+)
 @click.option("--approve", is_flag=True, help="Approve it at once instead of leaving a draft.")
 @click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
+@_IMAGE
+@_ALT
 @pass_ctx
-def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | None) -> None:
-    """Add a post written by hand; prints only its new id."""
+def add(
+    obj: CliContext,
+    text: str,
+    when: str | None,
+    next_slot: bool,
+    approve: bool,
+    reply_to: int | None,
+    images: tuple[str, ...],
+    alts: tuple[str, ...],
+) -> None:
+    """Add a post written by hand; prints only its new id.
+
+    Images go with --image FILE --alt TEXT, once for each image, in the order X shows them.
+    """
     from campaign.metadata import settings_for
     from posts import editing
 
@@ -268,14 +317,26 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
     else:
         obj.require("edit", "adding posts")
     settings = settings_for(db)
+    if (when is None) == (not next_slot):
+        from campaign.errors import CampaignError
+
+        raise CampaignError("say when: give --at WHEN or --next-slot (not both)")
+    if next_slot:
+        from posts.slots import next_free
+
+        at = next_free(db, settings)
+    else:
+        assert when is not None
+        at = _when(when, settings.timezone)
     post = editing.add(
         db,
         text,
-        _when(when, settings.timezone),
+        at,
         actor=obj.actor,
         approve=approve,
         reply_to=reply_to,
         by=obj.acting().name,
+        images=_images(images, alts),
     )
     click.echo(str(post.id))
     _warn_if_past(post, settings.timezone, settings.overdue_limit_minutes)
@@ -286,11 +347,23 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
 @click.option("--text", help="The new text (checked again; the hashtag is added if missing).")
 @click.option("--at", "when", metavar="WHEN", help="The new time (ISO 8601).")
 @click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
+@_IMAGE
+@_ALT
+@click.option("--no-images", is_flag=True, help="Take every image off the post.")
 @pass_ctx
 def edit(
-    obj: CliContext, post_id: int, text: str | None, when: str | None, reply_to: int | None
+    obj: CliContext,
+    post_id: int,
+    text: str | None,
+    when: str | None,
+    reply_to: int | None,
+    images: tuple[str, ...],
+    alts: tuple[str, ...],
+    no_images: bool,
 ) -> None:
-    """Change the text, the time or the reply target of a post.
+    """Change the text, the time, the reply target or the images of a post.
+
+    --image FILE --alt TEXT (repeated) replaces all the post's images; --no-images removes them.
 
     A new text is checked again (hashtag, tracking, length, duplicates). The post keeps its
     status and `campaign plan` never overwrites it afterwards; with a team (four eyes) an
@@ -306,9 +379,23 @@ def edit(
     settings = settings_for(db)
     tz = settings.timezone
     at = _when(when, tz) if when is not None else None
+    from campaign.errors import CampaignError
+    from posts import media
+
+    if no_images and images:
+        raise CampaignError("give --image or --no-images, not both")
+    new_images = [] if no_images else (_images(images, alts) if images or alts else None)
     before = queue.get(db, post_id)
+    images_before = media.of_post(db, post_id)
     after = editing.edit(
-        db, post_id, actor=obj.actor, text=text, at=at, reply_to=reply_to, by=obj.acting().name
+        db,
+        post_id,
+        actor=obj.actor,
+        text=text,
+        at=at,
+        reply_to=reply_to,
+        by=obj.acting().name,
+        images=new_images,
     )
     changed = [
         what
@@ -316,6 +403,7 @@ def edit(
             ("text", after.text != before.text),
             ("time", after.scheduled_at != before.scheduled_at),
             ("reply target", after.reply_to_post_id != before.reply_to_post_id),
+            ("images", new_images is not None and not media.same(images_before, new_images)),
         )
         if differs
     ]
@@ -332,6 +420,43 @@ def edit(
         line += f"; it is still {after.status}: approve it to send it"
     click.echo(line)
     _warn_if_past(after, tz, settings.overdue_limit_minutes)
+
+
+@posts.command("import")
+@click.argument("file", metavar="FILE.csv", type=click.Path(dir_okay=False))
+@click.option("--approve", is_flag=True, help="Approve every imported post at once.")
+@pass_ctx
+def import_csv(obj: CliContext, file: str, approve: bool) -> None:
+    """Add posts from a CSV file (as Excel or Google Sheets save it), all or nothing.
+
+    Columns: text, at (ISO 8601, or YYYY-MM-DD HH:MM in the campaign's zone), and optionally
+    image (a file beside the CSV), alt (its alt text, required with an image), campaign and
+    reply_to (the row number of the post it answers; the header is row 1). Any bad row refuses
+    the whole file, listing every bad row by its number and why. Prints the new ids.
+    """
+    from pathlib import Path
+
+    from posts import csvimport, editing
+
+    db = obj.db()
+    obj.require("approve" if approve else "edit", "importing posts")
+    by = obj.acting().name
+    if approve and editing.four_eyes(db):
+        from campaign.people import AccessError, Role
+
+        raise AccessError(
+            f"{by} cannot approve posts they import: import them as drafts, and another "
+            "approver must approve them (four eyes)",
+            Role.APPROVER,
+        )
+    checked = csvimport.check(db, csvimport.read_file(file), folder=Path(file).resolve().parent)
+    ids = csvimport.insert(db, checked, actor=obj.actor, by=by)
+    if approve:
+        editing.approve(db, ids, actor=obj.actor, by=by)
+    for post_id in ids:
+        click.echo(str(post_id))
+    state = "approved" if approve else "drafts"
+    click.echo(f"Imported {len(ids)} posts from {Path(file).name} ({state}).", err=True)
 
 
 @posts.command("approve")
@@ -458,3 +583,12 @@ def check(text: str, as_json: bool) -> None:
     else:
         verdict = "not accepted: it contains a character X refuses"
     click.echo(f"{n}/{limit} weighted characters: {verdict}")
+
+
+def _series() -> None:
+    from campaign.cli.series import series
+
+    posts.add_command(series)
+
+
+_series()

@@ -88,6 +88,12 @@ def stored(db: sqlite_utils.Database) -> Metadata | None:
         ) from e
 
 
+def source_file(db: sqlite_utils.Database) -> str | None:
+    """The YAML file the campaign was loaded from, as it was given to ``campaign load``."""
+    row = db.execute("SELECT source_file FROM campaign WHERE id = 1").fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
 def require(db: sqlite_utils.Database) -> Metadata:
     """The loaded campaign, or a :class:`CampaignError` saying how to load one."""
     md = stored(db)

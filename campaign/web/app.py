@@ -75,14 +75,17 @@ def create_app(
     app.extensions["campaign_cache"] = Cache()
     app.jinja_env.autoescape = True  # every template, whatever its name
     app.teardown_appcontext(close_db)
+    from campaign.web import images
+
+    images.install(app)  # before security's checks read the form: image forms may be larger
     security.install(app)
     auth.install(app, trusted_user_header)
     _install_template_helpers(app)
     _install_error_pages(app)
 
-    from campaign.web import calendar, evidence, inbox, queue, report, status
+    from campaign.web import calendar, evidence, images, imports, inbox, queue, report, status
 
-    for module in (calendar, queue, inbox, evidence, report, status):
+    for module in (calendar, queue, inbox, evidence, report, status, images, imports):
         app.register_blueprint(module.bp)
 
     @app.get("/")

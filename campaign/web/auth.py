@@ -63,6 +63,8 @@ POST_WORK: dict[str, tuple[str, str]] = {
     "queue.api_length": ("read", "counting a text"),
     "auth.logout": ("read", "signing out"),
     "status.resume": ("approve", "resuming publishing"),
+    "imports.import_page": ("edit", "importing posts"),
+    "queue.series_approve": ("approve", "approving posts"),
 }
 
 

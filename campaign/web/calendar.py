@@ -71,8 +71,11 @@ def calendar() -> str:
         )
         for i in range((end - start).days)
     }
+    from posts import media
+
     by_day: dict[date, list[Scheduled]] = defaultdict(list)
-    for post in queue.between(get_db(), utc(start), utc(end)):
+    shown = queue.between(get_db(), utc(start), utc(end))
+    for post in shown:
         by_day[local(post.scheduled_at, tz).date()].append(post)
     for d, posts in by_day.items():
         if d in days:
@@ -92,6 +95,7 @@ def calendar() -> str:
         prev=prev,
         next=nxt,
         today=today,
+        images=media.of_posts(get_db(), (p.id for p in shown)),
     )
 
 

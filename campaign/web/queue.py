@@ -127,7 +127,7 @@ def _post_page(
 ) -> tuple[str, int]:
     from campaign.metadata import settings_for
     from campaign.web.auth import may
-    from posts import queue
+    from posts import media, queue, series
     from posts.cost import has_link, post_cost, usd
     from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, may_approve
 
@@ -147,6 +147,9 @@ def _post_page(
             error=error,
             preview=preview(shown_text, exclude=post.id),
             history=queue.history(db, post.id),
+            images=media.of_post(db, post.id),
+            replies=[r for r, _ in queue.replies_to(db, [post.id], queue.STATUSES)],
+            series=series.of_post(db, post.id),
             origin=_origin(post),
             cost=cost,
             editable=post.status in EDITABLE,
@@ -175,7 +178,8 @@ def _when(field: str) -> datetime | None:
 @bp.post("/posts/<int:post_id>/edit")
 def post_edit(post_id: int) -> Response | tuple[str, int]:
     """Save a new text and/or time; a refusal shows the page again with the text kept."""
-    from posts import editing, queue
+    from campaign.web import images
+    from posts import editing, media, queue
 
     db = get_db()
     post = queue.get(db, post_id)
@@ -184,10 +188,14 @@ def post_edit(post_id: int) -> Response | tuple[str, int]:
         at = _when("at")
         new_text = text if text is not None and text.strip() != post.text.strip() else None
         new_at = at if at is not None and at != post.scheduled_at else None
-        if new_text is None and new_at is None:
+        wanted = images.from_form(post_id)
+        new_images = None if media.same(media.of_post(db, post_id), wanted) else wanted
+        if new_text is None and new_at is None and new_images is None:
             flash("Nothing changed.", "info")
             return redirect(url_for("queue.post_page", post_id=post_id))
-        editing.edit(db, post_id, actor=actor(), text=new_text, at=new_at, by=by())
+        editing.edit(
+            db, post_id, actor=actor(), text=new_text, at=new_at, by=by(), images=new_images
+        )
     except CampaignError as e:
         return _post_page(post_id, text=text, at=request.form.get("at"), error=str(e), status=422)
     flash("Saved.", "ok")
@@ -215,6 +223,16 @@ def post_action(post_id: int, action: str) -> Response:
     return back(url_for("queue.post_page", post_id=post_id))
 
 
+@bp.post("/series/<int:series_id>/approve")
+def series_approve(series_id: int) -> Response:
+    """Approve every draft of an evergreen series at once (four eyes holds for each)."""
+    from posts import series
+
+    done = series.approve(get_db(), series_id, actor=actor(), by=by())
+    flash(f"Approved {len(done)} post(s) of series {series_id}.", "ok")
+    return back(url_for("queue.queue_list"))
+
+
 @bp.post("/queue/bulk")
 def bulk() -> Response:
     """Approve or cancel the ticked posts of the list."""
@@ -236,25 +254,46 @@ def bulk() -> Response:
     return back(url_for("queue.queue_list"))
 
 
+def _parents(limit: int = 200) -> list[Any]:
+    """The posts a new post may reply to (a thread): the latest not cancelled, newest first."""
+    from posts import queue
+    from posts.queue import PostStatus
+
+    alive = [s for s in queue.STATUSES if s != PostStatus.CANCELLED]
+    return list(reversed(queue.list_posts(get_db(), alive)))[:limit]
+
+
 @bp.route("/posts/new", methods=["GET", "POST"])
 def compose() -> Response | tuple[str, int]:
-    """Write a new post by hand."""
+    """Write a new post by hand, with up to four images (each with its alt text)."""
+    from campaign.web import images
     from posts import editing
 
     tz = zone(zone_name())
     default_at = local(now(), tz).replace(second=0, microsecond=0)
+    parents = _parents()
     if request.method == "GET":
+        reply_to = inputs.optional_id(request.args.get("reply_to"))
         return render_template(
             "compose.html",
             text="",
             at=default_at.strftime("%Y-%m-%dT%H:%M"),
             error=None,
             preview=preview(""),
+            parents=parents,
+            reply_to=reply_to,
         ), 200
     text = request.form.get("text", "")
     at_raw = request.form.get("at", "")
+    reply_to = inputs.optional_id(request.form.get("reply_to"))
     try:
-        at = _when("at")
+        if request.form.get("when") == "next-slot":  # "Add to queue": the next free slot
+            from campaign.metadata import settings_for
+            from posts.slots import next_free
+
+            at: datetime | None = next_free(get_db(), settings_for(get_db()))
+        else:
+            at = _when("at")
         if at is None:
             raise CampaignError("give the post a date and time")
         post = editing.add(
@@ -263,11 +302,22 @@ def compose() -> Response | tuple[str, int]:
             at,
             actor=actor(),
             approve=request.form.get("approve") == "1",
+            reply_to=reply_to,
             by=by(),
+            images=images.from_form(),
         )
     except CampaignError as e:
         return render_template(
-            "compose.html", text=text, at=at_raw, error=str(e), preview=preview(text)
+            "compose.html",
+            text=text,
+            at=at_raw,
+            error=str(e),
+            preview=preview(text),
+            parents=parents,
+            reply_to=reply_to,
         ), 422
-    flash(f"Post {post.id} added as {post.status}.", "ok")
+    flash(
+        f"Post {post.id} added as {post.status} for {local(post.scheduled_at, tz):%Y-%m-%d %H:%M}.",
+        "ok",
+    )
     return redirect(url_for("queue.post_page", post_id=post.id))

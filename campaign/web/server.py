@@ -23,8 +23,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 
 from campaign.errors import CampaignError
-from campaign.web.app import MAX_BODY
 from campaign.web.auth import WARM_UP
+from campaign.web.images import MAX_UPLOAD
 from campaign.web.security import is_loopback, password_for
 
 THREADS = 4
@@ -40,7 +40,8 @@ LIMITS: dict[str, Any] = {
     "connection_limit": CONNECTION_LIMIT,
     "channel_timeout": IDLE_TIMEOUT,
     "cleanup_interval": 2,
-    "max_request_body_size": MAX_BODY,
+    # The composer's image uploads (campaign.web.images); Flask keeps every other form small.
+    "max_request_body_size": MAX_UPLOAD,
     "max_request_header_size": MAX_HEADERS,
     "backlog": 128,
 }

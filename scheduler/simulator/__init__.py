@@ -7,7 +7,13 @@ X endpoints (JSON and status codes as X sends them; ``x-rate-limit-limit``,
 - ``POST /2/tweets`` (user context): ``text``, ``reply.in_reply_to_tweet_id``,
   ``media.media_ids``, ``quote_tweet_id``. Links become ``https://t.co/<10 chars>``; the same
   text twice from one account is refused with 403 duplicate content; over 280 weighted
-  characters is refused with 403.
+  characters is refused with 403; a media id it never issued (or expired, or more than 4) is
+  refused with 400.
+- ``POST /2/media/upload`` (user context): JSON ``media`` (base64), ``media_type`` (PNG, JPEG,
+  GIF or WebP, the bytes must start like one), ``media_category``; up to 5 MB. Answers the
+  media ``id`` and ``expires_after_secs`` (86,400: an upload is forgotten after 24 hours of the
+  simulator's clock). ``POST /2/media/metadata``: ``id`` and ``metadata.alt_text.text`` (up to
+  1,000 characters), kept with the upload and with each post made with it.
 - ``DELETE /2/tweets/:id`` and ``GET /2/users/me`` (user context).
 - ``GET /2/users/:id/tweets``, ``GET /2/tweets/:id``, ``GET /2/tweets?ids=``,
   ``GET /2/tweets/search/recent`` (app bearer or user context). Search covers the last 7 days of
@@ -23,7 +29,8 @@ Default credentials (clearly fake; see :class:`~scheduler.simulator.state.Creden
 ``1600000000000000001``.
 
 Endpoint groups, for rate limits, delays and errors: ``post``, ``delete``, ``me``,
-``timeline``, ``lookup``, ``search``. Default windows: post 100 / 15 min per user,
+``timeline``, ``lookup``, ``search``, ``media``. Default windows: post 100 / 15 min per user,
+media 500,
 delete 50, me 75, timeline 900, lookup 900, search 450 / 15 min (per app, or per user for a user
 token); and ``post_day``, 10,000 posts / 24 h per app, sent on posting answers as
 ``x-app-limit-24hour-limit``, ``-remaining`` and ``-reset``. Past that cap a post gets 429 while
@@ -34,7 +41,8 @@ Control API (no authentication; JSON in and out):
 
 - ``GET /_sim/health``: ``{"ok": true, "account": {...}}``.
 - ``GET /_sim/tweets[?source=api|generated&author_id=ID]``: every stored tweet, oldest first,
-  with every field plus ``submitted_text``, ``media_ids``, ``source`` and ``deleted``.
+  with every field plus ``submitted_text``, ``media_ids``, ``media_alt`` (the alt text of
+  each), ``source`` and ``deleted``.
 - ``POST /2/compliance/jobs``, ``GET /2/compliance/jobs/:id`` (app bearer only; group
   ``compliance``, 150 / 15 min), with the job's upload and download addresses under
   ``/_storage/compliance/`` (see :mod:`scheduler.simulator.compliance`). Lookups answer a post

@@ -14,7 +14,7 @@ from scheduler.simulator.answers import invalid, invalid_request, not_found, pro
 from scheduler.simulator.auth import Caller
 from scheduler.simulator.paging import csv_param, expand, int_param, page, time_param
 from scheduler.simulator.query import QueryError, compile_query, index_tag
-from scheduler.simulator.state import RequestRecord, SimState, Tweet
+from scheduler.simulator.state import UPLOAD_SECONDS, RequestRecord, SimState, Tweet, Upload
 
 SEARCH_DAYS = 7
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
@@ -22,6 +22,14 @@ TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines text length "
     "see https://github.com/twitter/twitter-text."
 )
+
+# The image types an upload may declare, and how their bytes begin (WebP: RIFF…WEBP).
+IMAGE_TYPES = {
+    "image/png": b"\x89PNG",
+    "image/jpeg": b"\xff\xd8",
+    "image/gif": b"GIF8",
+    "image/webp": b"RIFF",
+}
 
 # -- the endpoints ----------------------------------------------------------------------------
 
@@ -70,11 +78,26 @@ def register(
                         "Forbidden",
                         "You cannot quote a Tweet that is deleted or not visible to you.",
                     )
+            if len(media_ids) > 4:
+                raise invalid_request({"message": "$.media.media_ids: must have at most 4 items"})
+            alts: list[str] = []
+            for media_id in media_ids:
+                upload = state.uploads.get(media_id)
+                if (
+                    upload is None
+                    or upload.expired(state.now())
+                    or upload.owner_id != caller.user.id
+                ):
+                    raise invalid_request(
+                        {"message": f"Your media IDs are invalid: media id {media_id} not found."}
+                    )
+                alts.append(upload.alt_text)
             if not state.accept_duplicates and state.is_duplicate(caller.user.id, text):
                 raise problem(403, "Forbidden", DUPLICATE)
             tweet = state.make_tweet(
                 caller.user, text, reply_to=parent, quote_of=quoted, media_ids=media_ids
             )
+            tweet.media_alt = alts
             drop = state.faults.drop_answer()
             mode, hang = state.faults.drop_mode, state.faults.hang_seconds
         if drop:
@@ -85,6 +108,62 @@ def register(
         return {
             "data": {"id": tweet.id, "text": tweet.text, "edit_history_tweet_ids": [tweet.id]}
         }, 201
+
+    @app.post("/2/media/upload")
+    @wrap("media", True)
+    def upload_media(caller: Caller) -> tuple[dict[str, Any], int]:
+        import base64
+        import binascii
+
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("media"), str):
+            raise invalid_request({"message": "$.media: is missing but it is required"})
+        try:
+            data = base64.b64decode(body["media"], validate=True)
+        except (binascii.Error, ValueError):
+            raise invalid_request({"message": "$.media: is not valid base64"}) from None
+        media_type = body.get("media_type")
+        if media_type not in IMAGE_TYPES or not data.startswith(IMAGE_TYPES[media_type]):
+            raise invalid_request({"message": "$.media_type: media type unrecognized."})
+        if len(data) > 5 * 1024 * 1024:
+            raise invalid_request({"message": "$.media: File size exceeds 5242880 bytes."})
+        assert caller.user is not None
+        with state.lock:
+            at = state.now()
+            media_id = state.new_id(at)
+            state.uploads[media_id] = Upload(media_id, caller.user.id, media_type, len(data), at)
+        return {
+            "data": {
+                "id": media_id,
+                "media_key": f"3_{media_id}",
+                "size": len(data),
+                "expires_after_secs": UPLOAD_SECONDS,
+                "image": {"image_type": media_type},
+            }
+        }, 200
+
+    @app.post("/2/media/metadata")
+    @wrap("media", True)
+    def media_metadata(caller: Caller) -> tuple[dict[str, Any], int]:
+        body = request.get_json(silent=True)
+        media_id = body.get("id") if isinstance(body, dict) else None
+        meta = body.get("metadata") if isinstance(body, dict) else None
+        alt = meta.get("alt_text") if isinstance(meta, dict) else None
+        text = alt.get("text") if isinstance(alt, dict) else None
+        if not isinstance(media_id, str) or not isinstance(text, str):
+            raise invalid_request({"message": "$.id and $.metadata.alt_text.text are required"})
+        if len(text) > 1000:
+            raise invalid_request({"message": "$.metadata.alt_text.text: at most 1000 characters"})
+        with state.lock:
+            upload = state.uploads.get(media_id)
+            if (
+                upload is None
+                or upload.expired(state.now())
+                or upload.owner_id != (caller.user.id if caller.user else None)
+            ):
+                raise invalid_request({"message": f"media id {media_id} not found"})
+            upload.alt_text = text
+        return {"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": text}}}}, 200
 
     @app.delete("/2/tweets/<tweet_id>")
     @wrap("delete", True)

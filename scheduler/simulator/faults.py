@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-GROUPS = ("post", "delete", "me", "timeline", "lookup", "search")
+GROUPS = ("post", "delete", "me", "timeline", "lookup", "search", "media")
 # Every key ``POST /_sim/faults`` takes ("latency" and "accept_duplicates" are the state's).
 FAULT_KEYS = (
     "delay",

@@ -25,6 +25,7 @@ TWITTER_EPOCH_MS = 1288834974657
 # user, search per app (or per user with a user token), as X does.
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "post": (100, 900),
+    "media": (500, 900),  # POST /2/media/upload and /2/media/metadata
     "delete": (50, 900),
     "me": (75, 900),
     "timeline": (900, 900),
@@ -92,6 +93,24 @@ class User:
 
 
 @dataclass
+class Upload:
+    """An image uploaded with ``POST /2/media/upload``, kept for ``expires_after_secs``."""
+
+    id: str
+    owner_id: str
+    media_type: str
+    size: int
+    uploaded_at: datetime
+    alt_text: str = ""
+
+    def expired(self, at: datetime) -> bool:
+        return at >= self.uploaded_at + timedelta(seconds=UPLOAD_SECONDS)
+
+
+UPLOAD_SECONDS = 86_400
+
+
+@dataclass
 class Tweet:
     """A post on the simulated X. ``source`` is ``api`` for posts made through the API and
     ``generated`` for the conversation generator's."""
@@ -107,6 +126,7 @@ class Tweet:
     lang: str = "en"
     entities: dict[str, Any] = field(default_factory=dict)
     media_ids: list[str] = field(default_factory=list)
+    media_alt: list[str] = field(default_factory=list)  # the alt text of each, as uploaded
     like_count: int = 0
     retweet_count: int = 0
     reply_count: int = 0
@@ -176,6 +196,7 @@ class Tweet:
         out.setdefault("in_reply_to_user_id", None)
         out["submitted_text"] = self.submitted_text
         out["media_ids"] = list(self.media_ids)
+        out["media_alt"] = list(self.media_alt)
         out["source"] = self.source
         out["deleted"] = self.deleted
         return out
@@ -303,6 +324,7 @@ class SimState:
             self.faults = Faults(seed=self.seed)
             self.clock_offset = timedelta(0)
             self.requests: list[RequestRecord] = []
+            self.uploads: dict[str, Upload] = {}
             self.accept_duplicates, self.latency = self.started_with
             self.rng = random.Random(self.seed)
             self.conversation_rng = random.Random(self.seed)
