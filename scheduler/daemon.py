@@ -102,8 +102,10 @@ class _Watched:
         finally:
             self.since = None
 
-    def publish(self, text: str, reply_to: str | None = None) -> str:
-        return str(self._timed(lambda: self.inner.publish(text, reply_to)))
+    def publish(self, text: str, reply_to: str | None = None, *, quote: str | None = None) -> str:
+        if quote is None:
+            return str(self._timed(lambda: self.inner.publish(text, reply_to)))
+        return str(self._timed(lambda: self.inner.publish(text, reply_to, quote=quote)))
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
         posts: list[dict[str, Any]] = self._timed(

@@ -21,8 +21,9 @@ class Publisher(Protocol):
 
     name: str
 
-    def publish(self, text: str, reply_to: str | None = None) -> str:
-        """Publish ``text`` (as a reply to the post id ``reply_to``); the new post's id."""
+    def publish(self, text: str, reply_to: str | None = None, *, quote: str | None = None) -> str:
+        """Publish ``text`` (as a reply to the post id ``reply_to``, quoting the post id
+        ``quote``); the new post's id."""
         ...
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
@@ -88,8 +89,8 @@ class XPublisher:
         """Who we post as (checks the credentials with X)."""
         return self.client.me()
 
-    def publish(self, text: str, reply_to: str | None = None) -> str:
-        return self.client.create_post(text, reply_to=reply_to)
+    def publish(self, text: str, reply_to: str | None = None, *, quote: str | None = None) -> str:
+        return self.client.create_post(text, reply_to=reply_to, quote=quote)
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
         return self.client.user_posts(self.client.me()["id"], start_time=since)

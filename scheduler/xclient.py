@@ -63,6 +63,7 @@ from scheduler.xerrors import (
     NoAnswer,
     RateLimited,
     Refused,
+    ReplyRefused,
     ServerError,
     XError,
 )
@@ -109,6 +110,16 @@ AUTH_403_MARKERS = (
     "not permitted to use",
 )
 
+# 403 answers to a reply or quote that are about the post it answers (X's texts).
+REPLY_GONE_MARKERS = (
+    "reply to a tweet that is deleted",
+    "quote a tweet that is deleted",
+    "deleted or not visible",
+)
+REPLY_LIMITED_MARKERS = (
+    "reply to this conversation is not allowed",
+    "not been mentioned or otherwise engaged",
+)
 
 # --------------------------------------------------------------------------------------------
 # Credentials
@@ -676,12 +687,15 @@ class XClient:
             self._me = {**data, "id": uid}
         return dict(self._me)
 
-    def create_post(self, text: str, *, reply_to: str | None = None) -> str:
-        """Publish ``text`` (as a reply to the tweet ``reply_to`` if given); the new tweet id."""
+    def create_post(
+        self, text: str, *, reply_to: str | None = None, quote: str | None = None
+    ) -> str:
+        """Publish ``text`` (as a reply to the tweet ``reply_to``, quoting the tweet ``quote``,
+        if given); the new tweet id."""
         self._need_user("publish")
         body = self._json(
             lambda: self._client.create_tweet(
-                text=text, in_reply_to_tweet_id=reply_to, user_auth=True
+                text=text, in_reply_to_tweet_id=reply_to, quote_tweet_id=quote, user_auth=True
             ),
             "publish a post",
         )
@@ -838,6 +852,10 @@ class XClient:
                 raise DuplicateContent(detail) from None
             if any(m in problem for m in AUTH_403_MARKERS):
                 raise AuthFailed(403, detail) from None
+            if any(m in problem for m in REPLY_GONE_MARKERS):
+                raise ReplyRefused(403, detail, gone=True) from None
+            if any(m in problem for m in REPLY_LIMITED_MARKERS):
+                raise ReplyRefused(403, detail, gone=False) from None
             raise Refused(403, detail) from None
         except tweepy.errors.TwitterServerError as e:
             raise ServerError(e.response.status_code, self._clean(_detail(e))) from None

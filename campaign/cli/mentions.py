@@ -115,15 +115,20 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
             "No posts collected yet: run `campaign collect` or `campaign mentions import FILE`."
         )  # fmt: skip
         return
+    from posts.replies import replied
+
     tz = campaign_settings(obj).timezone
+    answered = replied(db, (m["id"] for m in found))
     for m in found:
         who = f"@{m['author_username']}" if m["author_username"] else m["author_id"] or "?"
         if m["is_ours"]:
             who += " (ours)"
         note = f"  [{m['note']}]" if m["note"] else ""
+        ours = answered.get(str(m["id"]))
+        answer = (f"  [{ours.label}: {ours.url or f'post {ours.post_id}'}]") if ours else ""
         click.echo(
             f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
-            f"{first_line(m['text'])}{note}"
+            f"{first_line(m['text'])}{note}{answer}"
         )
     total = count(db, f)
     if total > offset + len(found):
@@ -147,7 +152,12 @@ def show_mention(obj: CliContext, mention_id: int) -> None:
         raise NotFoundError(
             f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
         )
-    print_json({**m, "history": history(db, mention_id)})
+    from posts.replies import replied
+
+    ours = replied(db, [mention_id]).get(str(mention_id))
+    print_json(
+        {**m, "history": history(db, mention_id), "replied": ours.to_json() if ours else None}
+    )
 
 
 @mentions.command("mark")
@@ -209,6 +219,60 @@ def mark_mentions(
         click.confirm(f"Mark {n} posts {status}?", abort=True)
     changed = mark(db, matching_ids(db, f), status, actor=obj.actor, note=note)
     click.echo(f"{n} posts matched; marked {changed} {status}.")
+
+
+@mentions.command("reply")
+@click.argument("mention_id", type=MENTION_ID)
+@click.option(
+    "--text",
+    required=True,
+    help="What the reply says (the hashtag is not added unless the campaign sets replies_carry_hashtag).",
+)
+@click.option(
+    "--at",
+    "when",
+    metavar="WHEN",
+    help="When to publish (ISO 8601; campaign zone if no offset). Default: now.",
+)
+@click.option("--approve", is_flag=True, help="Approve it at once instead of leaving a draft.")
+@click.option("--quote", is_flag=True, help="Quote the post instead of replying to it.")
+@pass_ctx
+def reply(
+    obj: CliContext, mention_id: int, text: str, when: str | None, approve: bool, quote: bool
+) -> None:
+    """Queue a reply to a collected post (or a quote of it); prints only the new post's id.
+
+    campaign mentions reply 1866… --text "Thanks, the recording is online" --approve
+
+    The reply is a post like any other: X's length, no duplicate text, approval (and four
+    eyes); the daemon publishes it once, as a reply to that post on X.
+    """
+    from campaign.clock import now, parse_when
+    from campaign.errors import NotFoundError
+    from campaign.mentions.search import get
+    from posts import editing
+
+    db = obj.db()
+    obj.require(
+        "approve" if approve else "reply", "approving posts" if approve else "drafting replies"
+    )
+    if get(db, mention_id) is None:
+        raise NotFoundError(
+            f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
+        )
+    settings = campaign_settings(obj)
+    at = parse_when(when, settings.timezone, strict=True) if when else now()
+    post = editing.reply(
+        db,
+        str(mention_id),
+        text,
+        at,
+        actor=obj.actor,
+        quote=quote,
+        approve=approve,
+        by=obj.acting().name,
+    )
+    click.echo(str(post.id))
 
 
 @mentions.command("export")

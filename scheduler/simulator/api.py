@@ -17,6 +17,10 @@ from scheduler.simulator.query import QueryError, compile_query, index_tag
 from scheduler.simulator.state import RequestRecord, SimState, Tweet
 
 SEARCH_DAYS = 7
+REPLIES_LIMITED = (
+    "Reply to this conversation is not allowed because you have not been mentioned or "
+    "otherwise engaged by the author of the post you are replying to."
+)
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines text length "
@@ -61,6 +65,8 @@ def register(
                         "Forbidden",
                         "You attempted to reply to a Tweet that is deleted or not visible to you.",
                     )
+                if not may_reply(parent, caller.user.id, caller.user.username):
+                    raise problem(403, "Forbidden", REPLIES_LIMITED)
             quoted = None
             if quote_id:
                 quoted = state.tweets.get(str(quote_id))
@@ -217,3 +223,12 @@ def record(state: SimState, group: str, status: int, caller: Caller | None) -> N
             auth=caller.kind if caller is not None else "none",
         )
     )
+
+
+def may_reply(parent: Tweet, user_id: str, username: str) -> bool:
+    """Whether the account may reply to ``parent`` under its author's reply settings (the
+    simulator treats "following" as "mentioned": nobody follows the campaign account)."""
+    if parent.reply_settings == "everyone" or parent.author_id == user_id:
+        return True
+    mentioned = {str(m.get("username", "")).lower() for m in parent.entities.get("mentions", [])}
+    return username.lower() in mentioned

@@ -110,6 +110,7 @@ class Tweet:
     impression_count: int = 0
     source: str = "api"
     deleted: bool = False
+    reply_settings: str = "everyone"  # or "mentionedUsers", "following": who may reply
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -155,7 +156,7 @@ class Tweet:
         if "possibly_sensitive" in fields:
             out["possibly_sensitive"] = False
         if "reply_settings" in fields:
-            out["reply_settings"] = "everyone"
+            out["reply_settings"] = self.reply_settings
         if "edit_controls" in fields:
             out["edit_controls"] = {
                 "edits_remaining": 5,
@@ -174,6 +175,7 @@ class Tweet:
         out["media_ids"] = list(self.media_ids)
         out["source"] = self.source
         out["deleted"] = self.deleted
+        out["reply_settings"] = self.reply_settings
         return out
 
 
