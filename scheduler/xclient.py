@@ -740,6 +740,23 @@ class XClient:
             token = page.next_token
         return posts
 
+    def tweet_metrics(self, ids: list[str], *, non_public: bool = False) -> Page:
+        """One lookup (``GET /2/tweets?ids=``, at most 100 ids) of posts' metrics: each post's
+        ``public_metrics`` and, with ``non_public`` (user context: the account's own posts under
+        30 days old), ``non_public_metrics``. X's refusals of single posts or fields are data,
+        in ``Page.errors``."""
+        if not 0 < len(ids) <= 100:
+            raise ValueError("a metrics lookup takes 1 to 100 ids")
+        what = "read posts' metrics"
+        user_auth = non_public or not self.creds.bearer_token
+        if user_auth:
+            self._need_user(what)
+        fields = ["created_at", "public_metrics"] + (["non_public_metrics"] if non_public else [])
+        body = self._json(
+            partial(self._client.get_tweets, ids, tweet_fields=fields, user_auth=user_auth), what
+        )
+        return parse_page(body, what, max_items=100)
+
     def search_recent(
         self,
         query: str,

@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Fetch new posts under the campaign's query from X's recent search, once.",
     ),
     "mentions": ("campaign.cli.mentions:mentions", "Search, review and export the conversation."),
+    "metrics": (
+        "campaign.cli.metrics:metrics",
+        "Read how our posts did on X now, then rank them.",
+    ),
     "report": ("campaign.cli.report:report", "Summarise the conversation: text, PNG and HTML."),
     "web": ("campaign.cli.web:web", "Serve the web console for staff and reviewers."),
     "users": ("campaign.cli.users:users", "The team: people, roles and passwords."),

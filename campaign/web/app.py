@@ -80,9 +80,9 @@ def create_app(
     _install_template_helpers(app)
     _install_error_pages(app)
 
-    from campaign.web import calendar, inbox, queue, report, status
+    from campaign.web import calendar, inbox, performance, queue, report, status
 
-    for module in (calendar, queue, inbox, report, status):
+    for module in (calendar, queue, inbox, report, status, performance):
         app.register_blueprint(module.bp)
 
     @app.get("/")

@@ -14,7 +14,13 @@ from scheduler.simulator.answers import invalid, invalid_request, not_found, pro
 from scheduler.simulator.auth import Caller
 from scheduler.simulator.paging import csv_param, expand, int_param, page, time_param
 from scheduler.simulator.query import QueryError, compile_query, index_tag
-from scheduler.simulator.state import RequestRecord, SimState, Tweet
+from scheduler.simulator.state import (
+    NON_PUBLIC_DAYS,
+    RequestRecord,
+    SimState,
+    Tweet,
+    grown_metrics,
+)
 
 SEARCH_DAYS = 7
 REPLIES_LIMITED = (
@@ -158,14 +164,18 @@ def register(
                 state.tweets[i] for i in ids if i in state.tweets and not state.tweets[i].deleted
             ]
             body: dict[str, Any] = {}
+            fields = csv_param("tweet.fields")
+            refused: list[dict[str, Any]] = []
             if found:
-                body["data"] = [t.to_json(csv_param("tweet.fields")) for t in found]
+                body["data"] = [t.to_json(fields) for t in found]
+                for tweet, out in zip(found, body["data"], strict=True):
+                    refused += _metrics(state, caller, tweet, out, fields)
                 includes = expand(state, found)
                 if includes:
                     body["includes"] = includes
             missing = [i for i in ids if i not in {t.id for t in found}]
-            if missing:
-                body["errors"] = [not_found("tweet", i) for i in missing]
+            if missing or refused:
+                body["errors"] = [not_found("tweet", i) for i in missing] + refused
             return body, 200
 
     @app.get("/2/tweets/search/recent")
@@ -232,3 +242,44 @@ def may_reply(parent: Tweet, user_id: str, username: str) -> bool:
         return True
     mentioned = {str(m.get("username", "")).lower() for m in parent.entities.get("mentions", [])}
     return username.lower() in mentioned
+
+
+NON_PUBLIC_REFUSED = (
+    "Sorry, you are not authorized to access 'non_public_metrics' on a Tweet when it is older "
+    "than 30 days."
+)
+
+
+def _metrics(
+    state: SimState, caller: Caller, tweet: Tweet, out: dict[str, Any], fields: set[str]
+) -> list[dict[str, Any]]:
+    """Fill ``out``'s metrics as X would at the simulator's time: the account's own posts' grow
+    with their age; non-public ones only in user context, for the caller's own posts under 30
+    days old (else a Field Authorization Error, the post still served). The refusals."""
+    if tweet.source != "api":
+        return []
+    public, private = grown_metrics(tweet, state.now())
+    if "public_metrics" in fields:
+        out["public_metrics"] = public
+    if "non_public_metrics" not in fields:
+        return []
+    own = caller.user is not None and caller.user.id == tweet.author_id
+    young = state.now() - tweet.created_at < timedelta(days=NON_PUBLIC_DAYS)
+    if own and young:
+        out["non_public_metrics"] = private
+        return []
+    return [
+        {
+            "value": tweet.id,
+            "detail": NON_PUBLIC_REFUSED
+            if own
+            else "Sorry, you are not authorized to access 'non_public_metrics' on this Tweet.",
+            "title": "Field Authorization Error",
+            "resource_type": "tweet",
+            "parameter": "tweet.fields",
+            "field": "non_public_metrics",
+            "resource_id": tweet.id,
+            "section": "data",
+            "type": "https://api.twitter.com/2/problems/not-authorized-for-field",
+        }
+    ]

@@ -179,6 +179,32 @@ class Tweet:
         return out
 
 
+NON_PUBLIC_DAYS = 30  # X serves non-public metrics of posts up to this age only
+
+
+def grown_metrics(tweet: Tweet, at: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """``(public_metrics, non_public_metrics)`` of one of the account's posts at ``at``: they grow
+    with the post's age (the square root of its hours, up to 30 days) from what really
+    happened to it on the simulator (replies, quotes, reposts), the same at the same age."""
+    hours = min(max(0.0, (at - tweet.created_at).total_seconds() / 3600), 24.0 * NON_PUBLIC_DAYS)
+    reach = 1 + tweet.num % 7  # some posts do better than others
+    impressions = int(40 * reach * hours**0.5)
+    public = {
+        "retweet_count": tweet.retweet_count + impressions // 150,
+        "reply_count": tweet.reply_count + impressions // 400,
+        "like_count": tweet.like_count + impressions // 40,
+        "quote_count": tweet.quote_count + impressions // 1000,
+        "bookmark_count": impressions // 250,
+        "impression_count": impressions,
+    }
+    private = {
+        "impression_count": impressions,
+        "url_link_clicks": impressions // 60,
+        "user_profile_clicks": impressions // 120,
+    }
+    return public, private
+
+
 ALL_TWEET_FIELDS = {
     "created_at",
     "author_id",
