@@ -40,6 +40,7 @@ def filter_options(func: F, status_option: str = "--status") -> F:
         click.option("--until", metavar="WHEN", help="Posted before this time."),
         click.option("--has-link/--no-link", "has_link", default=None, help="Only posts with (or without) links."),
         click.option("--replies-to-ours", "replies_to_ours", is_flag=True, default=None, help="Only replies to the campaign's own posts."),
+        click.option("--ours/--not-ours", "ours", default=None, help="Only the campaign's own posts, or (--not-ours) hide them."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -62,6 +63,7 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
         until=parse_when(opts["until"], tz) if opts.get("until") else None,
         has_link=opts.get("has_link"),
         replies_to_ours=opts.get("replies_to_ours"),
+        ours=opts.get("ours"),
         limit=limit,
         offset=offset,
     )

@@ -53,6 +53,7 @@ class MentionFilter:
     until: datetime | None = None
     has_link: bool | None = None
     replies_to_ours: bool | None = None
+    ours: bool | None = None  # only the campaign's own posts (True), or hide them (False)
     limit: int = 50
     offset: int = 0
 
@@ -144,6 +145,8 @@ def _where(f: MentionFilter) -> tuple[list[str], list[Any]]:
         where.append("m.has_link = 1" if f.has_link else "m.has_link = 0")
     if f.replies_to_ours is not None:
         where.append("m.replies_to_ours = 1" if f.replies_to_ours else "m.replies_to_ours = 0")
+    if f.ours is not None:
+        where.append("m.is_ours = 1" if f.ours else "m.is_ours = 0")
     return where, params
 
 
