@@ -178,13 +178,16 @@ def _print(perf: Any) -> None:
         click.echo(f"{title} (engagement rate, mean impressions):")
         for g in groups:
             click.echo(
-                f"  {g.name:<16} {g.posts:>3} posts  {g.rate:6.1%}  {g.mean_impressions:8.0f}"
+                f"  {g.name:<16} {g.posts:>3} post{'s' if g.posts != 1 else ' '}  {g.rate:6.1%}  "
+                f"{g.mean_impressions:8.0f}"
             )
     click.echo("By hour of day (engagement rate):")
     for g in perf.hours:
-        click.echo(f"  {g.name}:00  {g.rate:6.1%}  ({g.posts} posts)")
+        click.echo(f"  {g.name}:00  {g.rate:6.1%}  ({g.posts} post{'s' if g.posts != 1 else ''})")
     if perf.over_time:
         at, total = perf.over_time[-1]
+        n = len(perf.over_time)
         click.echo(
-            f"Impressions over time: {total} at {at.isoformat()} ({len(perf.over_time)} readings)"
+            f"Impressions over time: {total} at {at.isoformat()} "
+            f"({n} reading{'s' if n != 1 else ''}; the chart: --html FILE, or the console)"
         )
