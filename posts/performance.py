@@ -124,6 +124,8 @@ def _group(rows: list[Row], key: str, name_of: Any) -> list[Group]:
 def report(db: sqlite_utils.Database, timezone: str) -> Performance:
     """The performance of every published post that has a reading."""
     latest = metrics.latest(db)
+    if not latest:  # nothing read yet: the posts are not even looked at
+        return Performance([], [], [], [], [])
     rows = [
         Row(p, latest[p.id])
         for p in queue.list_posts(db, PostStatus.PUBLISHED)

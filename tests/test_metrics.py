@@ -226,3 +226,40 @@ def test_report_ranks_posts_compares_kinds_and_exports_csv(
         (r["post_id"] for r in rows), key=lambda i: [*spot, *remind].index(int(i))
     )
     assert "Our posts, ranked" in (tmp_path / "p.html").read_text()
+
+
+@pytest.mark.fake_x_now(NOW)
+def test_the_daemons_metrics_job_reads_due_posts_once(
+    fake_x: FakeX, db: sqlite_utils.Database, db_path: Any
+) -> None:
+    """The daemon's job reads a post an hour old once; the next look sends no request."""
+    from scheduler.daemon import Daemon, DaemonConfig
+    from scheduler.publisher import XPublisher
+
+    load_campaign(db)
+    [post_id] = _published(db, fake_x, 1, age=timedelta(hours=1))
+    creds = Credentials.from_env(fake_x.env)
+    daemon = Daemon(
+        str(db_path),
+        XPublisher(XClient(creds)),
+        DaemonConfig(collect=True, alerts_interval=0),
+        search_client=lambda: XClient(creds),
+    )
+    with time_machine.travel(NOW, tick=False):
+        daemon._metrics()
+        daemon._metrics()
+    assert (1, 1) == (len(metrics.readings(db, post_id)), len(_lookups(fake_x)))
+
+
+@pytest.mark.fake_x_now(NOW)
+def test_campaign_report_adds_how_our_posts_did_once_there_are_metrics(
+    fake_x: FakeX, run: Any, db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`campaign report` ranks our posts under the conversation report after a reading."""
+    _env(fake_x, monkeypatch)
+    load_campaign(db)
+    assert "Our posts, by impressions:" not in run("report").output
+    [post_id] = _published(db, fake_x, 1, age=timedelta(hours=5))
+    with time_machine.travel(NOW, tick=False):
+        assert 0 == run("metrics").exit_code
+    assert f"  1. post {post_id} (manual)" in run("report").output

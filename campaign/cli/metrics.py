@@ -133,7 +133,7 @@ def metrics(
     if as_json:
         print_json({"read": run_json, "report": perf.to_json()})
     elif csv_path != "-":
-        _print(perf)
+        print_performance(perf)
 
 
 def _read(
@@ -161,7 +161,8 @@ def _read(
         client.close()
 
 
-def _print(perf: Any) -> None:
+def print_performance(perf: Any) -> None:
+    """The performance report as text (also under `campaign report` once posts have metrics)."""
     if not perf.ranked:
         click.echo("No metrics yet: run `campaign metrics` once posts are published.")
         return
