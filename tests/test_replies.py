@@ -206,3 +206,42 @@ def test_reply_at_a_time_waits_for_it(run: Any, db: sqlite_utils.Database, fake_
     )
     _publishing(db, fake_x).run_due()
     assert ("approved", []) == (queue.get(db, post_id).status, _posts_on_x(fake_x))
+
+
+def test_four_eyes_a_reviewer_drafts_and_another_approver_approves(
+    run: Any, db: sqlite_utils.Database, fake_x: FakeX, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a team, a reviewer may draft a reply but not approve it; its writer cannot approve
+    it either; another approver can."""
+    from argon2 import PasswordHasher
+
+    from campaign import people
+
+    target = _collected(db, fake_x)[0]
+    # Cheap hashes: the real cost is pinned in test_people.
+    monkeypatch.setattr(
+        people, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    for name, role in (("rita", "reviewer"), ("ed", "approver"), ("ann", "approver")):
+        people.add(db, name, role, "correct horse battery staple")
+    refused = run(
+        "mentions", "reply", target, "--text", "Thanks", "--approve", env={"CAMPAIGN_USER": "rita"}
+    )
+    assert 2 == refused.exit_code
+    assert "needs the approver role" in refused.output
+    drafted = run("mentions", "reply", target, "--text", "Thanks", env={"CAMPAIGN_USER": "rita"})
+    assert 0 == drafted.exit_code, drafted.output
+    own = run(
+        "mentions",
+        "reply",
+        target,
+        "--text",
+        "Thanks again",
+        "--approve",
+        env={"CAMPAIGN_USER": "ed"},
+    )
+    assert 2 == own.exit_code
+    assert "four eyes" in own.output
+    post_id = drafted.output.strip()
+    assert 0 == run("posts", "approve", post_id, env={"CAMPAIGN_USER": "ann"}).exit_code
+    assert "approved" == queue.get(db, int(post_id)).status
