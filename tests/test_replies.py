@@ -5,6 +5,7 @@ failed with their reason, and the mention then shows "replied" with a link to ou
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -245,3 +246,32 @@ def test_four_eyes_a_reviewer_drafts_and_another_approver_approves(
     post_id = drafted.output.strip()
     assert 0 == run("posts", "approve", post_id, env={"CAMPAIGN_USER": "ann"}).exit_code
     assert "approved" == queue.get(db, int(post_id)).status
+
+
+@pytest.mark.slow
+def test_the_daemon_publishes_a_reply_exactly_once(
+    run: Any,
+    db: sqlite_utils.Database,
+    db_path: Path,
+    fake_x_process: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reply approved from the CLI goes out once from the real daemon, as a reply."""
+    from tests.publishing import wait_for
+    from tests.test_daemon import start_daemon, stop
+
+    target = _collected(db, fake_x_process)[0]
+    for k, v in fake_x_process.env.items():
+        monkeypatch.setenv(k, v)
+    post_id = int(run("mentions", "reply", target, "--text", "Thanks", "--approve").output)
+    daemon = start_daemon(fake_x_process, db_path, tmp_path / "daemon.log", "--no-collect")
+    try:
+        assert wait_for(lambda: queue.get(db, post_id).status == "published", timeout=15)
+        time.sleep(1.5)  # a second send would have happened by now
+    finally:
+        assert 0 == stop(daemon)
+    sent = fake_x_process.tweets(source="api")
+    assert [(queue.get(db, post_id).tweet_id, [{"type": "replied_to", "id": target}])] == [
+        (t["id"], t["referenced_tweets"]) for t in sent
+    ]
