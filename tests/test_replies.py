@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +275,32 @@ def test_the_daemon_publishes_a_reply_exactly_once(
     assert [(queue.get(db, post_id).tweet_id, [{"type": "replied_to", "id": target}])] == [
         (t["id"], t["referenced_tweets"]) for t in sent
     ]
+
+
+def test_the_alert_for_a_refused_reply_says_to_cancel_it(
+    db: sqlite_utils.Database, db_path: Path, webhook: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply X refused because the post it answers is gone: the alert says not to retry."""
+    import time_machine
+
+    from posts.queue import Reason
+    from scheduler.alerts import watch_once
+    from tests.publishing import add_post
+
+    load_campaign(db)
+    monkeypatch.setenv("CAMPAIGN_NOTIFY", webhook.url)
+    at = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        assert lease.acquire(db, "daemon:h:1:x", ttl=3600)
+        post = add_post(db, "Thanks", now() - timedelta(minutes=1))
+        assert queue.claim(db, post, "d", "d", timeout=10) is not None
+        assert queue.transition(
+            db, post, "publishing", "failed", "d", reason=Reason.REPLY_TARGET_GONE,
+            last_error="X refused the reply: the post it answers was deleted",
+        )  # fmt: skip
+        assert (["post_failed"], []) == watch_once(str(db_path))
+    body = webhook.messages[0]["message"]
+    assert (
+        f"X will refuse this reply again whatever it says: cancel it (`campaign posts cancel {post}`)"
+        in body
+    )
