@@ -141,9 +141,11 @@ def report(db: sqlite_utils.Database, timezone: str) -> Performance:
     # Impressions over time: at each reading, the sum over posts of their newest reading so far.
     newest: dict[int, int] = {}
     over_time: list[tuple[datetime, int]] = []
+    total = 0
     for reading in metrics.series(db):
-        newest[reading.post_id] = reading.impressions or 0
-        total = sum(newest.values())
+        seen = reading.impressions or 0
+        total += seen - newest.get(reading.post_id, 0)
+        newest[reading.post_id] = seen
         if over_time and over_time[-1][0] == reading.at:
             over_time[-1] = (reading.at, total)
         else:

@@ -128,6 +128,11 @@ def test_metrics_grow_with_age_and_posts_show_lists_the_readings(
         assert 0 == run("metrics", "--post", post_id).exit_code
     first, second = metrics.readings(db, post_id)
     assert (first.impressions or 0) < (second.impressions or 0)
+    from posts.performance import report
+
+    assert [(NOW, first.impressions), (NOW + timedelta(days=1), second.impressions)] == (
+        report(db, "UTC").over_time
+    )
     shown = json.loads(run("posts", "show", post_id, "--json").output)["metrics"]
     assert [NOW.isoformat(), (NOW + timedelta(days=1)).isoformat()] == [r["at"] for r in shown]
     text = run("posts", "show", post_id).output
