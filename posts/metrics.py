@@ -164,6 +164,11 @@ def reads_since(db: sqlite_utils.Database, since: datetime) -> list[tuple[dateti
     ]
 
 
+def read_count(db: sqlite_utils.Database) -> int:
+    """Every post read for its metrics so far (each reading is one read X bills)."""
+    return int(db.execute("SELECT count(*) FROM post_metrics").fetchone()[0])
+
+
 def readable(db: sqlite_utils.Database, at: datetime) -> list[Post]:
     """Published posts under :data:`MAX_AGE` old at ``at``, oldest first."""
     return queue.published_between(db, at - MAX_AGE, at)

@@ -268,3 +268,17 @@ def test_campaign_report_adds_how_our_posts_did_once_there_are_metrics(
     with time_machine.travel(NOW, tick=False):
         assert 0 == run("metrics").exit_code
     assert f"  1. post {post_id} (manual)" in run("report").output
+
+
+@pytest.mark.fake_x_now(NOW)
+def test_status_counts_the_metrics_reads_and_their_cost(
+    fake_x: FakeX, run: Any, db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`campaign status --json` counts the posts read for metrics with the collected ones."""
+    _env(fake_x, monkeypatch)
+    load_campaign(db)
+    _published(db, fake_x, 3)
+    with time_machine.travel(NOW, tick=False):
+        assert 0 == run("metrics").exit_code
+        reads = json.loads(run("status", "--json").output)["cost"]["reads"]
+    assert (3, "0.015", 3) == (reads["count"], reads["total_usd"], reads["last_24h"])
