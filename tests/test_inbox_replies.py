@@ -151,3 +151,20 @@ def test_the_performance_page_and_its_csv(web: Browserish, db: sqlite_utils.Data
     assert csv_text.splitlines()[1].startswith(
         f"{post.id},reply,,2026-12-01T14:00:00+00:00,777,400,10,2,1,0,3,5,"
     )
+
+
+def test_the_post_page_lists_its_readings_and_what_it_answers(
+    web: Browserish, db: sqlite_utils.Database
+) -> None:
+    """A reply's page links the collected post it answers and lists its metric readings."""
+    from posts import metrics
+
+    web.post("/inbox/reply", {"mention_id": "501", "text": "Thank you", "next": "/inbox"})
+    [post] = queue.list_posts(db)
+    metrics.record(db, [metrics.Reading(post.id, NOW, 400, 10, 2, 1, 0, 3, None, None)])
+    page = web.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert '<a href="/inbox/501">collected post 501</a>' in page
+    row = re.search(r'<table class="table" id="readings">.*?<tbody><tr>(.*?)</tr>', page, re.S)
+    assert row is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert ["400", "10", "2", "1", "0", "3", "–"] == cells

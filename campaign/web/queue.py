@@ -132,6 +132,7 @@ def _post_page(
     from posts import queue
     from posts.cost import has_link, post_cost, usd
     from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, may_approve
+    from posts.metrics import readings
 
     db = get_db()
     post = queue.get(db, post_id)
@@ -149,6 +150,7 @@ def _post_page(
             error=error,
             preview=preview(shown_text, exclude=post.id),
             history=queue.history(db, post.id),
+            readings=readings(db, post.id),
             origin=_origin(post),
             cost=cost,
             editable=post.status in EDITABLE,
