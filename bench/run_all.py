@@ -22,6 +22,7 @@ SCRIPTS = {
     "web": ["bench_web.py"],
     "import_accuracy": ["bench_import_accuracy.py"],
     "network_cut": ["bench_network_cut.py"],
+    "evidence": ["bench_evidence.py"],
     "metrics": ["bench_metrics.py"],
 }
 

@@ -314,6 +314,97 @@ class Section(Kind):
         return "A section of its own (below)"
 
 
+CHOICES = ("single", "multiple", "text")
+CODE_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-"
+
+
+@dataclasses.dataclass(frozen=True)
+class CodeField:
+    """One field of a coding scheme: its name, ``single`` / ``multiple`` choice or free
+    ``text``, and its values (none for text)."""
+
+    name: str
+    choice: str = "single"
+    values: tuple[str, ...] = ()
+
+
+class Coding(Kind):
+    """Fields for coding posts, each a list of values (one choice) or `choice:` and `values:`."""
+
+    def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
+        from campaign.metadata.reading import AnyKeys
+
+        sec = r.section(node, field, AnyKeys(), "a coding scheme (one field a line)")
+        if sec is None:
+            return {}
+        scheme: dict[str, CodeField] = {}
+        for name, vnode in sec.values.items():
+            where = sec.field(name)
+            key = name.strip().lower()
+            if not key or any(c not in CODE_NAME_CHARS for c in key):
+                r.error(
+                    vnode, where, f"{name!r} is not a usable field name: use letters, digits, _ -"
+                )
+                continue
+            one = self._field(r, vnode, where, key)
+            if one is not None:
+                scheme[key] = one
+        return scheme
+
+    @staticmethod
+    def _field(r: Reader, node: yaml.Node, where: str, name: str) -> CodeField | None:
+        import yaml
+
+        if isinstance(node, yaml.SequenceNode):  # stance: [supports, opposes]
+            return CodeField(name, "single", _unique(r.texts(node, where)))
+        sec = r.section(node, where, ("choice", "values"), "a list of values, or choice and values")
+        if sec is None:
+            return None
+        choice = "single"
+        if sec.get("choice") is not None:
+            text = r.text(sec.values["choice"], sec.field("choice"))
+            if isinstance(text, str) and text.lower() not in CHOICES:
+                r.error(
+                    sec.values["choice"],
+                    sec.field("choice"),
+                    f"{text!r} is not a choice: write one of {', '.join(CHOICES)}",
+                )
+                return None
+            choice = text.lower() if isinstance(text, str) else choice
+        values = (
+            _unique(r.texts(sec.values["values"], sec.field("values"))) if sec.get("values") else ()
+        )
+        if choice != "text" and not values:
+            r.error(
+                node, where, "has no values: add `values: [...]`, or `choice: text` for free text"
+            )
+            return None
+        return CodeField(name, choice, () if choice == "text" else values)
+
+    def to_json(self, value: Any) -> Any:
+        return {k: {"choice": f.choice, "values": list(f.values)} for k, f in value.items()}
+
+    def from_json(self, data: Any, tz: tzinfo | None) -> Any:
+        return {
+            k: CodeField(k, str(v.get("choice", "single")), tuple(v.get("values", ())))
+            for k, v in data.items()
+        }
+
+    def to_yaml(self, value: Any) -> str:
+        return (
+            "{"
+            + ", ".join(
+                f"{k}: {{choice: {f.choice}, values: [{', '.join(yaml_scalar(v) for v in f.values)}]}}"
+                for k, f in value.items()
+            )
+            + "}"
+        )
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+
+
 class Slug(Kind):
     """Derived by the tool (a stable key made from another field), not written in the YAML."""
 

@@ -11,6 +11,8 @@ from datetime import date, datetime, time
 
 from campaign import DEFAULT_HASHTAG
 from campaign.fields import (
+    CodeField,
+    Coding,
     Day,
     DayRange,
     Days,
@@ -85,6 +87,8 @@ class CampaignSettings:
     price_read: float = setting(Price(), default=0.005, written=True, comment="… for each post collected", help="US dollars X bills for each post read.")
     collect_max_reads_per_day: int | None = setting(ReadBudget(), default=10_000, written=True, comment="collecting stops for the day here; or unlimited", help="Posts the collector may read in any 24 hours (10,000 = $50 a day), or unlimited.")
     notify: tuple[str, ...] = setting(NotifyUrls(), default=(), help="Apprise URLs alerts go to (Slack, Teams, e-mail, webhooks); URLs that hold a secret belong in CAMPAIGN_NOTIFY instead.")
+    retention_days: int | None = setting(Whole(0), default=None, help="Days after the event ends (or starts, without an end) when collected post text is redacted; counts, review and notes stay. None: kept.")
+    coding: dict[str, CodeField] = setting(Coding(), default_factory=dict, help="Fields reviewers code posts with, e.g. stance: [supports, opposes, neutral, unclear]; or a field with choice: single, multiple or text and values: [...].")
     # fmt: on
 
     @property

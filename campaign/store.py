@@ -11,6 +11,7 @@ exists keeps the permissions it has (share one with a group by ``chmod 640`` and
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -177,6 +178,18 @@ def get_state(db: sqlite_utils.Database, key: str, default: str | None = None) -
     """A value from the small key/value ``state`` table (daemon flags, cursors)."""
     row = db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
     return row[0] if row else default
+
+
+def get_json_state(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
+    """A JSON object kept in the ``state`` table, or None (unset, or not such an object)."""
+    raw = get_state(db, key)
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def set_state(db: sqlite_utils.Database, key: str, value: str | None) -> None:

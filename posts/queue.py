@@ -554,6 +554,14 @@ def first_claim(db: sqlite_utils.Database, post_id: int) -> datetime | None:
     return first
 
 
+def ids_by_tweet(db: sqlite_utils.Database) -> dict[str, int]:
+    """Each published post's id by its tweet id on X."""
+    return {
+        str(t): int(i)
+        for i, t in db.execute("SELECT id, tweet_id FROM posts WHERE tweet_id IS NOT NULL")
+    }
+
+
 def tweet_ids(db: sqlite_utils.Database) -> set[str]:
     """Tweet ids already recorded for posts."""
     return {r[0] for r in db.execute("SELECT tweet_id FROM posts WHERE tweet_id IS NOT NULL")}

@@ -16,6 +16,10 @@ pickling); the SQLite queue is the only truth. Jobs:
   failures are logged and never stop publishing. A change of the setting (``campaign load``) is
   noticed like any other change (``PRAGMA data_version``) and re-times the job, no restart
   needed. With no campaign loaded nothing is collected (there is no query to spend reads on).
+- ``compliance`` (once a day, with collecting): :func:`scheduler.compliance.run_compliance`
+  removes what X no longer shows, then the campaign's retention period is applied
+  (:func:`campaign.mentions.privacy.redact_if_due`); first due a day after the last run (or at
+  start).
 
 ``misfire_grace_time=None`` (run however late) and ``coalesce=True`` on every job: APScheduler's
 default grace of 1 s would silently drop a late one-off job. SIGTERM/SIGINT: the post in flight
@@ -60,6 +64,7 @@ log = logging.getLogger("scheduler.daemon")
 PUBLISH_EXECUTOR = "publish"
 LEASE_EXECUTOR = "lease"
 COLLECT_EXECUTOR = "collect"
+COMPLIANCE_EXECUTOR = "compliance"  # its own thread: a compliance job polls X for minutes
 RETRY_ROUND = 5  # seconds before another round after one failed unexpectedly
 SLOW_STOP = 10.0  # seconds of stopping after which every thread's stack goes to the log
 CLOCK_STEP = 2.0  # seconds the wall clock may go back before the interval jobs are re-timed
@@ -78,6 +83,7 @@ class DaemonConfig:
     alerts_interval: float = 10.0  # seconds between the alerts worker's looks (0: no alerts)
     backup_dir: str | None = None  # daily backups here (None: none)
     backup_keep: int = 14
+    compliance_every_hours: float = 24.0  # X's terms: honour deletions within a day
     metrics_every: float = 300.0  # seconds between looks for posts whose metrics are due
 
 
@@ -205,6 +211,7 @@ class Daemon:
                 PUBLISH_EXECUTOR: ThreadPoolExecutor(1),
                 LEASE_EXECUTOR: ThreadPoolExecutor(1),
                 COLLECT_EXECUTOR: ThreadPoolExecutor(1),
+                COMPLIANCE_EXECUTOR: ThreadPoolExecutor(1),
             },
             job_defaults=defaults,
             timezone="UTC",
@@ -237,6 +244,7 @@ class Daemon:
             )
             self._collect_minutes = minutes
             log.info("collecting every %s minutes", minutes)
+            self._add_compliance_job(db)
         if self.config.collect and self.search_client is not None:
             # Our posts' metrics, 1 h, 24 h and 7 days after each went out (posts.metrics).
             self.scheduler.add_job(
@@ -659,6 +667,52 @@ class Daemon:
             return
         if info is not None:
             log.info("daily backup written: %s", info.summary())
+
+    def _add_compliance_job(self, db: sqlite_utils.Database) -> None:
+        from campaign.mentions.compliance import last_run
+
+        every = timedelta(hours=self.config.compliance_every_hours)
+        last = last_run(db)
+        first = now() + timedelta(seconds=2)
+        if last is not None:
+            first = max(first, last["finished_at"] + every)
+        self.scheduler.add_job(
+            self._job(self._compliance),
+            "interval",
+            seconds=max(1.0, every.total_seconds()),
+            id="compliance",
+            executor=COMPLIANCE_EXECUTOR,
+            next_run_time=first,
+        )
+
+    def _compliance(self) -> None:
+        if self.stop_event.is_set() or self.search_client is None:
+            return
+        from scheduler.compliance import run_compliance
+
+        client = getattr(self._local, "search", None)
+        if client is None:
+            client = self.search_client()
+            self._local.search = client
+        try:
+            result = run_compliance(self.db(), client, stop=self.stop_event)
+            applied = result.applied
+            log.info(
+                "compliance: status=%s method=%s checked=%s removed=%s cascaded=%s ours=%s",
+                result.status,
+                result.method,
+                result.checked,
+                applied.removed,
+                applied.cascaded,
+                applied.ours,
+            )
+            from campaign.mentions.privacy import redact_if_due
+
+            redacted = redact_if_due(self.db(), now())
+            if redacted is not None:
+                log.info("retention: redacted the text of %s posts", redacted)
+        except Exception as e:  # noqa: BLE001 - a compliance failure must never stop publishing
+            log.error("compliance failed: %s", e)
 
 
 def _describe(result: CollectResult) -> str:

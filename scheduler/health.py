@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from campaign.clock import from_db, now, to_db
-from campaign.store import get_state, set_state
+from campaign.store import get_json_state, get_state, set_state
 from posts import queue
 from posts.queue import PostStatus
 
@@ -61,14 +61,8 @@ def x_answered(db: sqlite_utils.Database) -> bool:
 
 def unreachable(db: sqlite_utils.Database) -> dict[str, Any] | None:
     """``{"since", "last", "count", "detail"}`` while X has not answered, else None."""
-    raw = get_state(db, UNREACHABLE_KEY)
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) and "since" in value else None
+    value = get_json_state(db, UNREACHABLE_KEY)
+    return value if value is not None and "since" in value else None
 
 
 def unreachable_since(db: sqlite_utils.Database) -> datetime | None:

@@ -42,7 +42,7 @@ from campaign.clock import from_db, now, to_db
 from campaign.errors import CampaignError, LeaseHeldError
 from campaign.metadata import settings_for
 from campaign.models import CampaignSettings
-from campaign.store import get_state, set_state
+from campaign.store import get_json_state, set_state
 from posts import queue
 from posts.queue import Post, PostStatus, Reason
 from scheduler import health, lease
@@ -111,20 +111,9 @@ def cap_until(db: sqlite_utils.Database, cap: int, at: datetime | None = None) -
     return queue.cap_usage(db, cap, at or now()).until
 
 
-def _json_state(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
-    raw = get_state(db, key)
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def stopped(db: sqlite_utils.Database) -> dict[str, Any] | None:
     """``{"reason", "at"}`` when publishing is stopped, else None."""
-    return _json_state(db, STOPPED_KEY)
+    return get_json_state(db, STOPPED_KEY)
 
 
 def resume(db: sqlite_utils.Database) -> bool:
@@ -136,7 +125,7 @@ def resume(db: sqlite_utils.Database) -> bool:
 
 def waiting(db: sqlite_utils.Database) -> dict[str, Any] | None:
     """``{"until", "reason"}`` while publishing waits (rate limit, backoff), else None."""
-    w = _json_state(db, WAIT_KEY)
+    w = get_json_state(db, WAIT_KEY)
     if w is None:
         return None
     try:

@@ -808,7 +808,71 @@ class XClient:
             skipped=page.skipped,
         )
 
+    def lookup_posts(self, ids: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``GET /2/tweets?ids=`` (at most 100): the posts still visible and X's ``errors``
+        for the others (not found, author suspended, not authorised). App token when set."""
+        if not self.creds.can_search:
+            raise CredentialsError(
+                "looking posts up on X needs X_BEARER_TOKEN (or the four posting keys): "
+                "set it in the environment"
+            )
+        body = self._json(
+            lambda: self._client.get_tweets(
+                ids[:100], tweet_fields=["created_at"], user_auth=not self.creds.bearer_token
+            ),
+            "look posts up",
+        )
+        data = [t for t in body.get("data") or [] if isinstance(t, dict)]
+        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+        return data, errors
+
+    def create_compliance_job(self, name: str) -> dict[str, Any]:
+        """``POST /2/compliance/jobs`` for posts (app-only: needs X_BEARER_TOKEN): the job."""
+        self._need_bearer("start a compliance job")
+        body = self._json(
+            lambda: self._client.create_compliance_job("tweets", name=name, resumable=False),
+            "start a compliance job",
+        )
+        return self._job(body, "start a compliance job")
+
+    def compliance_job(self, job_id: str) -> dict[str, Any]:
+        """``GET /2/compliance/jobs/:id``: the job with its ``status``."""
+        self._need_bearer("read a compliance job")
+        body = self._json(lambda: self._client.get_compliance_job(job_id), "read a compliance job")
+        return self._job(body, "read a compliance job")
+
+    def transfer(self, method: str, url: str, data: bytes | None = None) -> bytes:
+        """Upload to / download from a compliance job's signed storage address (no X keys are
+        sent there), with the client's timeout. Raises :class:`NoAnswer` or :class:`Refused`."""
+        what = "upload the ids of a compliance job" if data is not None else "download its result"
+        try:
+            response = requests.request(
+                method,
+                url,
+                data=data,
+                headers={"Content-Type": "text/plain"} if data is not None else None,
+                timeout=self.timeout,
+            )
+        except requests.exceptions.RequestException as e:
+            raise NoAnswer(f"the request to {what} failed ({type(e).__name__})") from None
+        if response.status_code >= 400:
+            raise Refused(response.status_code, f"could not {what}")
+        return response.content
+
     # -- plumbing --------------------------------------------------------------------------
+
+    def _need_bearer(self, what: str) -> None:
+        if not self.creds.bearer_token:
+            raise CredentialsError(
+                f"cannot {what} on X without the app's token: set X_BEARER_TOKEN in the environment"
+            )
+
+    @staticmethod
+    def _job(body: dict[str, Any], what: str) -> dict[str, Any]:
+        data = body.get("data")
+        if not isinstance(data, dict) or not data.get("id"):
+            raise NoAnswer(f"X answered the request to {what} without a job")
+        return dict(data)
 
     def _need_user(self, what: str) -> None:
         missing = self.creds.missing_user_keys()

@@ -70,7 +70,9 @@ def test_notify_test_reaches_every_notifier(
     )
 
 
-def test_notify_test_without_notifiers_says_how_to_add_one(run: Callable[..., Result]) -> None:
+def test_notify_test_without_notifiers_says_how_to_add_one(
+    run: Callable[..., Result], db: sqlite_utils.Database
+) -> None:
     """No `notify:` and no CAMPAIGN_NOTIFY: exit 2 naming both places."""
     result = run("notify", "test")
     assert 2 == result.exit_code

@@ -19,6 +19,12 @@ REAL_HASHER = people._hasher
 
 
 @pytest.fixture(autouse=True)
+def workspace(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    """Every test here works on an existing workspace (only `campaign init` creates one)."""
+    return db
+
+
+@pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2id at its lowest cost, so a test's dozen hashes take milliseconds, not seconds
     (the real cost is pinned once, in test_people.py)."""

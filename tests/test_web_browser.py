@@ -21,7 +21,7 @@ import sqlite_utils
 
 from campaign.clock import local, now
 from posts import queue
-from tests.web_helpers import HOSTILE, add_mentions, add_post, load_campaign
+from tests.web_helpers import HOSTILE, add_mentions, add_post, load_campaign, web_process
 
 pytestmark = pytest.mark.slow
 
@@ -60,23 +60,8 @@ def browser() -> Iterator[Any]:
 def server(db: sqlite_utils.Database, db_path: Path) -> Iterator[str]:
     """``campaign web --port 0`` on the test's database (sample campaign loaded): its URL."""
     load_campaign(db)
-    proc = subprocess.Popen(
-        [CAMPAIGN, "--db", str(db_path), "web", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if "http://" not in line:
-            proc.kill()
-            raise AssertionError(f"campaign web did not start: {line}{proc.communicate()[1]}")
-        yield line.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with web_process(db_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -291,3 +291,43 @@ def test_the_start_up_warm_up_passes_the_sign_in(app_: object) -> None:
     kept = app_.extensions["campaign_cache"]._entries  # type: ignore[attr-defined]
     assert "review-counts" in kept
     assert 302 == Browserish(app_).get("/inbox").status_code  # type: ignore[arg-type]
+
+
+def _failures(web: Browserish, name: str, n: int) -> list[int]:
+    return [sign_in(web, name, f"wrong guess {i}").status_code for i in range(n)]
+
+
+def test_the_sixth_wrong_password_for_a_name_is_throttled_from_any_address(app_: object) -> None:
+    """Five wrong passwords for one name lock that name for 15 minutes, even from another
+    address and with the right password; other names sign in as before."""
+    first = Browserish(app_)  # type: ignore[arg-type]
+    assert [401] * 5 == _failures(first, "dana", 5)
+    elsewhere = Browserish(app_)  # type: ignore[arg-type]
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    locked = sign_in(elsewhere, "dana", PASSWORD)
+    assert (429, "900") == (locked.status_code, locked.headers["Retry-After"])
+    assert ("text/html", True) == (
+        locked.mimetype,
+        "Too many failed sign-ins" in locked.get_data(as_text=True),
+    )
+    assert 302 == sign_in(elsewhere, "ed", PASSWORD).status_code
+
+
+def test_guessing_names_from_one_address_is_throttled_too(app_: object) -> None:
+    """Five failures from one address, each for another (even unknown) name, lock the address."""
+    web = Browserish(app_)  # type: ignore[arg-type]
+    answers = [sign_in(web, name, "wrong").status_code for name in ("a", "b", "dana", "c", "d")]
+    assert [401] * 5 == answers
+    assert 429 == sign_in(web, "ed", PASSWORD).status_code
+
+
+def test_the_lock_ends_fifteen_minutes_after_the_last_failure(
+    app_: object, traveller: time_machine.Coordinates
+) -> None:
+    """A locked name signs in again once 15 minutes have passed since its last failure."""
+    web = Browserish(app_)  # type: ignore[arg-type]
+    _failures(web, "dana", 5)
+    traveller.shift(timedelta(minutes=14, seconds=59))
+    assert 429 == sign_in(web, "dana", PASSWORD).status_code
+    traveller.shift(timedelta(seconds=2))
+    assert 302 == sign_in(web, "dana", PASSWORD).status_code

@@ -3,8 +3,6 @@ workspace with people, each signing in at /login with their own name and passwor
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ from campaign.clock import now
 from campaign.mentions.review import counts_by_status
 from posts import editing, queue
 from tests import test_web_browser as shared
-from tests.web_helpers import add_mentions, load_campaign
+from tests.web_helpers import add_mentions, load_campaign, web_process
 
 pytestmark = pytest.mark.slow
 
@@ -36,23 +34,8 @@ def server(db: sqlite_utils.Database, db_path: Path) -> Iterator[str]:
     load_campaign(db)
     for name, role in TEAM.items():
         people.add(db, name, role, PASSWORD)
-    proc = subprocess.Popen(
-        [CAMPAIGN, "--db", str(db_path), "web", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if "http://" not in line:
-            proc.kill()
-            raise AssertionError(f"campaign web did not start: {line}{proc.communicate()[1]}")
-        yield line.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with web_process(db_path) as url:
+        yield url
 
 
 def sign_in(page: Any, server: str, name: str) -> None:
@@ -163,3 +146,22 @@ def test_a_viewer_cannot_mark_the_inbox(page: Any, server: str, db: sqlite_utils
     assert "needs the reviewer role" in refused.text()
     assert 3 == counts_by_status(db)["new"]
     assert [] == page.errors
+
+
+def test_the_sixth_wrong_password_is_throttled(page: Any, server: str) -> None:
+    """Five wrong passwords at the sign-in form, then the sixth try (even the right password)
+    is answered 429 with a wait, in words, on the form."""
+    page.goto(f"{server}/login")
+    for i in range(5):
+        page.fill("#username", "dana")
+        page.fill("#password", f"not the password {i}")
+        with page.expect_navigation():
+            page.click("#sign-in")
+        assert "/login" in page.url
+    page.fill("#username", "dana")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation() as answer:
+        page.click("#sign-in")
+    assert 429 == answer.value.status
+    assert "Too many failed sign-ins" in page.inner_text("#login-error")
+    assert 0 == page.locator("#signed-in-as").count()

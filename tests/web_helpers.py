@@ -3,8 +3,12 @@ client that sends what a browser sends (Host, Origin, the session's CSRF token).
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -115,3 +119,27 @@ class Browserish:
             form.setdefault("csrf_token", self.token())
         sent = {"Host": self.host, "Origin": self.origin, **headers}
         return self.client.post(path, data=form, headers={k: v for k, v in sent.items() if v})
+
+
+@contextmanager
+def web_process(db_path: Path, *args: str) -> Iterator[str]:
+    """``campaign web --port 0`` (and ``args``) on ``db_path`` as its own process: its URL,
+    the process stopped afterwards."""
+    campaign = str(Path(sys.executable).with_name("campaign"))
+    proc = subprocess.Popen(
+        [campaign, "--db", str(db_path), "web", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if "http://" not in line:
+            proc.kill()
+            raise AssertionError(f"campaign web did not start: {line}{proc.communicate()[1]}")
+        yield line.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "campaign.cli.metrics:metrics",
         "Read how our posts did on X now, then rank them.",
     ),
+    "compliance": (
+        "campaign.cli.compliance:compliance",
+        "Ask X which stored posts were deleted, protected or suspended, and remove them.",
+    ),
     "report": ("campaign.cli.report:report", "Summarise the conversation: text, PNG and HTML."),
     "web": ("campaign.cli.web:web", "Serve the web console for staff and reviewers."),
     "users": ("campaign.cli.users:users", "The team: people, roles and passwords."),

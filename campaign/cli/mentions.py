@@ -40,6 +40,8 @@ def filter_options(func: F, status_option: str = "--status") -> F:
         click.option("--until", metavar="WHEN", help="Posted before this time."),
         click.option("--has-link/--no-link", "has_link", default=None, help="Only posts with (or without) links."),
         click.option("--replies-to-ours", "replies_to_ours", is_flag=True, default=None, help="Only replies to the campaign's own posts."),
+        click.option("--code", "codes", multiple=True, metavar="FIELD=VALUE", help="Only posts coded so, e.g. --code stance=opposes (repeat: all must hold)."),
+        click.option("--badge", metavar="LIST", help="Only posts by an account on this watch list (or badged by a rule)."),
         click.option("--ours/--not-ours", "ours", default=None, help="Only the campaign's own posts, or (--not-ours) hide them."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -63,14 +65,22 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
         until=parse_when(opts["until"], tz) if opts.get("until") else None,
         has_link=opts.get("has_link"),
         replies_to_ours=opts.get("replies_to_ours"),
+        codes=_code_filter(opts.get("codes") or ()),
+        badge=opts.get("badge"),
         ours=opts.get("ours"),
         limit=limit,
         offset=offset,
     )
 
 
+def _code_filter(pairs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    from campaign.mentions.coding import parse
+
+    return tuple((a.field, a.value or "") for a in parse(pairs))
+
+
 def _has_filter(opts: dict[str, Any]) -> bool:
-    return any(v is not None and v != "" for v in opts.values())
+    return any(v is not None and v != "" and v != () for v in opts.values())
 
 
 @click.group()
@@ -103,11 +113,12 @@ def mentions() -> None:
 def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **opts: Any) -> None:
     """List collected posts, newest first."""
     from campaign.clock import show
+    from campaign.mentions.evidence import annotate
     from campaign.mentions.search import count, search
 
     db = obj.db()
     f = _filter(obj, opts, limit=limit, offset=offset)
-    found = search(db, f)
+    found = annotate(db, search(db, f))  # codes, badges, signals (issue 16)
     if as_json:
         print_json(found)
         return
@@ -126,11 +137,16 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
         if m["is_ours"]:
             who += " (ours)"
         note = f"  [{m['note']}]" if m["note"] else ""
+        text = first_line(m["text"])
+        if m["removed"]:
+            who, text = "?", f"(removed on X: {m['removed']})"
+        marks = "".join(f"  {{{k}={', '.join(v)}}}" for k, v in m["codes"].items())
+        marks += "".join(f"  <{b}>" for b in m["badges"])
         ours = answered.get(str(m["id"]))
         answer = (f"  [{ours.label}: {ours.url or f'post {ours.post_id}'}]") if ours else ""
         click.echo(
             f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
-            f"{first_line(m['text'])}{note}{answer}"
+            f"{text}{note}{marks}{answer}"
         )
     total = count(db, f)
     if total > offset + len(found):
@@ -154,11 +170,17 @@ def show_mention(obj: CliContext, mention_id: int) -> None:
         raise NotFoundError(
             f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
         )
+    from campaign.mentions.evidence import detail  # removal, codes, badges, signals (issue 16)
     from posts.replies import replied
 
     ours = replied(db, [mention_id]).get(str(mention_id))
     print_json(
-        {**m, "history": history(db, mention_id), "replied": ours.to_json() if ours else None}
+        {
+            **m,
+            **detail(db, mention_id),
+            "history": history(db, mention_id),
+            "replied": ours.to_json() if ours else None,
+        }
     )
 
 
@@ -293,17 +315,38 @@ def reply(
     default="-",
     help="The file to write (default: standard output).",
 )
+@click.option(
+    "--readme",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the export's README (default: FILE.README.md beside --output).",
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Authors (and @handles in texts) as keyed hashes, with a new key for this export.",
+)
 @filter_options
 @pass_ctx
-def export(obj: CliContext, /, fmt: str, output: str, **opts: Any) -> None:
-    """Export all collected posts, or those a search matches, newest first."""
+def export(
+    obj: CliContext, /, fmt: str, output: str, readme: str | None, pseudonymise: bool, **opts: Any
+) -> None:
+    """Export all collected posts, or those a search matches, newest first.
+
+    A README goes with every file: the search, the time range, when X was last asked about
+    deleted posts (`campaign compliance`) and how many were removed.
+    """
+    from functools import partial
+
     from campaign.mentions.export import write_csv, write_jsonl
+    from campaign.mentions.privacy import Pseudonyms
 
     db = obj.db()
     f = _filter(obj, opts)
-    writer: Callable[[Any, Any, Any], int] = write_jsonl
-    if fmt == "csv":
-        writer = write_csv
+    pseudo = Pseudonyms() if pseudonymise else None
+    writer: Callable[[Any, Any, Any], int] = partial(
+        write_csv if fmt == "csv" else write_jsonl, pseudo=pseudo
+    )
     if output == "-":
         stream = sys.stdout
         if isinstance(stream, io.TextIOWrapper):
@@ -315,6 +358,25 @@ def export(obj: CliContext, /, fmt: str, output: str, **opts: Any) -> None:
         with open_private(path, "w", encoding="utf-8", newline="") as out:
             n = writer(db, f, out)
         click.echo(f"Wrote {n} posts to {path}.", err=True)
+    target = readme or (None if output == "-" else output + ".README.md")
+    if target:
+        note = "- Authors pseudonymised with a key made for this export and not kept."
+        write_readme(obj, f, fmt, n, target, (note,) if pseudonymise else ())
+
+
+def write_readme(
+    obj: CliContext, f: Any, fmt: str, n: int, target: str, extra: tuple[str, ...] = ()
+) -> None:
+    """An export's README (search, time range, compliance date, count removed) at ``target``."""
+    from campaign.mentions.readme import readme
+
+    settings = campaign_settings(obj)
+    text = readme(
+        obj.db(), f, title=f"{settings.name} {settings.hashtag}", fmt=fmt, written=n, extra=extra
+    )
+    path = check_folder(target)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote its README to {path}.", err=True)
 
 
 @mentions.command("import")
@@ -435,3 +497,10 @@ def _import_progress(
         progress.update(task, completed=done, posts=posts)
 
     return update, progress.stop
+
+
+# Issue 16's subcommands (coding, rules, watch lists, threads, duplicates, network) live in
+# their own module and join this group here.
+from campaign.cli.evidence import register  # noqa: E402
+
+register(mentions)

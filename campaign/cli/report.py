@@ -64,8 +64,12 @@ def report(
     for p in (png_path, html_path):
         if p:
             check_folder(p)  # before the report is built, not after
+    from campaign.mentions.signals import duplicates, scan
+
     db = obj.db()
+    scan(db)  # the coordination signals, refreshed for the report and the inbox
     rep = build_report(db, campaign_settings(obj).timezone)
+    rep.extra["duplicates"] = duplicates(db, top=5)
     if output_dir:
         d = Path(output_dir)
         d.mkdir(parents=True, exist_ok=True)
@@ -104,6 +108,20 @@ def _report_json(rep: Any) -> dict[str, Any]:
             {**p.__dict__, "at": p.at.isoformat() if p.at else None} for p in rep.our_posts
         ],
         "review": rep.review,
+        "removed_by_authors": rep.extra["removed_by_authors"],
+        "removed": rep.extra["removed"],
+        "own_removed": rep.extra["own_removed"],
+        "compliance_at": (
+            rep.extra["compliance_at"].isoformat() if rep.extra["compliance_at"] else None
+        ),
+        "codes": rep.extra["codes"],
+        "watchlists": rep.extra["watchlists"],
+        "signals": rep.extra["signals"],
+        "spikes": [{**sp, "hour": sp["hour"].isoformat()} for sp in rep.extra["spikes"]],
+        "duplicates": [
+            {"text": d.text, "posts": d.posts, "accounts": len(d.accounts)}
+            for d in rep.extra["duplicates"]
+        ],
     }
 
 
@@ -125,6 +143,13 @@ def _print_report(rep: Any) -> None:
         f"replies to our posts: {rep.replies_to_ours}; quotes of our posts: {rep.quotes_of_ours}; "
         f"reviewed: {rep.reviewed_share:.0%}"
     )
+    checked = rep.extra["compliance_at"]
+    console.print(
+        f"removed by their authors: {rep.extra['removed_by_authors']} "
+        + (f"(checked with X {checked:%Y-%m-%d %H:%M})" if checked else "(never checked with X)")
+    )
+    for own in rep.extra["own_removed"]:
+        console.print(f"our post (tweet {own['tweet_id']}) is no longer on X: {own['reason']}")
 
     def table(title: str, headers: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         t = Table(title=title, title_justify="left")
@@ -149,6 +174,45 @@ def _print_report(rep: Any) -> None:
     table("Hashtags alongside", ("Hashtag", "Posts"), rep.hashtags)
     table("Most shared links", ("Link", "Posts"), rep.links)
     table("Most shared domains", ("Domain", "Posts"), rep.domains)
+    ex = rep.extra
+    table(
+        "Codes",
+        ("Field", "Value", "Posts"),
+        [
+            (c["field"], c["value"] + (" (retired)" if c["retired"] else ""), c["posts"])
+            for c in ex["codes"]
+        ],
+    )
+    table(
+        "Watch lists",
+        ("List", "Account", "Posts"),
+        [(w["list"], f"@{w['username']}", w["posts"]) for w in ex["watchlists"]],
+    )
+    table(
+        "Signals of coordination (not verdicts)",
+        ("Signal", "Groups", "Posts"),
+        [(k, v["groups"], v["posts"]) for k, v in ex["signals"].items()],
+    )
+    table(
+        "Identical texts",
+        ("Posts", "Accounts", "Text"),
+        [(d.posts, len(d.accounts), first_line(d.text, 60)) for d in ex["duplicates"]],
+    )
+    table(
+        "Spikes (hours far above the 12 before)",
+        ("Hour", "Posts", "Usual", "Terms", "Authors", "Links"),
+        [
+            (
+                f"{sp['hour']:%d %b %H:00}",
+                sp["posts"],
+                sp["baseline"],
+                ", ".join(t for t, _ in sp["terms"]),
+                ", ".join(a for a, _ in sp["authors"]),
+                ", ".join(u for u, _ in sp["links"][:2]),
+            )
+            for sp in ex["spikes"]
+        ],
+    )
     table(
         "Our posts",
         ("When", "Post", "Replies", "Quotes"),

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import sqlite_utils
 
+from campaign.mentions.privacy import Pseudonyms
 from campaign.mentions.search import SELECT_COLUMNS, MentionFilter, _run, matching, row_to_dict
 
 CSV_FIELDS = (
@@ -41,6 +42,7 @@ CSV_FIELDS = (
     "like_count",
     "quote_count",
     "url",
+    "removed_on_x",
 )
 
 _PAGE = 2_000
@@ -63,16 +65,49 @@ def _rows(
         before = int(page[-1][0])
 
 
-def write_csv(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
-    """Write the posts matching ``f`` as CSV to ``out`` (opened with ``newline=''``)."""
+def _with_codes(
+    db: sqlite_utils.Database, rows: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[tuple[Any, ...], dict[str, list[str]]]]:
+    """Each row with its codes (``{field: [value, …]}``), read a page of rows at a time."""
+    from campaign.mentions.coding import codes_for, flat
+
+    page: list[tuple[Any, ...]] = []
+
+    def flush() -> Iterator[tuple[tuple[Any, ...], dict[str, list[str]]]]:
+        found = codes_for(db, [int(r[0]) for r in page])
+        for r in page:
+            yield r, flat(found.get(int(r[0]), {}))
+        page.clear()
+
+    for row in rows:
+        page.append(row)
+        if len(page) >= _PAGE:
+            yield from flush()
+    yield from flush()
+
+
+def write_csv(
+    db: sqlite_utils.Database, f: MentionFilter, out: IO[str], pseudo: Pseudonyms | None = None
+) -> int:
+    """Write the posts matching ``f`` as CSV to ``out`` (opened with ``newline=''``); one
+    ``code:FIELD`` column per coding field (values joined with ``; ``). With ``pseudo`` the
+    authors (and @handles in the text) are pseudonyms."""
+    from campaign.mentions.coding import coded_fields
+
+    fields = coded_fields(db)
     out.write("\ufeff")
     w = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    w.writerow(CSV_FIELDS)
+    w.writerow([*CSV_FIELDS, *(f"code:{c}" for c in fields)])
     n = 0
-    for row in _rows(db, f):
+    for row, codes in _with_codes(db, _rows(db, f)):
         d = row_to_dict(row)
         d.update(d.pop("metrics"))
-        w.writerow([_cell(d[k]) for k in CSV_FIELDS])
+        d["removed_on_x"] = d.pop("removed") or ""
+        if pseudo is not None:
+            d.update(pseudo.post(d))
+        w.writerow(
+            [_cell(d[k]) for k in CSV_FIELDS] + [_cell("; ".join(codes.get(c, []))) for c in fields]
+        )
         n += 1
     return n
 
@@ -98,17 +133,34 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_jsonl(db: sqlite_utils.Database, f: MentionFilter, out: IO[str]) -> int:
-    """Write the posts matching ``f`` as JSON lines (raw tweet, author, review) to ``out``."""
+def write_jsonl(
+    db: sqlite_utils.Database, f: MentionFilter, out: IO[str], pseudo: Pseudonyms | None = None
+) -> int:
+    """Write the posts matching ``f`` as JSON lines (raw tweet, author, review) to ``out``.
+    With ``pseudo`` each line is the tweet's fields without its author's identity (see
+    :meth:`~campaign.mentions.privacy.Pseudonyms.tweet`)."""
     n = 0
-    for row in _rows(db, f, ", m.raw, a.raw"):
+    for row, codes in _with_codes(db, _rows(db, f, ", m.raw, a.raw")):
         d = row_to_dict(row[:-2])
+        d["codes"] = codes
         tweet = json.loads(row[-2])
-        if row[-1]:
+        if pseudo is not None:
+            tweet = pseudo.tweet(tweet, d.get("author_username"))
+            d.update(pseudo.post(d))
+        elif row[-1]:
             tweet["author"] = json.loads(row[-1])
         tweet["__campaign"] = {
             k: d[k]
-            for k in ("review_status", "note", "is_ours", "replies_to_ours", "quotes_ours", "url")
+            for k in (
+                "review_status",
+                "note",
+                "is_ours",
+                "replies_to_ours",
+                "quotes_ours",
+                "url",
+                "removed",
+                "codes",
+            )
         }
         out.write(json.dumps(tweet, ensure_ascii=False))
         out.write("\n")

@@ -226,7 +226,41 @@ def build_report(
         replies_to_ours=sum(replies.values()),
         quotes_of_ours=sum(quotes.values()),
         review=review,
+        extra=_evidence(db, tzi, sorted(hours.items()), own_tag),
     )
+
+
+def _evidence(
+    db: sqlite_utils.Database, tzi: tzinfo, per_hour: list[tuple[datetime, int]], own_tag: str
+) -> dict[str, Any]:
+    """Issue 16's sections, each from its owning module: removals (compliance), codes,
+    watch lists, stored coordination signals, and spikes (from the hours counted above)."""
+    from campaign.mentions.coding import counts as code_counts
+    from campaign.mentions.compliance import counts, last_run, own_removed, removed_by_authors
+    from campaign.mentions.rules import watch_report
+    from campaign.mentions.signals import spikes, stored_summary
+
+    run = last_run(db)
+    return {
+        "removed_by_authors": removed_by_authors(db),
+        "removed": counts(db),
+        "own_removed": own_removed(db),
+        "compliance_at": local(run["finished_at"], tzi) if run else None,
+        "codes": code_counts(db),
+        "watchlists": watch_report(db),
+        "signals": stored_summary(db),
+        "spikes": [
+            {
+                "hour": local(sp.hour, tzi),
+                "posts": sp.posts,
+                "baseline": round(sp.baseline, 1),
+                "terms": sp.terms,
+                "authors": sp.authors,
+                "links": sp.links,
+            }
+            for sp in spikes(db, own_tag=own_tag, hours=per_hour)
+        ],
+    }
 
 
 def render_png(report: Report, path: str | os.PathLike[str] | IO[bytes]) -> None:

@@ -200,3 +200,112 @@ def m004_fewer_indexes_to_keep_on_import(db: sqlite_utils.Database) -> None:
         CREATE INDEX mentions_from_search ON mentions (source) WHERE source = 'search';
         """
     )
+
+
+REMOVAL_REASONS = (
+    "deleted",  # its author deleted it
+    "suspended",  # X suspended its author
+    "protected",  # its author made the account protected
+    "deactivated",  # its author closed the account
+    "repost-of-removed",  # a repost of a removed post
+    "quote-of-removed",  # a quote of a removed post
+    "retention",  # the campaign's retention period ended (text redacted, not removed on X)
+)
+
+
+@migrations()
+def m005_review_as_evidence(db: sqlite_utils.Database) -> None:
+    # Issue 16: deletions honoured, coding, rules and watch lists.
+    db.executescript(
+        """
+        -- Why the post's content is gone from the store (NULL while it is on X and kept).
+        ALTER TABLE mentions ADD COLUMN removed TEXT CHECK (removed IN (
+            'deleted', 'suspended', 'protected', 'deactivated', 'repost-of-removed',
+            'quote-of-removed', 'retention'));
+        CREATE INDEX mentions_removed ON mentions (removed) WHERE removed IS NOT NULL;
+        CREATE INDEX mentions_retweet_of ON mentions (retweet_of_id)
+            WHERE retweet_of_id IS NOT NULL;
+
+        -- One row per post X no longer shows (collected posts and our own published ones).
+        CREATE TABLE mention_removals (
+            tweet_id INTEGER PRIMARY KEY,
+            reason TEXT NOT NULL CHECK (reason IN (
+                'deleted', 'suspended', 'protected', 'deactivated', 'repost-of-removed',
+                'quote-of-removed', 'retention')),
+            removed_at TEXT NOT NULL,        -- when X redacted it (else when we learnt it)
+            found_at TEXT NOT NULL,          -- when the compliance run learnt it
+            run_id INTEGER REFERENCES compliance_runs(id),
+            cause_id INTEGER,                -- the removed post this one reposts or quotes
+            ours INTEGER NOT NULL DEFAULT 0  -- one of the campaign's own published posts
+        );
+
+        CREATE TABLE compliance_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            method TEXT NOT NULL,            -- batch (compliance job) or lookup
+            job_id TEXT,
+            checked INTEGER NOT NULL DEFAULT 0,
+            removed INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,            -- running done failed
+            error TEXT
+        );
+
+        -- Codes of the campaign's coding scheme: one row per (post, field, value).
+        CREATE TABLE mention_codes (
+            mention_id INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (mention_id, field, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX mention_codes_value ON mention_codes (field, value);
+        CREATE TABLE mention_code_audit (
+            id INTEGER PRIMARY KEY,
+            mention_id INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('set', 'unset')),
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX mention_code_audit_mention ON mention_code_audit (mention_id, id);
+
+        -- Saved searches applied to every matching post, old and new.
+        CREATE TABLE mention_rules (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            filter TEXT NOT NULL,            -- the search, as JSON
+            status TEXT,                     -- review status to set
+            codes TEXT NOT NULL DEFAULT '[]',-- [[field, value], ...] to set
+            badge TEXT,                      -- watch-list badge to show
+            actor TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        -- Watch lists of accounts (officials, journalists, partners), by username.
+        CREATE TABLE watchlist_accounts (
+            list TEXT NOT NULL,
+            username TEXT NOT NULL COLLATE NOCASE,
+            PRIMARY KEY (list, username)
+        ) WITHOUT ROWID;
+        CREATE INDEX watchlist_accounts_username ON watchlist_accounts (username);
+        CREATE TABLE mention_badges (
+            mention_id INTEGER NOT NULL,
+            badge TEXT NOT NULL,
+            rule_id INTEGER,
+            PRIMARY KEY (mention_id, badge)
+        ) WITHOUT ROWID;
+        CREATE INDEX mention_badges_badge ON mention_badges (badge);
+
+        -- Signals of coordination (never verdicts), as the last scan found them.
+        CREATE TABLE mention_signals (
+            mention_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,              -- same-text, same-link, reply-burst
+            group_key TEXT NOT NULL,         -- the text's key, the link, or the post replied to
+            accounts INTEGER NOT NULL,       -- how many accounts take part
+            PRIMARY KEY (mention_id, kind, group_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX mention_signals_kind ON mention_signals (kind, group_key);
+        """
+    )

@@ -37,7 +37,7 @@ MAX_LIMIT = 10_000
 SELECT_COLUMNS = (
     "m.id, m.text, m.author_id, m.created_at, m.lang, m.review_status, m.note, m.is_ours, "
     "m.has_link, m.replies_to_ours, m.quotes_ours, m.retweet_count, m.reply_count, "
-    "m.like_count, m.quote_count, m.impression_count, a.username, a.name"
+    "m.like_count, m.quote_count, m.impression_count, a.username, a.name, m.removed"
 )
 
 
@@ -53,6 +53,8 @@ class MentionFilter:
     until: datetime | None = None
     has_link: bool | None = None
     replies_to_ours: bool | None = None
+    codes: tuple[tuple[str, str], ...] = ()  # (field, value): each must be coded on the post
+    badge: str | None = None  # a watch-list badge the post carries
     ours: bool | None = None  # only the campaign's own posts (True), or hide them (False)
     limit: int = 50
     offset: int = 0
@@ -145,6 +147,16 @@ def _where(f: MentionFilter) -> tuple[list[str], list[Any]]:
         where.append("m.has_link = 1" if f.has_link else "m.has_link = 0")
     if f.replies_to_ours is not None:
         where.append("m.replies_to_ours = 1" if f.replies_to_ours else "m.replies_to_ours = 0")
+    for field, value in f.codes:  # issue 16: codes (campaign.mentions.coding)
+        where.append("m.id IN (SELECT mention_id FROM mention_codes WHERE field = ? AND value = ?)")
+        params += [field.strip().lower(), value.strip()]
+    if f.badge:  # issue 16: a watch list's or a rule's badge (campaign.mentions.rules)
+        where.append(
+            "(m.id IN (SELECT mention_id FROM mention_badges WHERE badge = ?) OR m.author_id IN "
+            "(SELECT a.id FROM watchlist_accounts w JOIN authors a "
+            "ON a.username = w.username COLLATE NOCASE WHERE w.list = ?))"
+        )
+        params += [f.badge.strip().lower().lstrip("@")] * 2
     if f.ours is not None:
         where.append("m.is_ours = 1" if f.ours else "m.is_ours = 0")
     return where, params
@@ -275,6 +287,7 @@ def row_to_dict(r: tuple[Any, ...] | sqlite3.Row) -> dict[str, Any]:
         impressions,
         username,
         name,
+        removed,
     ) = tuple(r)
     return {
         "id": str(tid),
@@ -291,6 +304,8 @@ def row_to_dict(r: tuple[Any, ...] | sqlite3.Row) -> dict[str, Any]:
         "replies_to_ours": bool(replies_to_ours),
         "quotes_ours": bool(quotes_ours),
         "url": url_for(username, tid),
+        # Why X no longer shows it (deleted, suspended, …): its content is gone from the store.
+        "removed": removed,
         "metrics": {
             "retweet_count": retweets,
             "reply_count": replies,

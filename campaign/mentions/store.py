@@ -321,6 +321,21 @@ class Writer:
                 written[uid] = user
         conn = self.conn
         if rows:
+            # Posts removed for compliance (deleted on X, …) are never stored again.
+            gone = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT tweet_id FROM mention_removals "
+                    "WHERE tweet_id IN (SELECT value FROM json_each(?))",
+                    [json.dumps([r[0] for r in rows])],
+                )
+            }
+            if gone:
+                result.skipped += len([r for r in rows if r[0] in gone])
+                rows = [r for r in rows if r[0] not in gone]
+                tags = [t for t in tags if t[1] not in gone]
+                links = [x for x in links if x[1] not in gone]
+        if rows:
             seen = {
                 r[0]
                 for r in conn.execute(
@@ -328,6 +343,7 @@ class Writer:
                     [json.dumps([r[0] for r in rows])],
                 )
             }
+            seen_before = set(seen)
             for r in rows:
                 if r[0] in seen:
                     result.updated += 1
@@ -335,6 +351,7 @@ class Writer:
                     result.new += 1
                     seen.add(r[0])
             conn.executemany(UPSERT_MENTION, rows)
+            fresh = [r[0] for r in rows if r[0] not in seen_before]
         if author_rows:
             conn.executemany(UPSERT_AUTHOR, author_rows)
             result.authors = len(author_rows)
@@ -342,6 +359,11 @@ class Writer:
             conn.executemany(INSERT_HASHTAG, tags)
         if links:
             conn.executemany(INSERT_LINK, links)
+        if rows:
+            # Saved rules act on each new post as it arrives (campaign.mentions.rules).
+            from campaign.mentions.rules import apply_to_new
+
+            apply_to_new(conn, fresh)
         return result
 
 

@@ -80,9 +80,9 @@ def create_app(
     _install_template_helpers(app)
     _install_error_pages(app)
 
-    from campaign.web import calendar, inbox, performance, queue, report, status
+    from campaign.web import calendar, evidence, inbox, performance, queue, report, status
 
-    for module in (calendar, queue, inbox, report, status, performance):
+    for module in (calendar, queue, inbox, evidence, report, status, performance):
         app.register_blueprint(module.bp)
 
     @app.get("/")

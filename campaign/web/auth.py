@@ -19,6 +19,7 @@ The console's routes and its ``csrf_token`` field are unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -58,6 +59,7 @@ POST_WORK: dict[str, tuple[str, str]] = {
     "queue.post_edit": ("edit", "editing posts"),
     "calendar.approve_day": ("approve", "approving posts"),
     "inbox.mark": ("review", "marking collected posts"),
+    "evidence.code": ("review", "coding collected posts"),
     "queue.api_length": ("read", "counting a text"),
     "auth.logout": ("read", "signing out"),
     "status.resume": ("approve", "resuming publishing"),
@@ -127,7 +129,7 @@ def throttled_attempt(
     db = get_db()
     wait = logins.wait_before_trying(db, address, name)
     if wait is not None:
-        return Throttled(int(wait.total_seconds()) + 1)
+        return Throttled(max(1, math.ceil(wait.total_seconds())))
     person = attempt()
     if person is None:
         logins.failed(db, address, name)
@@ -164,7 +166,7 @@ def login() -> Response | tuple[str, int]:
             next=target,
             error=f"Too many failed sign-ins: wait {minutes} minutes and try again.",
         )
-        return Response(page, 429, {"Retry-After": str(result.retry_after)})
+        return Response(page, 429, {"Retry-After": str(result.retry_after)}, mimetype="text/html")
     if result is None:
         page = render_template(
             "login.html", username=name, next=target, error="Wrong name or password."

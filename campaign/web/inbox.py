@@ -43,9 +43,12 @@ def inbox() -> str:
         limit=PAGE_SIZE + 1,
         offset=(page - 1) * PAGE_SIZE,
     )
+    from campaign.mentions.coding import scheme_of
+    from campaign.mentions.evidence import annotate
+
     error: str | None = None
     try:
-        found = search(get_db(), f)
+        found = annotate(get_db(), search(get_db(), f))  # codes, badges, signals
     except CampaignError as e:
         found, error = [], str(e)
     from posts.replies import replied
@@ -64,6 +67,7 @@ def inbox() -> str:
         statuses=STATUSES,
         counts=review_counts(),
         error=error,
+        scheme=scheme_of(get_db()),
     )
 
 
@@ -141,10 +145,13 @@ def detail(mention_id: int) -> str:
     mention = get(get_db(), mention_id)
     if mention is None:
         abort(404, description=f"no collected post with id {mention_id}")
+    from campaign.mentions.evidence import detail
+
     return render_template(
         "mention.html",
         m=mention,
         ours=replied(get_db(), [mention_id]).get(str(mention_id)),
+        evidence=detail(get_db(), mention_id),
         statuses=STATUSES,
         history=history(get_db(), mention_id),
         back=local_target(request.args.get("back", "")) or url_for("inbox.inbox"),

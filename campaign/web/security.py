@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import math
 import os
 import secrets
 import socket
@@ -191,7 +192,7 @@ def _check_password(password: str) -> Response | None:
         return Response(
             f"Too many wrong passwords from your address: try again in {minutes} minute(s).\n",
             429,
-            {"Retry-After": str(int(wait.total_seconds()) + 1)},
+            {"Retry-After": str(max(1, math.ceil(wait.total_seconds())))},
             mimetype="text/plain",
         )
     if not hmac.compare_digest(auth.password.encode(), password.encode()):

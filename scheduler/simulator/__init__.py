@@ -35,6 +35,13 @@ Control API (no authentication; JSON in and out):
 - ``GET /_sim/health``: ``{"ok": true, "account": {...}}``.
 - ``GET /_sim/tweets[?source=api|generated&author_id=ID]``: every stored tweet, oldest first,
   with every field plus ``submitted_text``, ``media_ids``, ``source`` and ``deleted``.
+- ``POST /2/compliance/jobs``, ``GET /2/compliance/jobs/:id`` (app bearer only; group
+  ``compliance``, 150 / 15 min), with the job's upload and download addresses under
+  ``/_storage/compliance/`` (see :mod:`scheduler.simulator.compliance`). Lookups answer a post
+  of a suspended or protected author with X's ``Forbidden`` / ``Authorization Error``.
+- ``POST /_sim/tweets/:id/delete``: delete a post as its author would in the X app.
+- ``POST /_sim/users/:id``: ``{"protected": true}`` or ``{"suspended": true}``.
+- ``POST /_sim/compliance``: ``{"polls": N}``: a job says in_progress N times (default 1).
 - ``GET /_sim/users``: every account.
 - ``GET /_sim/requests`` / ``DELETE /_sim/requests``: the log of answered API requests
   (``at``, ``method``, ``path``, ``group``, ``status``, ``auth``), or clear it.

@@ -53,6 +53,32 @@ def not_found(kind: str, value: str) -> dict[str, Any]:
     }
 
 
+def unseen(reason: str, value: str) -> dict[str, Any]:
+    """The ``errors`` entry of a lookup for a post that is not visible, by ``reason``: not found
+    (deleted), its author suspended, or its author protected, as X words each."""
+    if reason == "suspended":
+        return {
+            "value": value,
+            "detail": f"User has been suspended: [{value}].",
+            "title": "Forbidden",
+            "resource_type": "tweet",
+            "parameter": "ids",
+            "resource_id": value,
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }
+    if reason == "protected":
+        return {
+            "value": value,
+            "detail": f"Sorry, you are not authorized to see the Tweet with ids: [{value}].",
+            "title": "Authorization Error",
+            "resource_type": "tweet",
+            "parameter": "ids",
+            "resource_id": value,
+            "type": "https://api.twitter.com/2/problems/not-authorized-for-resource",
+        }
+    return not_found("tweet", value)
+
+
 def make_response(body: dict[str, Any], status: int) -> Response:
     """A JSON answer; errors in X's problem shape go out as ``application/problem+json``."""
     resp = jsonify(body)

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from scheduler.simulator.answers import invalid, invalid_request, not_found, problem
+from scheduler.simulator.answers import invalid, invalid_request, not_found, problem, unseen
 from scheduler.simulator.auth import Caller
 from scheduler.simulator.paging import csv_param, expand, int_param, page, time_param
 from scheduler.simulator.query import QueryError, compile_query, index_tag
@@ -140,9 +140,10 @@ def register(
     @wrap("lookup", False)
     def tweet_lookup(caller: Caller, tweet_id: str) -> tuple[dict[str, Any], int]:
         with state.lock:
-            tweet = state.tweets.get(tweet_id)
-            if tweet is None or tweet.deleted:
-                return {"errors": [not_found("tweet", tweet_id)]}, 200
+            gone = state.gone_reason(tweet_id)
+            if gone is not None:
+                return {"errors": [unseen(gone, tweet_id)]}, 200
+            tweet = state.tweets[tweet_id]
             body: dict[str, Any] = {"data": tweet.to_json(csv_param("tweet.fields"))}
             includes = expand(state, [tweet])
             if includes:
@@ -160,9 +161,8 @@ def register(
                 "The `ids` query parameter must name 1 to 100 ids",
             )
         with state.lock:
-            found = [
-                state.tweets[i] for i in ids if i in state.tweets and not state.tweets[i].deleted
-            ]
+            gone = {i: r for i in ids if (r := state.gone_reason(i)) is not None}
+            found = [state.tweets[i] for i in ids if i not in gone]
             body: dict[str, Any] = {}
             fields = csv_param("tweet.fields")
             refused: list[dict[str, Any]] = []
@@ -173,9 +173,8 @@ def register(
                 includes = expand(state, found)
                 if includes:
                     body["includes"] = includes
-            missing = [i for i in ids if i not in {t.id for t in found}]
-            if missing or refused:
-                body["errors"] = [not_found("tweet", i) for i in missing] + refused
+            if gone or refused:
+                body["errors"] = [unseen(r, i) for i, r in gone.items()] + refused
             return body, 200
 
     @app.get("/2/tweets/search/recent")

@@ -104,5 +104,19 @@ class SimClient:
         result: dict[str, Any] = self._call("POST", "/_sim/clock", json=spec)
         return result
 
+    def delete(self, tweet_id: str) -> None:
+        """Delete a post as its author would in the X app."""
+        self._call("POST", f"/_sim/tweets/{tweet_id}/delete")
+
+    def set_user(self, user_id: str, **flags: bool) -> dict[str, Any]:
+        """Protect or suspend an account: ``set_user(id, suspended=True)``."""
+        result: dict[str, Any] = self._call("POST", f"/_sim/users/{user_id}", json=flags)
+        return result
+
+    def compliance(self, polls: int) -> dict[str, Any]:
+        """How many times a compliance job answers in_progress before it completes."""
+        result: dict[str, Any] = self._call("POST", "/_sim/compliance", json={"polls": polls})
+        return result
+
     def reset(self) -> None:
         self._call("POST", "/_sim/reset")

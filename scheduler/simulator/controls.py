@@ -46,6 +46,40 @@ def register(app: Flask, state: SimState) -> None:
             ]
         return out, 200
 
+    @app.post("/_sim/tweets/<tweet_id>/delete")
+    def delete_as_author(tweet_id: str) -> Answer:
+        """Delete a post as its author would in the X app (any author)."""
+        with state.lock:
+            tweet = state.tweets.get(tweet_id)
+            if tweet is None:
+                return bad(f"no tweet {tweet_id}")
+            state.delete(tweet)
+        return {"ok": True}, 200
+
+    @app.post("/_sim/users/<user_id>")
+    def change_user(user_id: str) -> Answer:
+        """Set an account's ``protected`` or ``suspended`` flag."""
+        spec = body()
+        with state.lock:
+            user = state.users.get(user_id)
+            if user is None:
+                return bad(f"no user {user_id}")
+            for key in ("protected", "suspended"):
+                if key in spec:
+                    setattr(user, key, bool(spec[key]))
+            return user.to_json({"protected"}) | {"suspended": user.suspended}, 200
+
+    @app.post("/_sim/compliance")
+    def compliance_settings() -> Answer:
+        """``{"polls": N}``: a job answers in_progress N times before it completes."""
+        spec = body()
+        with state.lock:
+            try:
+                state.compliance_polls = max(0, int(spec.get("polls", state.compliance_polls)))
+            except (TypeError, ValueError):
+                return bad("'polls' must be a whole number")
+            return {"polls": state.compliance_polls}, 200
+
     @app.post("/_sim/tweets/<tweet_id>")
     def change_tweet(tweet_id: str) -> Answer:
         """Change a stored tweet as its author would: ``{"deleted": true}``, or

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from scheduler.simulator import answers, api, auth, controls
+from scheduler.simulator import answers, api, auth, compliance, controls
 from scheduler.simulator.state import SimState
 
 
@@ -121,6 +121,7 @@ def create_app(state: SimState) -> Flask:
         return decorate
 
     api.register(app, state, wrap)
+    compliance.register(app, state, wrap)
     controls.register(app, state)
 
     @app.errorhandler(404)

@@ -30,6 +30,8 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "timeline": (900, 900),
     "lookup": (900, 900),
     "search": (450, 900),
+    # Batch compliance: create a job or read its status (app-only), per app.
+    "compliance": (150, 900),
     # Posts per 24 hours for the whole app, sent as x-app-limit-24hour-* on POST /2/tweets.
     "post_day": (10_000, 86_400),
 }
@@ -61,6 +63,8 @@ class User:
     description: str = ""
     created_at: datetime = field(default_factory=lambda: datetime(2015, 3, 1, tzinfo=clock.UTC))
     verified: bool = False
+    protected: bool = False  # only approved followers see its posts
+    suspended: bool = False  # X suspended the account: its posts are gone from the API
 
     def to_json(self, fields: set[str]) -> dict[str, Any]:
         """X's user object with the default fields plus those asked for in ``user.fields``."""
@@ -79,7 +83,7 @@ class User:
         if "verified" in fields:
             out["verified"] = self.verified
         if "protected" in fields:
-            out["protected"] = False
+            out["protected"] = self.protected
         if "profile_image_url" in fields:
             out["profile_image_url"] = (
                 f"https://pbs.twimg.com/profile_images/{self.id}/avatar_normal.png"
@@ -331,6 +335,13 @@ class SimState:
             self.rng = random.Random(self.seed)
             self.conversation_rng = random.Random(self.seed)
             self.conversation_authors: list[User] = []
+            # Batch compliance jobs by id (see scheduler.simulator.compliance).
+            self.compliance_jobs: dict[str, Any] = {}
+            self.compliance_polls = 1  # status answers "in_progress" this many times first
+            # For benchmarks of stores the simulator never saw: ids it does not hold count as
+            # live unless listed in gone_ids (id -> reason).
+            self.unknown_ids_live = False
+            self.gone_ids: dict[str, str] = {}
 
     # -- time and ids ------------------------------------------------------------------------
 
@@ -445,6 +456,23 @@ class SimState:
             if not tweet.deleted:
                 tweet.deleted = True
                 self.texts[(tweet.author_id, tweet.submitted_text)] -= 1
+
+    def gone_reason(self, tweet_id: str) -> str | None:
+        """Why the tweet is not visible on X (``deleted``, ``suspended``, ``protected``), or
+        None while it is. An id never seen counts as deleted. Call with the lock held."""
+        if tweet_id in self.gone_ids:
+            return self.gone_ids[tweet_id]
+        tweet = self.tweets.get(tweet_id)
+        if tweet is None and self.unknown_ids_live:
+            return None
+        if tweet is None or tweet.deleted:
+            return "deleted"
+        author = self.users.get(tweet.author_id)
+        if author is not None and author.suspended:
+            return "suspended"
+        if author is not None and author.protected and author.id != self.account.id:
+            return "protected"
+        return None
 
     # -- rate limits ------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@
 
   // Inbox: j/k move, x select, f/r/n/i mark (the selected posts, or the current one), / search,
   // R reply to the current post (the reply box; Esc closes it).
+  // 1-9 code with the first choice field's values, c type any code (Enter applies it).
   function inbox(form) {
     var items = Array.prototype.slice.call(form.querySelectorAll(".mention"));
     var current = -1;
@@ -114,6 +115,17 @@
       });
     });
 
+    var codeBox = document.getElementById("code-box");
+    if (codeBox) {
+      // Enter in the code box applies the code (not the form's first button, a review mark).
+      codeBox.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter") { return; }
+        e.preventDefault();
+        var apply = document.getElementById("code-apply");
+        if (form.requestSubmit) { form.requestSubmit(apply); } else { apply.click(); }
+      });
+    }
+
     document.addEventListener("keydown", function (e) {
       var t = e.target;
       if (e.ctrlKey || e.metaKey || e.altKey) { return; }
@@ -140,6 +152,20 @@
         if (current < 0) { focus(0); }
         if (current < 0 || !replyForm) { return; }
         openReply(items[current]);
+      } else if (/^[1-9]$/.test(key) && form.querySelector('button[data-key="' + key + '"]')) {
+        // Code the ticked posts (or the current one) with the quick value under this digit.
+        if (!form.querySelectorAll("input.select:checked").length) {
+          if (current < 0) { return; }
+          items[current].querySelector("input.select").checked = true;
+        }
+        var quick = form.querySelector('button[data-key="' + key + '"]');
+        if (form.requestSubmit) { form.requestSubmit(quick); } else { quick.click(); }
+      } else if (key === "c" && document.getElementById("code-box")) {
+        if (current >= 0 && !form.querySelectorAll("input.select:checked").length) {
+          items[current].querySelector("input.select").checked = true;
+          items[current].classList.add("selected");
+        }
+        document.getElementById("code-box").focus();
       } else if (key === "/") {
         var search = document.getElementById("search");
         if (search) { search.focus(); search.select(); }
