@@ -24,6 +24,7 @@ SCRIPTS = {
     "network_cut": ["bench_network_cut.py"],
     "evidence": ["bench_evidence.py"],
     "csv_import": ["bench_csv_import.py"],
+    "metrics": ["bench_metrics.py"],
 }
 
 

@@ -235,6 +235,38 @@ def m006_alerts(db: sqlite_utils.Database) -> None:
 
 
 @core()
+def m008_replies_and_metrics(db: sqlite_utils.Database) -> None:
+    # Replies and quotes to collected posts (issue 11): the X post a post answers or quotes, when
+    # it is not one of ours (posts.reply_to_post_id threads our own). post_metrics: the time
+    # series of X's metrics of our published posts, one row per post per reading (owned by
+    # posts/metrics.py); ``reads`` counts the posts a lookup read, against the read budget.
+    db.executescript(
+        """
+        ALTER TABLE posts ADD COLUMN reply_to_tweet_id TEXT;
+        ALTER TABLE posts ADD COLUMN quote_tweet_id TEXT;
+        CREATE INDEX posts_reply_to_tweet ON posts (reply_to_tweet_id)
+            WHERE reply_to_tweet_id IS NOT NULL;
+        CREATE INDEX posts_quote_tweet ON posts (quote_tweet_id) WHERE quote_tweet_id IS NOT NULL;
+        CREATE TABLE post_metrics (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id),
+            at TEXT NOT NULL,                -- when it was read (UTC ISO-8601)
+            impressions INTEGER,
+            likes INTEGER,
+            reposts INTEGER,
+            replies INTEGER,
+            quotes INTEGER,
+            bookmarks INTEGER,
+            link_clicks INTEGER,             -- non-public: NULL where X did not allow it
+            profile_clicks INTEGER
+        );
+        CREATE INDEX post_metrics_post ON post_metrics (post_id, at);
+        CREATE INDEX post_metrics_at ON post_metrics (at);
+        """
+    )
+
+
+@core()
 def m009_media_series(db: sqlite_utils.Database) -> None:
     # Images attached to posts (posts/media.py owns both tables). The bytes live in the database,
     # content-addressed by SHA-256, so a backup of the file holds them and an image shared by many

@@ -81,6 +81,8 @@ class CampaignSettings:
     query: str | None = setting(Text(), default=None, help="What the collector searches X for; none: the hashtag, without retweets.")
     collect_every_minutes: int = setting(Whole(1), default=5, help="Minutes between two collections by the daemon.")
     daily_cap: int = setting(Whole(1), default=100, help="At most this many posts in any 24 hours.")
+    replies_carry_hashtag: bool = setting(Flag(), default=False, help="Replies and quotes to collected posts carry the hashtag too (added when missing); false: only if typed.")
+    threads_carry_hashtag: bool = setting(Flag(), default=False, help="Every post of a thread (a reply to one of our own posts) carries the hashtag; false: only its first post.")
     overdue_limit_minutes: int = setting(Whole(0), default=120, help="A post later than this after downtime is missed, not sent.")
     price_post: float = setting(Price(), default=0.015, written=True, comment="US dollars X bills for a post", help="US dollars X bills for a post (pay-per-use since February 2026).")
     price_post_with_link: float = setting(Price(), default=0.20, written=True, comment="… with a link", help="US dollars X bills for a post with a link.")

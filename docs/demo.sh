@@ -156,5 +156,20 @@ show campaign collect
 show campaign mentions list --limit 5
 show campaign report --output-dir "$out/report"
 
+step "8. Answer the conversation, and see how our posts did"
+mention=$(campaign mentions list --not-ours --limit 1 --json | python -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+show campaign mentions reply "$mention" --approve \
+  --text "Thank you for joining the conversation: the recording will be online after the panel."
+show campaign publish
+echo "The collected post now shows our reply:"
+campaign mentions show "$mention" | python -c '
+import json, sys
+m = json.load(sys.stdin)
+print("  @%s: %s" % (m["author_username"], m["text"].splitlines()[0][:70]))
+print("  %s → %s" % (m["replied"]["label"], m["replied"]["url"]))'
+# An hour later on the simulator's clock, so the posts have been seen a little.
+python -c 'import json, os, urllib.request as u; u.urlopen(u.Request(os.environ["X_API_BASE_URL"] + "/_sim/clock", data=json.dumps({"advance_seconds": 3600}).encode(), headers={"Content-Type": "application/json"})).read()'
+show campaign metrics --html "$out/performance.html"
+
 step "Done"
-echo "Everything is in $out/: the database, the YAML, the daemon log, the alerts received (alerts.jsonl) and the report (report.html, report.png)."
+echo "Everything is in $out/: the database, the YAML, the daemon log, the alerts received (alerts.jsonl), the report (report.html, report.png) and how our posts did (performance.html)."

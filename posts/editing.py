@@ -24,6 +24,8 @@ from posts import media, queue
 from posts.queue import Post, PostStatus
 
 MANUAL_KIND = "manual"
+REPLY_KIND = "reply"  # a reply to a collected post (X: reply.in_reply_to_tweet_id)
+QUOTE_KIND = "quote"  # a quote of a collected post (X: quote_tweet_id)
 
 # What a person may do from each status; the other moves belong to the daemon and the planner.
 _S = PostStatus
@@ -105,8 +107,29 @@ def is_past(post: Post, at: datetime | None = None) -> bool:
     return post.scheduled_at < (at or now())
 
 
-def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> tuple[str, int]:
-    """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`."""
+def carries_hashtag(
+    settings: CampaignSettings, *, answers: bool = False, in_thread: bool = False
+) -> bool:
+    """Whether a post gets the campaign hashtag added: every lone post does; a reply or quote
+    to a collected post (``answers``) only with ``replies_carry_hashtag``; a later post of our
+    own thread (``in_thread``) only with ``threads_carry_hashtag``."""
+    if answers:
+        return settings.replies_carry_hashtag
+    if in_thread:
+        return settings.threads_carry_hashtag
+    return True
+
+
+def _prepare(
+    db: sqlite_utils.Database,
+    text: str,
+    exclude: int | None = None,
+    *,
+    answers: bool = False,
+    in_thread: bool = False,
+) -> tuple[str, int]:
+    """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`.
+    ``answers``/``in_thread``: see :func:`carries_hashtag`."""
     from campaign.metadata.store import DEFAULT_NAME
     from posts import rules
 
@@ -117,6 +140,7 @@ def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -
         settings,
         others=queue.other_texts(db, exclude),
         event_url_domains=event_domains(meta),
+        hashtag=carries_hashtag(settings, answers=answers, in_thread=in_thread),
     )
     return prepared.text, prepared.weighted_length
 
@@ -143,22 +167,34 @@ class Preview:
         }
 
 
-def preview(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> Preview:
+def preview(
+    db: sqlite_utils.Database, text: str, exclude: int | None = None, *, answers: bool = False
+) -> Preview:
     """``text`` through the step that prepares every post (:func:`_prepare`, as ``add`` and
     ``edit`` use it), counted by ``posts.length.check``: the text as it will go out, or why it is
-    refused, with the length it would have had as sent. ``exclude``: the post being edited."""
+    refused, with the length it would have had as sent. ``exclude``: the post being edited;
+    ``answers``: a reply or quote to a collected post (see :func:`carries_hashtag`)."""
     from posts import length, rules
 
     if not text.strip():  # nothing typed yet: nothing to refuse
         return Preview(0, 0, length.LIMIT, True, None, None)
     typed = length.check(text)
+    if exclude is not None and not answers:
+        edited = queue.find(db, exclude)
+        answers = edited is not None and edited.answers is not None
     try:
-        final, weighted = _prepare(db, text, exclude)
+        final, weighted = _prepare(db, text, exclude, answers=answers)
     except CampaignError as e:
         from campaign.metadata import settings_for
 
         meta = stored_metadata(db)
-        as_sent = rules.completed(text, settings_for(db), event_url_domains=event_domains(meta))
+        settings = settings_for(db)
+        as_sent = rules.completed(
+            text,
+            settings,
+            event_url_domains=event_domains(meta),
+            hashtag=carries_hashtag(settings, answers=answers),
+        )
         counted = length.check(as_sent)
         return Preview(
             typed.weighted_length, counted.weighted_length, length.LIMIT, False, None, str(e)
@@ -238,7 +274,7 @@ def add(
     with immediate(db):
         if reply_to is not None:
             _check_parent(db, reply_to)
-        final, length = _prepare(db, text)
+        final, length = _prepare(db, text, in_thread=reply_to is not None)
         new = queue.NewPost(
             MANUAL_KIND,
             final,
@@ -251,6 +287,52 @@ def add(
         post_id = queue.insert_draft(db, new, actor, "added by hand")
         if images:
             media.replace(db, post_id, images)
+    if approve:
+        return queue.move(db, post_id, _S.APPROVED, actor, "approved when added")
+    return queue.get(db, post_id)
+
+
+def reply(
+    db: sqlite_utils.Database,
+    target: str,
+    text: str,
+    at: datetime,
+    *,
+    actor: str,
+    quote: bool = False,
+    approve: bool = False,
+    by: str | None = None,
+) -> Post:
+    """Store a reply (kind ``reply``) to the collected post ``target`` (its X id), or with
+    ``quote`` a quote of it (kind ``quote``): a draft, or approved with ``approve``.
+
+    The same rules as every post (:func:`posts.rules.prepare`: X's length, no duplicate text)
+    and the four-eyes rule of :func:`add`; the hashtag is added only when the campaign sets
+    ``replies_carry_hashtag``. The caller checks that ``target`` was collected.
+    """
+    _aware(at, "the time of a post")
+    if approve and by is not None and four_eyes(db):
+        from campaign.people import AccessError, Role
+
+        raise AccessError(
+            f"{by} cannot approve a reply they wrote: add it as a draft, and another approver "
+            "must approve it (four eyes)",
+            Role.APPROVER,
+        )
+    with immediate(db):
+        final, length = _prepare(db, text, answers=True)
+        new = queue.NewPost(
+            QUOTE_KIND if quote else REPLY_KIND,
+            final,
+            length,
+            at,
+            hand_edited=True,
+            created_by=by,
+            reply_to_tweet_id=None if quote else target,
+            quote_tweet_id=target if quote else None,
+        )
+        what = "quote of" if quote else "reply to"
+        post_id = queue.insert_draft(db, new, actor, f"added as a {what} collected post {target}")
     if approve:
         return queue.move(db, post_id, _S.APPROVED, actor, "approved when added")
     return queue.get(db, post_id)
@@ -291,7 +373,13 @@ def edit(
         sets: dict[str, Any] = {"hand_edited": 1}
         changes: list[str] = []
         if text is not None:
-            final, length = _prepare(db, text, exclude=post_id)
+            final, length = _prepare(
+                db,
+                text,
+                exclude=post_id,
+                answers=post.answers is not None,
+                in_thread=(reply_to or post.reply_to_post_id) is not None,
+            )
             if final != post.text:
                 sets.update(text=final, weighted_length=length)
                 changes.append("text")

@@ -48,6 +48,8 @@ class Reason(enum.StrEnum):
     NOT_ON_TIMELINE = "not_on_timeline"  # reconciled: not made, sent again
     RESCHEDULED = "rescheduled"  # moved later while being claimed: not sent
     LEASE_LOST = "lease_lost"  # the publishing lease ran out during the claim
+    REPLY_TARGET_GONE = "reply_target_gone"  # X: the post it answers or quotes was deleted
+    REPLIES_LIMITED = "replies_limited"  # X: the author of the post it answers limited replies
 
 
 # The schema's CHECK (campaign.migrations.POST_STATUSES) lists the same values, in this order.
@@ -94,6 +96,13 @@ class Post:
     reason: Reason | None = None
     created_by: str | None = None  # the person who wrote it (None: the planner)
     edited_by: str | None = None  # the person who last changed its text or time
+    reply_to_tweet_id: str | None = None  # a collected post (not ours) it answers on X
+    quote_tweet_id: str | None = None  # a collected post it quotes on X
+
+    @property
+    def answers(self) -> str | None:
+        """The X post this post answers or quotes (a collected post's id), if any."""
+        return self.reply_to_tweet_id or self.quote_tweet_id
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Post:
@@ -124,6 +133,8 @@ class Post:
             reason=Reason(row["reason"]) if row.get("reason") else None,
             created_by=row.get("created_by"),
             edited_by=row.get("edited_by"),
+            reply_to_tweet_id=row.get("reply_to_tweet_id"),
+            quote_tweet_id=row.get("quote_tweet_id"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -142,6 +153,8 @@ class Post:
             "attempts": self.attempts,
             "last_error": self.last_error,
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "reply_to_tweet": self.reply_to_tweet_id,
+            "quote_of_tweet": self.quote_tweet_id,
         }
 
 
@@ -796,6 +809,8 @@ class NewPost:
     template: str | None = None
     source_hash: str | None = None
     created_by: str | None = None  # the person who wrote it (None: the planner)
+    reply_to_tweet_id: str | None = None  # a collected post it answers (kind ``reply``)
+    quote_tweet_id: str | None = None  # a collected post it quotes (kind ``quote``)
 
 
 def insert_draft(
@@ -810,8 +825,9 @@ def insert_draft(
     stamp = to_db(at or now())
     cur = db.execute(
         "INSERT INTO posts (source_key, kind, template, source_hash, text, weighted_length, "
-        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
+        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by, "
+        "reply_to_tweet_id, quote_tweet_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?)",
         [
             new.source_key,
             new.kind,
@@ -825,6 +841,8 @@ def insert_draft(
             stamp,
             stamp,
             new.created_by,
+            new.reply_to_tweet_id,
+            new.quote_tweet_id,
         ],
     )
     post_id = cur.lastrowid
@@ -909,3 +927,51 @@ def revisions(db: sqlite_utils.Database) -> dict[int, int]:
     """How many audit rows each post has."""
     rows = db.execute("SELECT post_id, count(*) FROM post_audit GROUP BY post_id").fetchall()
     return {int(r[0]): int(r[1]) for r in rows}
+
+
+# -- replies and quotes to collected posts (issue 11) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One of our posts that answers (``reply``) or quotes (``quote``) a collected post."""
+
+    post_id: int
+    kind: str
+    status: PostStatus
+    tweet_id: str | None
+    target: str  # the collected post's id
+
+
+def answers_to(db: sqlite_utils.Database, targets: Iterable[str]) -> dict[str, list[Answer]]:
+    """Our non-cancelled replies and quotes to the collected posts ``targets``, by target id,
+    each list oldest first."""
+    ids = [str(t) for t in targets]
+    found: dict[str, list[Answer]] = {}
+    for i in range(0, len(ids), 400):  # under SQLite's limit of variables, twice over
+        chunk = ids[i : i + 400]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.execute(
+            "SELECT id, kind, status, tweet_id, coalesce(reply_to_tweet_id, quote_tweet_id) "
+            f"FROM posts WHERE status != 'cancelled' AND (reply_to_tweet_id IN ({marks}) "
+            f"OR quote_tweet_id IN ({marks})) ORDER BY id",
+            [*chunk, *chunk],
+        ).fetchall()
+        for r in rows:
+            found.setdefault(str(r[4]), []).append(
+                Answer(int(r[0]), r[1], PostStatus(r[2]), r[3], str(r[4]))
+            )
+    return found
+
+
+def published_between(
+    db: sqlite_utils.Database, start: datetime, end: datetime | None = None
+) -> list[Post]:
+    """Published posts with a tweet id that went out after ``start`` (and by ``end``), oldest
+    first."""
+    sql = "SELECT * FROM posts WHERE status = 'published' AND tweet_id IS NOT NULL AND published_at > ?"
+    params: list[Any] = [to_db(start)]
+    if end is not None:
+        sql += " AND published_at <= ?"
+        params.append(to_db(end))
+    return select_posts(db, sql + " ORDER BY published_at, id", params)

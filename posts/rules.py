@@ -243,14 +243,18 @@ def _tracked(
 
 
 def completed(
-    text: str, settings: CampaignSettings, *, event_url_domains: Iterable[str] = ()
+    text: str,
+    settings: CampaignSettings,
+    *,
+    event_url_domains: Iterable[str] = (),
+    hashtag: bool = True,
 ) -> str:
     """``text`` with the tracking and the hashtag :func:`prepare` adds, without its checks (what a
     refused text would have been sent as, to count it); the bare text if even that is refused."""
     body = text.strip()
     try:
         tracked, spans = _tracked(body, settings, event_url_domains)
-        return ensure_hashtag(tracked, settings.hashtag, spans)
+        return ensure_hashtag(tracked, settings.hashtag, spans) if hashtag else tracked
     except RuleError:
         return body
 
@@ -261,11 +265,14 @@ def prepare(
     *,
     others: Iterable[str] = (),
     event_url_domains: Iterable[str] = (),
+    hashtag: bool = True,
 ) -> Prepared:
     """Exactly what will be sent for ``text``, or a :class:`RuleError` saying what to change.
 
     ``others`` are the texts of the campaign's other posts (for the duplicate rule);
     ``event_url_domains`` are the event's sites, tracked when ``settings.tracked_domains`` is empty.
+    ``hashtag=False``: the hashtag is not added (a reply, or a thread's later post, unless the
+    campaign says otherwise); one typed in is kept, but not twice.
     """
     body = text.strip()
     if not body:
@@ -283,7 +290,12 @@ def prepare(
             "what X would show is not what you see"
         )
     tracked, spans = _tracked(body, settings, event_url_domains)
-    final = ensure_hashtag(tracked, settings.hashtag, spans)
+    if hashtag:
+        final = ensure_hashtag(tracked, settings.hashtag, spans)
+    else:
+        if count_hashtag(tracked, settings.hashtag, spans) > 1:
+            ensure_hashtag(tracked, settings.hashtag, spans)  # the refusal, in its words
+        final = tracked
     result = _measure(final, tracked, spans)
     if result.weighted_length > LIMIT:
         added = []

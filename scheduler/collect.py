@@ -96,28 +96,39 @@ class ReadBudget:
 
 
 def read_budget(
-    db: sqlite_utils.Database, settings: CampaignSettings, at: datetime | None = None
+    db: sqlite_utils.Database,
+    settings: CampaignSettings,
+    at: datetime | None = None,
+    *,
+    need: int = PAGE_SIZE,
 ) -> ReadBudget:
-    """The reads (posts fetched) of the runs started in the 24 hours before ``at`` (default now)
-    against ``settings.collect_max_reads_per_day``; exhausted when one more page could exceed it.
-    """
+    """The reads (posts fetched) of the runs started in the 24 hours before ``at`` (default now),
+    and of the metrics lookups (:func:`posts.metrics.reads_since`: one read a post), against
+    ``settings.collect_max_reads_per_day``; exhausted when ``need`` more reads (a page) could
+    exceed it."""
+    from posts.metrics import reads_since
+
     at = at or now()
     window = timedelta(hours=24)
-    rows = db.execute(
-        "SELECT started_at, fetched FROM collect_runs WHERE started_at > ? AND fetched > 0 "
-        "ORDER BY started_at, id",
-        [to_db(at - window)],
-    ).fetchall()
-    used = sum(int(r[1]) for r in rows)
+    rows = [
+        (from_db(r[0]), int(r[1]))
+        for r in db.execute(
+            "SELECT started_at, fetched FROM collect_runs WHERE started_at > ? AND fetched > 0 "
+            "ORDER BY started_at, id",
+            [to_db(at - window)],
+        ).fetchall()
+    ]
+    rows = sorted(rows + reads_since(db, at - window), key=lambda r: r[0])
+    used = sum(n for _, n in rows)
     limit = settings.collect_max_reads_per_day
-    if limit is None or used + PAGE_SIZE <= limit:
+    if limit is None or used + need <= limit:
         return ReadBudget(limit, used, None)
     left = used
     until = at + window  # only if a single run holds it all (it drops out a day after it began)
     for started, fetched in rows:
-        left -= int(fetched)
-        if left + PAGE_SIZE <= limit:
-            until = from_db(started) + window
+        left -= fetched
+        if left + need <= limit:
+            until = started + window
             break
     return ReadBudget(limit, used, until)
 

@@ -84,6 +84,7 @@ class DaemonConfig:
     backup_dir: str | None = None  # daily backups here (None: none)
     backup_keep: int = 14
     compliance_every_hours: float = 24.0  # X's terms: honour deletions within a day
+    metrics_every: float = 300.0  # seconds between looks for posts whose metrics are due
 
 
 STUCK_GRACE = 2.0  # seconds past its timeout after which a call to X counts as stuck
@@ -108,8 +109,10 @@ class _Watched:
         finally:
             self.since = None
 
-    def publish(self, text: str, reply_to: str | None = None) -> str:
-        return str(self._timed(lambda: self.inner.publish(text, reply_to)))
+    def publish(self, text: str, reply_to: str | None = None, *, quote: str | None = None) -> str:
+        if quote is None:
+            return str(self._timed(lambda: self.inner.publish(text, reply_to)))
+        return str(self._timed(lambda: self.inner.publish(text, reply_to, quote=quote)))
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
         posts: list[dict[str, Any]] = self._timed(
@@ -147,8 +150,19 @@ class _WatchedImages(_Watched):
         )
         return result
 
-    def publish_with_images(self, text: str, reply_to: str | None, media_ids: Sequence[str]) -> str:
-        return str(self._timed(lambda: self.images.publish_with_images(text, reply_to, media_ids)))
+    def publish_with_images(
+        self,
+        text: str,
+        reply_to: str | None,
+        media_ids: Sequence[str],
+        *,
+        quote: str | None = None,
+    ) -> str:
+        return str(
+            self._timed(
+                lambda: self.images.publish_with_images(text, reply_to, media_ids, quote=quote)
+            )
+        )
 
 
 class Daemon:
@@ -264,6 +278,16 @@ class Daemon:
             self._collect_minutes = minutes
             log.info("collecting every %s minutes", minutes)
             self._add_compliance_job(db)
+        if self.config.collect and self.search_client is not None:
+            # Our posts' metrics, 1 h, 24 h and 7 days after each went out (posts.metrics).
+            self.scheduler.add_job(
+                self._job(self._metrics),
+                "interval",
+                seconds=self.config.metrics_every,
+                id="metrics",
+                executor=COLLECT_EXECUTOR,
+                next_run_time=now() + timedelta(seconds=2),
+            )
         if self.config.backup_dir:
             self.scheduler.add_job(
                 self._backup,
@@ -627,6 +651,40 @@ class Daemon:
                 "collect_last_error",
                 json.dumps({"at": to_db(now()), "message": str(e)}),
             )
+
+    def _metrics(self) -> None:
+        """Read the metrics of the posts whose checkpoint has passed (none: no request)."""
+        if self.stop_event.is_set() or self.search_client is None:
+            return
+        from campaign.metadata import settings_for
+        from posts.metrics import due
+        from scheduler.metrics import read_metrics
+
+        db = self.db()
+        gone: set[int] = getattr(self._local, "metrics_gone", set())
+        posts = [p for p in due(db, now()) if p.id not in gone]
+        if not posts:
+            return
+        client = getattr(self._local, "search", None)
+        if client is None:
+            client = self.search_client()
+            self._local.search = client
+        try:
+            run = read_metrics(
+                db, client, settings_for(db), posts, non_public=client.creds.can_post
+            )
+        except Exception as e:  # noqa: BLE001 - a metrics failure must never stop publishing
+            log.error("metrics: %s", e)
+            return
+        gone.update(run.missing)  # no longer on X: not asked again by this process
+        self._local.metrics_gone = gone
+        log.info(
+            "metrics: read %s post(s) in %s lookup(s), %s (%s)",
+            run.read,
+            run.lookups,
+            run.cost,
+            run.status,
+        )
 
     def _backup(self) -> None:
         """The daily backup (the job runs hourly; a backup is made when the newest is a day

@@ -28,6 +28,7 @@ from campaign.models import CampaignSettings
 from campaign.notify import Target
 from campaign.store import get_state, immediate
 from posts import queue
+from posts.queue import Reason
 from scheduler import health, lease
 
 RECENT = timedelta(hours=24)  # failed or missed posts older than this are not news
@@ -199,7 +200,13 @@ def _post_conditions(
         )
         what, when = _post_line(db, post_id, tz)
         reason = redact(str(last_error or "")).rstrip(".")
-        if status == "failed":
+        if status == "failed" and post.reason in (Reason.REPLY_TARGET_GONE, Reason.REPLIES_LIMITED):
+            summary = f"{_cap(what)}, due {when}, failed: {reason}."
+            advice = (
+                "X will refuse this reply again whatever it says: cancel it (`campaign posts "
+                f"cancel {post_id}`), or say it in a new post (`campaign posts add`)."
+            )
+        elif status == "failed":
             summary = f"{_cap(what)}, due {when}, failed: {reason}."
             advice = (
                 "Open it on the console (or `campaign posts show "

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlite_utils
@@ -54,6 +55,7 @@ from scheduler.xerrors import (
     NoAnswer,
     RateLimited,
     Refused,
+    ReplyRefused,
     ServerError,
     XError,
 )
@@ -272,7 +274,9 @@ class Publishing:
     def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:
         at = now() if until is None else min(now(), until)
         for post in queue.sendable(self.db, at):
-            return post, queue.parent(self.db, post).tweet_id
+            # A reply in our own thread answers its parent's tweet; a reply to a collected post
+            # answers that post (issue 11).
+            return post, queue.parent(self.db, post).tweet_id or post.reply_to_tweet_id
         return None, None
 
     def mark_overdue(self) -> list[Outcome]:
@@ -371,9 +375,18 @@ class Publishing:
             if images:
                 publisher = self.publisher
                 assert isinstance(publisher, ImagePublisher)  # uploads.prepare made sure
-                tweet_id = self._call(publisher.publish_with_images, post.text, reply_to, images)
-            else:
+                tweet_id = self._call(
+                    partial(publisher.publish_with_images, quote=post.quote_tweet_id),
+                    post.text,
+                    reply_to,
+                    images,
+                )
+            elif post.quote_tweet_id is None:
                 tweet_id = self._call(self.publisher.publish, post.text, reply_to)
+            else:  # a quote of a collected post (issue 11)
+                tweet_id = self._call(
+                    partial(self.publisher.publish, quote=post.quote_tweet_id), post.text, reply_to
+                )
         except RateLimited as e:
             self._wait(_after_reset(e), f"rate limited by {self.publisher.name}")
             return self._move(
@@ -412,6 +425,10 @@ class Publishing:
             return self._move(
                 post.id, _S.PUBLISHING, _S.UNKNOWN, f"{NO_ANSWER}{e}", Reason.NO_ANSWER
             )
+        except ReplyRefused as e:
+            # The post it answers is gone, or its author limited replies: no retry (issue 11).
+            why = Reason.REPLY_TARGET_GONE if e.gone else Reason.REPLIES_LIMITED
+            return self._move(post.id, _S.PUBLISHING, _S.FAILED, str(e), why)
         except (Refused, XError) as e:
             return self._move(post.id, _S.PUBLISHING, _S.FAILED, str(e), Reason.REFUSED)
         except CampaignError as e:
@@ -524,8 +541,8 @@ class Publishing:
             return []
         parents = {}
         for p in ready:
-            if p.reply_to_post_id is not None:
-                parents[p.id] = queue.parent(self.db, p).tweet_id
+            if p.reply_to_post_id is not None or p.reply_to_tweet_id is not None:
+                parents[p.id] = queue.parent(self.db, p).tweet_id or p.reply_to_tweet_id
         out: list[Outcome] = []
         event(
             log,

@@ -21,8 +21,9 @@ class Publisher(Protocol):
 
     name: str
 
-    def publish(self, text: str, reply_to: str | None = None) -> str:
-        """Publish ``text`` (as a reply to the post id ``reply_to``); the new post's id."""
+    def publish(self, text: str, reply_to: str | None = None, *, quote: str | None = None) -> str:
+        """Publish ``text`` (as a reply to the post id ``reply_to``, quoting the post id
+        ``quote``); the new post's id."""
         ...
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
@@ -40,8 +41,16 @@ class ImagePublisher(Publisher, Protocol):
         posts nothing, so it may be retried freely."""
         ...
 
-    def publish_with_images(self, text: str, reply_to: str | None, media_ids: Sequence[str]) -> str:
-        """Publish ``text`` with the uploaded images ``media_ids``; the new post's id."""
+    def publish_with_images(
+        self,
+        text: str,
+        reply_to: str | None,
+        media_ids: Sequence[str],
+        *,
+        quote: str | None = None,
+    ) -> str:
+        """Publish ``text`` with the uploaded images ``media_ids`` (as a reply to ``reply_to``,
+        quoting ``quote``, if given); the new post's id."""
         ...
 
 
@@ -103,14 +112,21 @@ class XPublisher:
         """Who we post as (checks the credentials with X)."""
         return self.client.me()
 
-    def publish(self, text: str, reply_to: str | None = None) -> str:
-        return self.client.create_post(text, reply_to=reply_to)
+    def publish(self, text: str, reply_to: str | None = None, *, quote: str | None = None) -> str:
+        return self.client.create_post(text, reply_to=reply_to, quote=quote)
 
     def upload_image(self, data: bytes, mime_type: str, alt_text: str) -> tuple[str, int]:
         return self.client.upload_image(data, mime_type, alt_text)
 
-    def publish_with_images(self, text: str, reply_to: str | None, media_ids: Sequence[str]) -> str:
-        return self.client.create_post(text, reply_to=reply_to, media_ids=media_ids)
+    def publish_with_images(
+        self,
+        text: str,
+        reply_to: str | None,
+        media_ids: Sequence[str],
+        *,
+        quote: str | None = None,
+    ) -> str:
+        return self.client.create_post(text, reply_to=reply_to, quote=quote, media_ids=media_ids)
 
     def recent_own_posts(self, since: datetime) -> list[dict[str, Any]]:
         return self.client.user_posts(self.client.me()["id"], start_time=since)

@@ -121,8 +121,8 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
 
 def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) -> dict[str, Any]:
     """What the campaign costs on X at ``at``: ``spent`` (published posts), ``committed``
-    (approved and on their way), ``reads`` (collected so far, and the last 24 hours against the
-    daily read budget). Dollars are strings with three decimals, e.g. ``"0.215"``."""
+    (approved and on their way), ``reads`` (collected so far and our posts' metrics read, and the
+    last 24 hours against the daily read budget). Dollars are strings with three decimals, e.g. ``"0.215"``."""
     from scheduler.collect import read_budget
 
     def posts_in(*statuses: str) -> dict[str, Any]:
@@ -131,11 +131,13 @@ def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) ->
     has_runs = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collect_runs'"
     ).fetchone()
+    from posts.metrics import read_count
+
     total_reads = (
         int(db.execute("SELECT coalesce(sum(fetched), 0) FROM collect_runs").fetchone()[0])
         if has_runs
         else 0
-    )
+    ) + read_count(db)  # and our posts' metrics, read one post a read (issue 11)
     budget = read_budget(db, settings, at) if has_runs else None
     limit = settings.collect_max_reads_per_day
     return {

@@ -111,12 +111,13 @@ def _clean_common(item: dict[str, Any]) -> dict[str, Any]:
     for key in _TEXT_FIELDS:
         if key in out and _short_text(out[key]) is None:
             del out[key]
-    if "public_metrics" in out:
-        metrics = _metrics(out["public_metrics"])
-        if metrics is None:
-            del out["public_metrics"]
-        else:
-            out["public_metrics"] = metrics
+    for key in ("public_metrics", "non_public_metrics"):
+        if key in out:
+            metrics = _metrics(out[key])
+            if metrics is None:
+                del out[key]
+            else:
+                out[key] = metrics
     return out
 
 

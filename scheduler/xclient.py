@@ -63,6 +63,7 @@ from scheduler.xerrors import (
     NoAnswer,
     RateLimited,
     Refused,
+    ReplyRefused,
     ServerError,
     XError,
 )
@@ -109,6 +110,16 @@ AUTH_403_MARKERS = (
     "not permitted to use",
 )
 
+# 403 answers to a reply or quote that are about the post it answers (X's texts).
+REPLY_GONE_MARKERS = (
+    "reply to a tweet that is deleted",
+    "quote a tweet that is deleted",
+    "deleted or not visible",
+)
+REPLY_LIMITED_MARKERS = (
+    "reply to this conversation is not allowed",
+    "not been mentioned or otherwise engaged",
+)
 
 # --------------------------------------------------------------------------------------------
 # Credentials
@@ -677,15 +688,24 @@ class XClient:
         return dict(self._me)
 
     def create_post(
-        self, text: str, *, reply_to: str | None = None, media_ids: Iterable[str] = ()
+        self,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        quote: str | None = None,
+        media_ids: Iterable[str] = (),
     ) -> str:
-        """Publish ``text`` (as a reply to the tweet ``reply_to`` if given, with the uploaded
-        images ``media_ids``); the new tweet id."""
+        """Publish ``text`` (as a reply to the tweet ``reply_to``, quoting the tweet ``quote``,
+        with the uploaded images ``media_ids``, each if given); the new tweet id."""
         self._need_user("publish")
         ids = list(media_ids) or None
         body = self._json(
             lambda: self._client.create_tweet(
-                text=text, in_reply_to_tweet_id=reply_to, media_ids=ids, user_auth=True
+                text=text,
+                in_reply_to_tweet_id=reply_to,
+                quote_tweet_id=quote,
+                media_ids=ids,
+                user_auth=True,
             ),
             "publish a post",
         )
@@ -770,6 +790,23 @@ class XClient:
             seen.add(page.next_token)
             token = page.next_token
         return posts
+
+    def tweet_metrics(self, ids: list[str], *, non_public: bool = False) -> Page:
+        """One lookup (``GET /2/tweets?ids=``, at most 100 ids) of posts' metrics: each post's
+        ``public_metrics`` and, with ``non_public`` (user context: the account's own posts under
+        30 days old), ``non_public_metrics``. X's refusals of single posts or fields are data,
+        in ``Page.errors``."""
+        if not 0 < len(ids) <= 100:
+            raise ValueError("a metrics lookup takes 1 to 100 ids")
+        what = "read posts' metrics"
+        user_auth = non_public or not self.creds.bearer_token
+        if user_auth:
+            self._need_user(what)
+        fields = ["created_at", "public_metrics"] + (["non_public_metrics"] if non_public else [])
+        body = self._json(
+            partial(self._client.get_tweets, ids, tweet_fields=fields, user_auth=user_auth), what
+        )
+        return parse_page(body, what, max_items=100)
 
     def search_recent(
         self,
@@ -947,6 +984,10 @@ class XClient:
                 raise DuplicateContent(detail) from None
             if any(m in problem for m in AUTH_403_MARKERS):
                 raise AuthFailed(403, detail) from None
+            if any(m in problem for m in REPLY_GONE_MARKERS):
+                raise ReplyRefused(403, detail, gone=True) from None
+            if any(m in problem for m in REPLY_LIMITED_MARKERS):
+                raise ReplyRefused(403, detail, gone=False) from None
             raise Refused(403, detail) from None
         except tweepy.errors.TwitterServerError as e:
             raise ServerError(e.response.status_code, self._clean(_detail(e))) from None

@@ -95,3 +95,20 @@ class Refused(XError):
         super().__init__(
             f"X refused the request ({status}" + (f": {detail}" if detail else "") + ")"
         )
+
+
+class ReplyRefused(Refused):
+    """X refused a reply or quote because of the post it answers: deleted (or not visible to
+    us), or its author limited who may reply. Sending it again cannot help."""
+
+    def __init__(self, status: int, detail: str = "", *, gone: bool) -> None:
+        self.gone = gone
+        super().__init__(status, detail)
+        why = (
+            "the post it answers was deleted or is not visible to the account"
+            if gone
+            else "the author of the post it answers limited who may reply"
+        )
+        self.args = (
+            f"X refused the reply: {why} ({status}" + (f": {detail}" if detail else "") + ")",
+        )

@@ -161,3 +161,38 @@ def test_a_hostile_post_renders_as_text(page: Any, server: str, db: sqlite_utils
     assert 0 == page.locator("main script, main img").count()
     assert [] == page.dialogs
     assert [] == page.errors
+
+
+def test_reply_from_the_inbox_with_the_keyboard(
+    page: Any, server: str, db: sqlite_utils.Database
+) -> None:
+    """j to the post, R opens the reply box with its live counter, the reply is queued for that
+    post (no hashtag added), and the page comes back to the same search."""
+    add_mentions(
+        db,
+        [
+            {"id": 300 + i, "text": f"question {i} about the panel #PolicingInConflict"}
+            for i in range(3)
+        ],
+    )
+    page.goto(f"{server}/inbox?q=question")
+    assert page.locator("#reply-form").is_hidden()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("R")
+    page.wait_for_selector("#reply-form:not([hidden])")
+    assert "301" == page.input_value("#reply-to")
+    page.keyboard.type("The recording is online")
+    page.wait_for_selector('#counter-value:text-is("23")')
+    assert "The recording is online" == page.inner_text("#preview-text")
+    with page.expect_navigation():
+        page.click("#reply-form button[type=submit]")
+    assert page.url.endswith("/inbox?page=1&q=question")
+    [post] = queue.list_posts(db)
+    assert ("reply", "301", "The recording is online") == (
+        post.kind,
+        post.reply_to_tweet_id,
+        post.text,
+    )
+    assert f"Reply queued as post {post.id} (draft)." in page.inner_text(".flashes")
+    assert [] == page.errors

@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Fetch new posts under the campaign's query from X's recent search, once.",
     ),
     "mentions": ("campaign.cli.mentions:mentions", "Search, review and export the conversation."),
+    "metrics": (
+        "campaign.cli.metrics:metrics",
+        "Read how our posts did on X now, then rank them.",
+    ),
     "compliance": (
         "campaign.cli.compliance:compliance",
         "Ask X which stored posts were deleted, protected or suspended, and remove them.",

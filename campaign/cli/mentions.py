@@ -42,6 +42,7 @@ def filter_options(func: F, status_option: str = "--status") -> F:
         click.option("--replies-to-ours", "replies_to_ours", is_flag=True, default=None, help="Only replies to the campaign's own posts."),
         click.option("--code", "codes", multiple=True, metavar="FIELD=VALUE", help="Only posts coded so, e.g. --code stance=opposes (repeat: all must hold)."),
         click.option("--badge", metavar="LIST", help="Only posts by an account on this watch list (or badged by a rule)."),
+        click.option("--ours/--not-ours", "ours", default=None, help="Only the campaign's own posts, or (--not-ours) hide them."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -66,6 +67,7 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
         replies_to_ours=opts.get("replies_to_ours"),
         codes=_code_filter(opts.get("codes") or ()),
         badge=opts.get("badge"),
+        ours=opts.get("ours"),
         limit=limit,
         offset=offset,
     )
@@ -126,7 +128,10 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
             "No posts collected yet: run `campaign collect` or `campaign mentions import FILE`."
         )  # fmt: skip
         return
+    from posts.replies import replied
+
     tz = campaign_settings(obj).timezone
+    answered = replied(db, (m["id"] for m in found))
     for m in found:
         who = f"@{m['author_username']}" if m["author_username"] else m["author_id"] or "?"
         if m["is_ours"]:
@@ -137,9 +142,11 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
             who, text = "?", f"(removed on X: {m['removed']})"
         marks = "".join(f"  {{{k}={', '.join(v)}}}" for k, v in m["codes"].items())
         marks += "".join(f"  <{b}>" for b in m["badges"])
+        ours = answered.get(str(m["id"]))
+        answer = (f"  [{ours.label}: {ours.url or f'post {ours.post_id}'}]") if ours else ""
         click.echo(
             f"{m['id']}  {show(m['created_at'], tz)}  {m['review_status']:<11}  {who}: "
-            f"{text}{note}{marks}"
+            f"{text}{note}{marks}{answer}"
         )
     total = count(db, f)
     if total > offset + len(found):
@@ -164,8 +171,17 @@ def show_mention(obj: CliContext, mention_id: int) -> None:
             f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
         )
     from campaign.mentions.evidence import detail  # removal, codes, badges, signals (issue 16)
+    from posts.replies import replied
 
-    print_json({**m, **detail(db, mention_id), "history": history(db, mention_id)})
+    ours = replied(db, [mention_id]).get(str(mention_id))
+    print_json(
+        {
+            **m,
+            **detail(db, mention_id),
+            "history": history(db, mention_id),
+            "replied": ours.to_json() if ours else None,
+        }
+    )
 
 
 @mentions.command("mark")
@@ -227,6 +243,60 @@ def mark_mentions(
         click.confirm(f"Mark {n} posts {status}?", abort=True)
     changed = mark(db, matching_ids(db, f), status, actor=obj.actor, note=note)
     click.echo(f"{n} posts matched; marked {changed} {status}.")
+
+
+@mentions.command("reply")
+@click.argument("mention_id", type=MENTION_ID)
+@click.option(
+    "--text",
+    required=True,
+    help="What the reply says (the hashtag is not added unless the campaign sets replies_carry_hashtag).",
+)
+@click.option(
+    "--at",
+    "when",
+    metavar="WHEN",
+    help="When to publish (ISO 8601; campaign zone if no offset). Default: now.",
+)
+@click.option("--approve", is_flag=True, help="Approve it at once instead of leaving a draft.")
+@click.option("--quote", is_flag=True, help="Quote the post instead of replying to it.")
+@pass_ctx
+def reply(
+    obj: CliContext, mention_id: int, text: str, when: str | None, approve: bool, quote: bool
+) -> None:
+    """Queue a reply to a collected post (or a quote of it); prints only the new post's id.
+
+    campaign mentions reply 1866… --text "Thanks, the recording is online" --approve
+
+    The reply is a post like any other: X's length, no duplicate text, approval (and four
+    eyes); the daemon publishes it once, as a reply to that post on X.
+    """
+    from campaign.clock import now, parse_when
+    from campaign.errors import NotFoundError
+    from campaign.mentions.search import get
+    from posts import editing
+
+    db = obj.db()
+    obj.require(
+        "approve" if approve else "reply", "approving posts" if approve else "drafting replies"
+    )
+    if get(db, mention_id) is None:
+        raise NotFoundError(
+            f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
+        )
+    settings = campaign_settings(obj)
+    at = parse_when(when, settings.timezone, strict=True) if when else now()
+    post = editing.reply(
+        db,
+        str(mention_id),
+        text,
+        at,
+        actor=obj.actor,
+        quote=quote,
+        approve=approve,
+        by=obj.acting().name,
+    )
+    click.echo(str(post.id))
 
 
 @mentions.command("export")

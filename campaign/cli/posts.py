@@ -84,9 +84,21 @@ def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
     if as_json:
         from campaign.metadata import settings_for
         from posts.cost import post_cost, unit
+        from posts.metrics import latest
 
         settings = settings_for(db)
-        print_json([{**p.to_json(), "cost_usd": unit(post_cost(p.text, settings))} for p in found])
+        read = latest(db, (p.id for p in found))
+        print_json(
+            [
+                {
+                    **p.to_json(),
+                    "cost_usd": unit(post_cost(p.text, settings)),
+                    "metrics": read[p.id].counts() if p.id in read else None,
+                    "metrics_at": read[p.id].at.isoformat() if p.id in read else None,
+                }
+                for p in found
+            ]
+        )
         return
     if not found:
         if status:
@@ -160,11 +172,13 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
     from campaign.clock import from_db, show
     from posts import media, queue
     from posts.length import LIMIT
+    from posts.metrics import readings
 
     db = obj.db()
     post = queue.get(db, post_id)
     trail = queue.history(db, post_id)
     images = media.of_post(db, post_id)
+    read = readings(db, post_id)
     if as_json:
         data = post.to_json()
         data["images"] = [a.to_json() for a in images]
@@ -172,6 +186,7 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
             {k: (from_db(v).isoformat() if k == "at" else v) for k, v in row.items()}
             for row in trail
         ]
+        data["metrics"] = [r.to_json() for r in read]
         print_json(data)
         return
     tz = _zone(obj)
@@ -188,6 +203,10 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
     field("Hand-edited", "yes" if post.hand_edited else "no")
     if post.reply_to_post_id is not None:
         field("Reply to", f"post {post.reply_to_post_id}")
+    if post.reply_to_tweet_id is not None:
+        field("Reply to", f"collected post {post.reply_to_tweet_id}")
+    if post.quote_tweet_id is not None:
+        field("Quotes", f"collected post {post.quote_tweet_id}")
     if post.source_key:
         field("Source", post.source_key + (f" (template {post.template})" if post.template else ""))
     if post.attempts:
@@ -207,6 +226,16 @@ def show_post(obj: CliContext, post_id: int, as_json: bool) -> None:
             size = f"{a.mime_type}, {a.width}×{a.height}, {a.size / 1024:.0f} KB"
             click.echo(f"  {a.position}. {a.name} ({size})")
             click.echo(f"     alt: {a.alt_text}")
+    if read:
+        click.echo(
+            "Metrics (impressions, likes, reposts, replies, quotes, bookmarks, link clicks):"
+        )
+        for r in read:
+            clicks = "-" if r.link_clicks is None else r.link_clicks
+            click.echo(
+                f"  {show(r.at, tz)}  {r.impressions or 0} · {r.likes or 0} · {r.reposts or 0} · "
+                f"{r.replies or 0} · {r.quotes or 0} · {r.bookmarks or 0} · {clicks}"
+            )
     click.echo("History:")
     for row in trail:
         change = (

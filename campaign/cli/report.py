@@ -79,6 +79,7 @@ def report(
         print_json(_report_json(rep))
     else:
         _print_report(rep)
+        _print_performance(db, campaign_settings(obj).timezone)
     png = png_bytes(rep) if (png_path or html_path) else None
     if png_path and png is not None:
         write_private(png_path, png)
@@ -220,3 +221,14 @@ def _print_report(rep: Any) -> None:
             for p in rep.our_posts
         ],
     )
+
+
+def _print_performance(db: Any, timezone: str) -> None:
+    """How our posts did (`campaign metrics`), once they have metrics."""
+    from campaign.cli.metrics import print_performance
+    from posts.performance import report as performance
+
+    perf = performance(db, timezone)
+    if perf.ranked:
+        click.echo()
+        print_performance(perf)

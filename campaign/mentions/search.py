@@ -55,6 +55,7 @@ class MentionFilter:
     replies_to_ours: bool | None = None
     codes: tuple[tuple[str, str], ...] = ()  # (field, value): each must be coded on the post
     badge: str | None = None  # a watch-list badge the post carries
+    ours: bool | None = None  # only the campaign's own posts (True), or hide them (False)
     limit: int = 50
     offset: int = 0
 
@@ -156,6 +157,8 @@ def _where(f: MentionFilter) -> tuple[list[str], list[Any]]:
             "ON a.username = w.username COLLATE NOCASE WHERE w.list = ?))"
         )
         params += [f.badge.strip().lower().lstrip("@")] * 2
+    if f.ours is not None:
+        where.append("m.is_ours = 1" if f.ours else "m.is_ours = 0")
     return where, params
 
 

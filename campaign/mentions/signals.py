@@ -356,6 +356,9 @@ def _explain(
             )
         }
     )
-    return Spike(
-        hour, n, base, terms.most_common(top), authors.most_common(top), links.most_common(top)
-    )
+    return Spike(hour, n, base, _top(terms, top), _top(authors, top), _top(links, top))
+
+
+def _top(counts: Counter[str], n: int) -> list[tuple[str, int]]:
+    """The ``n`` most frequent, ties in alphabetical order (a set's order is not a ranking)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]

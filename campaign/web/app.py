@@ -83,9 +83,19 @@ def create_app(
     _install_template_helpers(app)
     _install_error_pages(app)
 
-    from campaign.web import calendar, evidence, images, imports, inbox, queue, report, status
+    from campaign.web import (
+        calendar,
+        evidence,
+        images,
+        imports,
+        inbox,
+        performance,
+        queue,
+        report,
+        status,
+    )
 
-    for module in (calendar, queue, inbox, evidence, report, status, images, imports):
+    for module in (calendar, queue, inbox, evidence, report, status, images, imports, performance):
         app.register_blueprint(module.bp)
 
     @app.get("/")

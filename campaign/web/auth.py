@@ -203,6 +203,10 @@ def _work_for(endpoint: str) -> tuple[str, str]:
         if request.form.get("action") == "approve":
             return "approve", "approving posts"
         return "edit", "cancelling posts"
+    if endpoint == "inbox.reply":  # a reviewer may draft replies; approving needs an approver
+        if request.form.get("approve") == "1":
+            return "approve", "approving posts"
+        return "reply", "drafting replies"
     if endpoint == "queue.compose":
         if request.form.get("approve") == "1":
             return "approve", "approving posts"

@@ -14,7 +14,7 @@ from campaign.web.security import back, local_target
 bp = Blueprint("inbox", __name__)
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("q", "status", "author", "lang", "has_link", "replies")
+FILTER_KEYS = ("q", "status", "author", "lang", "has_link", "replies", "ours")
 
 
 def _flag(value: str) -> bool | None:
@@ -39,6 +39,7 @@ def inbox() -> str:
         lang=args["lang"] or None,
         has_link=_flag(args["has_link"]),
         replies_to_ours=_flag(args["replies"]),
+        ours=_flag(args["ours"]),
         limit=PAGE_SIZE + 1,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -50,10 +51,14 @@ def inbox() -> str:
         found = annotate(get_db(), search(get_db(), f))  # codes, badges, signals
     except CampaignError as e:
         found, error = [], str(e)
+    from posts.replies import replied
+
     query = {k: v for k, v in args.items() if v}
+    shown = found[:PAGE_SIZE]
     return render_template(
         "inbox.html",
-        mentions=found[:PAGE_SIZE],
+        mentions=shown,
+        replied=replied(get_db(), (m["id"] for m in shown)),
         more=len(found) > PAGE_SIZE,
         page=page,
         args=args,
@@ -86,6 +91,42 @@ def mark() -> Response:
     return back(url_for("inbox.inbox"))
 
 
+@bp.post("/inbox/reply")
+def reply() -> Response:
+    """Queue a reply to (or, with ``quote``, a quote of) a collected post; back to the page it
+    was written on (the inbox keeps its filters)."""
+    from campaign.clock import now
+    from campaign.errors import RuleError
+    from campaign.mentions.search import get
+    from campaign.web.auth import by
+    from posts import editing
+
+    mention_id = inputs.optional_id(request.form.get("mention_id"))
+    if mention_id is None:
+        abort(400, description="say which collected post to reply to")
+    db = get_db()
+    if get(db, mention_id) is None:
+        abort(404, description=f"no collected post with id {mention_id}")
+    quote = request.form.get("quote") == "1"
+    noun = "Quote" if quote else "Reply"
+    try:
+        post = editing.reply(
+            db,
+            str(mention_id),
+            request.form.get("text", ""),
+            now(),
+            actor=actor(),
+            quote=quote,
+            approve=request.form.get("approve") == "1",
+            by=by(),
+        )
+    except RuleError as e:  # length, duplicate text, no text: say it, keep the page
+        flash(f"{noun} not queued: {e}", "error")
+    else:
+        flash(f"{noun} queued as post {post.id} ({post.status}).", "ok")
+    return back(url_for("inbox.inbox"))
+
+
 def review_counts(*, now: bool = False) -> dict[str, int]:
     """Posts per review status. A pass over the whole collection (50 ms over a million), so
     kept until it changes; after a change the kept counts are shown while new ones are made in
@@ -99,6 +140,7 @@ def review_counts(*, now: bool = False) -> dict[str, int]:
 def detail(mention_id: int) -> str:
     from campaign.mentions.review import STATUSES, history
     from campaign.mentions.search import get
+    from posts.replies import replied
 
     mention = get(get_db(), mention_id)
     if mention is None:
@@ -108,6 +150,7 @@ def detail(mention_id: int) -> str:
     return render_template(
         "mention.html",
         m=mention,
+        ours=replied(get_db(), [mention_id]).get(str(mention_id)),
         evidence=detail(get_db(), mention_id),
         statuses=STATUSES,
         history=history(get_db(), mention_id),

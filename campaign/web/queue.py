@@ -23,12 +23,13 @@ PAGE_SIZE = 50
 # The list page's query is posts.queue.LISTING_SQL (quoted in docs/benchmarks.md).
 
 
-def preview(text: str, exclude: int | None = None) -> Any:
+def preview(text: str, exclude: int | None = None, *, answers: bool = False) -> Any:
     """The composer's preview of ``text``: :func:`posts.editing.preview`, the library's own
-    prepare step (the one ``add`` and ``edit`` store through), on this request's database."""
+    prepare step (the one ``add`` and ``edit`` store through), on this request's database;
+    ``answers``: a reply or quote to a collected post (the inbox's reply box)."""
     from posts import editing
 
-    return editing.preview(get_db(), text, exclude)
+    return editing.preview(get_db(), text, exclude, answers=answers)
 
 
 @bp.post("/api/length")
@@ -36,7 +37,8 @@ def api_length() -> Response:
     """The composer's live counter: JSON from :func:`preview` (POSTed so long texts fit)."""
     text = request.form.get("text", "")
     exclude = inputs.optional_id(request.form.get("post_id"))
-    return jsonify(preview(text, exclude).to_json())
+    answers = request.form.get("answers") == "1"
+    return jsonify(preview(text, exclude, answers=answers).to_json())
 
 
 def _filters() -> tuple[dict[str, str], Any]:
@@ -130,6 +132,7 @@ def _post_page(
     from posts import media, queue, series
     from posts.cost import has_link, post_cost, usd
     from posts.editing import APPROVABLE, CANCELLABLE, EDITABLE, REDRAFTABLE, may_approve
+    from posts.metrics import readings
 
     db = get_db()
     post = queue.get(db, post_id)
@@ -150,6 +153,7 @@ def _post_page(
             images=media.of_post(db, post.id),
             replies=[r for r, _ in queue.replies_to(db, [post.id], queue.STATUSES)],
             series=series.of_post(db, post.id),
+            readings=readings(db, post.id),
             origin=_origin(post),
             cost=cost,
             editable=post.status in EDITABLE,

@@ -14,9 +14,21 @@ from scheduler.simulator.answers import invalid, invalid_request, not_found, pro
 from scheduler.simulator.auth import Caller
 from scheduler.simulator.paging import csv_param, expand, int_param, page, time_param
 from scheduler.simulator.query import QueryError, compile_query, index_tag
-from scheduler.simulator.state import UPLOAD_SECONDS, RequestRecord, SimState, Tweet, Upload
+from scheduler.simulator.state import (
+    NON_PUBLIC_DAYS,
+    UPLOAD_SECONDS,
+    RequestRecord,
+    SimState,
+    Tweet,
+    Upload,
+    grown_metrics,
+)
 
 SEARCH_DAYS = 7
+REPLIES_LIMITED = (
+    "Reply to this conversation is not allowed because you have not been mentioned or "
+    "otherwise engaged by the author of the post you are replying to."
+)
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines text length "
@@ -69,6 +81,8 @@ def register(
                         "Forbidden",
                         "You attempted to reply to a Tweet that is deleted or not visible to you.",
                     )
+                if not may_reply(parent, caller.user.id, caller.user.username):
+                    raise problem(403, "Forbidden", REPLIES_LIMITED)
             quoted = None
             if quote_id:
                 quoted = state.tweets.get(str(quote_id))
@@ -231,13 +245,17 @@ def register(
             gone = {i: r for i in ids if (r := state.gone_reason(i)) is not None}
             found = [state.tweets[i] for i in ids if i not in gone]
             body: dict[str, Any] = {}
+            fields = csv_param("tweet.fields")
+            refused: list[dict[str, Any]] = []
             if found:
-                body["data"] = [t.to_json(csv_param("tweet.fields")) for t in found]
+                body["data"] = [t.to_json(fields) for t in found]
+                for tweet, out in zip(found, body["data"], strict=True):
+                    refused += _metrics(state, caller, tweet, out, fields)
                 includes = expand(state, found)
                 if includes:
                     body["includes"] = includes
-            if gone:
-                body["errors"] = [unseen(r, i) for i, r in gone.items()]
+            if gone or refused:
+                body["errors"] = [unseen(r, i) for i, r in gone.items()] + refused
             return body, 200
 
     @app.get("/2/tweets/search/recent")
@@ -295,3 +313,53 @@ def record(state: SimState, group: str, status: int, caller: Caller | None) -> N
             auth=caller.kind if caller is not None else "none",
         )
     )
+
+
+def may_reply(parent: Tweet, user_id: str, username: str) -> bool:
+    """Whether the account may reply to ``parent`` under its author's reply settings (the
+    simulator treats "following" as "mentioned": nobody follows the campaign account)."""
+    if parent.reply_settings == "everyone" or parent.author_id == user_id:
+        return True
+    mentioned = {str(m.get("username", "")).lower() for m in parent.entities.get("mentions", [])}
+    return username.lower() in mentioned
+
+
+NON_PUBLIC_REFUSED = (
+    "Sorry, you are not authorized to access 'non_public_metrics' on a Tweet when it is older "
+    "than 30 days."
+)
+
+
+def _metrics(
+    state: SimState, caller: Caller, tweet: Tweet, out: dict[str, Any], fields: set[str]
+) -> list[dict[str, Any]]:
+    """Fill ``out``'s metrics as X would at the simulator's time: the account's own posts' grow
+    with their age; non-public ones only in user context, for the caller's own posts under 30
+    days old (else a Field Authorization Error, the post still served). The refusals."""
+    if tweet.source != "api":
+        return []
+    public, private = grown_metrics(tweet, state.now())
+    if "public_metrics" in fields:
+        out["public_metrics"] = public
+    if "non_public_metrics" not in fields:
+        return []
+    own = caller.user is not None and caller.user.id == tweet.author_id
+    young = state.now() - tweet.created_at < timedelta(days=NON_PUBLIC_DAYS)
+    if own and young:
+        out["non_public_metrics"] = private
+        return []
+    return [
+        {
+            "value": tweet.id,
+            "detail": NON_PUBLIC_REFUSED
+            if own
+            else "Sorry, you are not authorized to access 'non_public_metrics' on this Tweet.",
+            "title": "Field Authorization Error",
+            "resource_type": "tweet",
+            "parameter": "tweet.fields",
+            "field": "non_public_metrics",
+            "resource_id": tweet.id,
+            "section": "data",
+            "type": "https://api.twitter.com/2/problems/not-authorized-for-field",
+        }
+    ]

@@ -59,6 +59,12 @@ class SimClient:
         result: list[dict[str, Any]] = self._call("GET", "/_sim/tweets", params=params)
         return result
 
+    def change_tweet(self, tweet_id: str, **changes: Any) -> dict[str, Any]:
+        """Change a stored tweet: ``change_tweet(id, deleted=True)``,
+        ``change_tweet(id, reply_settings="mentionedUsers")``."""
+        result: dict[str, Any] = self._call("POST", f"/_sim/tweets/{tweet_id}", json=changes)
+        return result
+
     def users(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "/_sim/users")
         return result

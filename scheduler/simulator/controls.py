@@ -80,6 +80,24 @@ def register(app: Flask, state: SimState) -> None:
                 return bad("'polls' must be a whole number")
             return {"polls": state.compliance_polls}, 200
 
+    @app.post("/_sim/tweets/<tweet_id>")
+    def change_tweet(tweet_id: str) -> Answer:
+        """Change a stored tweet as its author would: ``{"deleted": true}``, or
+        ``{"reply_settings": "mentionedUsers"}`` (who may reply)."""
+        spec = body()
+        with state.lock:
+            tweet = state.tweets.get(tweet_id)
+            if tweet is None:
+                return bad(f"no tweet {tweet_id}")
+            settings = spec.get("reply_settings")
+            if settings is not None:
+                if settings not in ("everyone", "mentionedUsers", "following"):
+                    return bad("reply_settings: everyone, mentionedUsers or following")
+                tweet.reply_settings = str(settings)
+            if spec.get("deleted"):
+                state.delete(tweet)
+            return tweet.to_control_json(), 200
+
     @app.get("/_sim/users")
     def users() -> Answer:
         fields = {"public_metrics", "created_at", "description", "verified"}

@@ -134,6 +134,7 @@ class Tweet:
     impression_count: int = 0
     source: str = "api"
     deleted: bool = False
+    reply_settings: str = "everyone"  # or "mentionedUsers", "following": who may reply
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -179,7 +180,7 @@ class Tweet:
         if "possibly_sensitive" in fields:
             out["possibly_sensitive"] = False
         if "reply_settings" in fields:
-            out["reply_settings"] = "everyone"
+            out["reply_settings"] = self.reply_settings
         if "edit_controls" in fields:
             out["edit_controls"] = {
                 "edits_remaining": 5,
@@ -199,7 +200,34 @@ class Tweet:
         out["media_alt"] = list(self.media_alt)
         out["source"] = self.source
         out["deleted"] = self.deleted
+        out["reply_settings"] = self.reply_settings
         return out
+
+
+NON_PUBLIC_DAYS = 30  # X serves non-public metrics of posts up to this age only
+
+
+def grown_metrics(tweet: Tweet, at: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """``(public_metrics, non_public_metrics)`` of one of the account's posts at ``at``: they grow
+    with the post's age (the square root of its hours, up to 30 days) from what really
+    happened to it on the simulator (replies, quotes, reposts), the same at the same age."""
+    hours = min(max(0.0, (at - tweet.created_at).total_seconds() / 3600), 24.0 * NON_PUBLIC_DAYS)
+    reach = 1 + tweet.num % 7  # some posts do better than others
+    impressions = int(40 * reach * hours**0.5)
+    public = {
+        "retweet_count": tweet.retweet_count + impressions // 150,
+        "reply_count": tweet.reply_count + impressions // 400,
+        "like_count": tweet.like_count + impressions // 40,
+        "quote_count": tweet.quote_count + impressions // 1000,
+        "bookmark_count": impressions // 250,
+        "impression_count": impressions,
+    }
+    private = {
+        "impression_count": impressions,
+        "url_link_clicks": impressions // 60,
+        "user_profile_clicks": impressions // 120,
+    }
+    return public, private
 
 
 ALL_TWEET_FIELDS = {

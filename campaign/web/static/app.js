@@ -16,6 +16,7 @@
     var previewError = document.getElementById("preview-error");
     var url = box.getAttribute("data-length-url");
     var postId = box.getAttribute("data-post-id");
+    var answers = box.getAttribute("data-answers");
     var timer = null;
     var sent = 0;
 
@@ -34,6 +35,7 @@
       var body = new FormData();
       body.append("text", text.value);
       if (postId) { body.append("post_id", postId); }
+      if (answers) { body.append("answers", answers); }
       sent += 1;
       var seq = sent;
       counter.setAttribute("aria-busy", "true");
@@ -56,11 +58,45 @@
   }
 
   // Inbox: j/k move, x select, f/r/n/i mark (the selected posts, or the current one), / search,
+  // R reply to the current post (the reply box; Esc closes it).
   // 1-9 code with the first choice field's values, c type any code (Enter applies it).
   function inbox(form) {
     var items = Array.prototype.slice.call(form.querySelectorAll(".mention"));
     var current = -1;
     var keys = { f: "flagged", r: "reviewed", n: "needs-reply", i: "ignored" };
+    var replyForm = document.getElementById("reply-form");
+
+    function openReply(item) {
+      if (!replyForm || !item) { return; }
+      replyForm.querySelector("#reply-to").value = item.getAttribute("data-id");
+      var text = item.querySelector(".mention-text");
+      replyForm.querySelector("#reply-target").textContent =
+        "To @" + item.getAttribute("data-author") + ": " + (text ? text.textContent.slice(0, 120) : "");
+      replyForm.hidden = false;
+      replyForm.scrollIntoView({ block: "nearest" });
+      replyForm.querySelector("textarea").focus();
+    }
+
+    function closeReply() {
+      if (!replyForm) { return; }
+      replyForm.hidden = true;
+      if (current >= 0) { items[current].focus({ preventScroll: true }); }
+    }
+
+    if (replyForm) {
+      var cancel = document.getElementById("reply-cancel");
+      if (cancel) { cancel.addEventListener("click", closeReply); }
+      replyForm.addEventListener("keydown", function (e) {
+        if (e.key === "Escape") { e.preventDefault(); closeReply(); }
+      });
+    }
+    Array.prototype.forEach.call(form.querySelectorAll(".reply-open"), function (button) {
+      button.addEventListener("click", function () {
+        var i = items.indexOf(button.closest(".mention"));
+        focus(i);
+        openReply(items[i]);
+      });
+    });
 
     function focus(i) {
       if (!items.length) { return; }
@@ -112,6 +148,10 @@
         var button = form.querySelector('button[name="status"][value="' + keys[key] + '"]');
         if (!button) { return; }  // the person's role does not let them mark the inbox
         if (form.requestSubmit) { form.requestSubmit(button); } else { button.click(); }
+      } else if (key === "R") {
+        if (current < 0) { focus(0); }
+        if (current < 0 || !replyForm) { return; }
+        openReply(items[current]);
       } else if (/^[1-9]$/.test(key) && form.querySelector('button[data-key="' + key + '"]')) {
         // Code the ticked posts (or the current one) with the quick value under this digit.
         if (!form.querySelectorAll("input.select:checked").length) {
