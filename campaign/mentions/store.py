@@ -134,6 +134,8 @@ class WriteResult:
 
 def _int(value: Any) -> int | None:
     """An id as X writes it (a number or a string of digits) that SQLite can hold, else None."""
+    if value is None:  # most optional ids (in_reply_to_user_id, …) are absent
+        return None
     kind = type(value)  # exact types first: this runs several times for every imported post
     if kind is str:
         if not (value.isascii() and value.isdigit() and len(value) <= 19):
