@@ -30,7 +30,10 @@ def test_raw_json_is_what_json_dumps_writes(db: sqlite_utils.Database) -> None:
     import_lines(db, [page_line(tweets, users).encode()])
     raws = dict(db.execute("SELECT id, raw FROM mentions").fetchall())
     author_raws = dict(db.execute("SELECT id, raw FROM authors").fetchall())
-    assert ({int(t["id"]): compact(t) for t in tweets}, {int(u["id"]): compact(u) for u in users}) == (
+    assert (
+        {int(t["id"]): compact(t) for t in tweets},
+        {int(u["id"]): compact(u) for u in users},
+    ) == (
         raws,
         author_raws,
     )

@@ -44,6 +44,8 @@ def _compact_json(doc: Any) -> str:
         return orjson.dumps(doc).decode()
     except orjson.JSONEncodeError:
         return _json_compact(doc)
+
+
 _X_HOSTS = frozenset({"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com"})
 
 _COLUMNS = (
