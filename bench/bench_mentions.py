@@ -29,6 +29,7 @@ import shutil
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -320,9 +321,11 @@ def floor_import(path: Path, db_file: Path, sql_cpu: list[float] | None = None) 
 
 def fts_tokenize() -> str:
     """The tokenizer the tool's mentions_fts uses (from its latest migration)."""
-    db = open_db(":memory:")
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'mentions_fts'").fetchone()[0]
-    db.conn.close()
+    # A scratch file: open_db(":memory:") would leave an empty file named ":memory:" behind.
+    with tempfile.TemporaryDirectory() as scratch:
+        db = open_db(Path(scratch) / "schema.db")
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'mentions_fts'").fetchone()[0]
+        db.conn.close()
     return str(sql).split('tokenize="', 1)[1].rsplit('"', 1)[0]
 
 
