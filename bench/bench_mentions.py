@@ -1,10 +1,11 @@
 """Importing and searching the conversation at scale: the tool against bare sqlite3.
 
     .venv/bin/python bench/bench_mentions.py [--posts 1000000] [--runs 50] [--repeat 1]
-        [--dir /tmp/bench-mentions] [--keep] [--import-only]
+        [--dir /tmp/bench-mentions] [--keep] [--import-only] [--split]
 
 ``--keep`` keeps the generated file (and reuses it next time for the same ``--posts``);
-``--import-only`` times the three imports and skips the queries.
+``--import-only`` times the three imports and skips the queries; ``--split`` then shows where
+the tool's import spends its CPU time, statement by statement, beside the floor's SQLite calls.
 
 1. Generates a twarc2 JSONL file of N posts (pages of 100 with authors in ``includes``).
 2. Imports it with the tool (``campaign.mentions.importer.import_lines``) and, in the same run,
@@ -21,12 +22,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import shutil
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -278,9 +281,10 @@ END;
 """
 
 
-def floor_import(path: Path, db_file: Path) -> int:
+def floor_import(path: Path, db_file: Path, sql_cpu: list[float] | None = None) -> int:
     """The bare floor: json.loads per page, each post's id, text and raw JSON into one table
-    with an FTS5 trigger (the tool's tokenizer), executemany, 5,000 per transaction."""
+    with an FTS5 trigger (the tool's tokenizer), executemany, 5,000 per transaction. The CPU
+    time of its SQLite calls is added to ``sql_cpu[0]`` if given."""
     conn = sqlite3.connect(str(db_file), isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -289,9 +293,12 @@ def floor_import(path: Path, db_file: Path) -> int:
     n = 0
 
     def flush() -> None:
+        c0 = time.process_time()
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO posts (id, text, raw) VALUES (?, ?, ?)", rows)
         conn.execute("COMMIT")
+        if sql_cpu is not None:
+            sql_cpu[0] += time.process_time() - c0
         rows.clear()
 
     with path.open("rb") as fh:
@@ -314,9 +321,11 @@ def floor_import(path: Path, db_file: Path) -> int:
 
 def fts_tokenize() -> str:
     """The tokenizer the tool's mentions_fts uses (from its latest migration)."""
-    db = open_db(":memory:")
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'mentions_fts'").fetchone()[0]
-    db.conn.close()
+    # A scratch file: open_db(":memory:") would leave an empty file named ":memory:" behind.
+    with tempfile.TemporaryDirectory() as scratch:
+        db = open_db(Path(scratch) / "schema.db")
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'mentions_fts'").fetchone()[0]
+        db.conn.close()
     return str(sql).split('tokenize="', 1)[1].rsplit('"', 1)[0]
 
 
@@ -438,6 +447,87 @@ def latency(db_file: Path, runs: int) -> list[tuple[str, float, float, float, fl
     return out
 
 
+class _TimedConnection:
+    """A connection that adds the CPU time of each execute/executemany to ``spent``, by
+    statement (its first words)."""
+
+    def __init__(self, conn: sqlite3.Connection, spent: dict[str, float]):
+        self._conn, self._spent = conn, spent
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def _timed(self, call: Callable[..., Any], sql: str, *args: Any) -> Any:
+        c0 = time.process_time()
+        try:
+            return call(sql, *args)
+        finally:
+            key = " ".join(sql.split()[:5])
+            self._spent[key] = self._spent.get(key, 0.0) + time.process_time() - c0
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        return self._timed(self._conn.execute, sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> Any:
+        return self._timed(self._conn.executemany, sql, *args)
+
+
+def split(src: Path, work: Path) -> None:
+    """Where the CPU time goes: the tool's import statement by statement (and its commits),
+    and the floor's SQLite calls, beside the rest (Python)."""
+    import campaign.mentions.importer as importer_module
+    import campaign.mentions.store as store_module
+
+    spent: dict[str, float] = {}
+    plain_init = store_module.Writer.__init__
+    plain_immediate = importer_module.immediate
+
+    def timed_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        plain_init(self, *args, **kwargs)
+        self.conn = _TimedConnection(self.conn, spent)
+
+    @contextlib.contextmanager
+    def timed_immediate(db: Any) -> Any:
+        timed = _TimedConnection(db.conn, spent)
+        timed.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.conn.in_transaction:
+                timed.execute("ROLLBACK")
+            raise
+        timed.execute("COMMIT")
+
+    store_module.Writer.__init__ = timed_init  # type: ignore[method-assign]
+    importer_module.immediate = timed_immediate  # type: ignore[assignment]
+    try:
+        for f in work.glob("split.db*"):
+            f.unlink()
+        db = open_db(work / "split.db")
+        c0 = time.process_time()
+        with src.open("rb") as fh:
+            import_lines(db, fh)
+        total = time.process_time() - c0
+        db.conn.close()
+    finally:
+        store_module.Writer.__init__ = plain_init  # type: ignore[method-assign]
+        importer_module.immediate = plain_immediate  # type: ignore[assignment]
+    floor_sql = [0.0]
+    for f in work.glob("split-floor.db*"):
+        f.unlink()
+    c0 = time.process_time()
+    floor_import(src, work / "split-floor.db", floor_sql)
+    floor_total = time.process_time() - c0
+    print("\nCPU seconds, one import each:")
+    print("| where | s |\n|---|---:|")
+    print(f"| tool, in all | {total:.2f} |")
+    for key, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"| tool: `{key} …` | {seconds:.2f} |")
+    print(f"| tool: the rest (Python) | {total - sum(spent.values()):.2f} |")
+    print(f"| floor, in all | {floor_total:.2f} |")
+    print(f"| floor: its SQLite calls (insert, commits) | {floor_sql[0]:.2f} |")
+
+
 def _lines(path: Path) -> int:
     with path.open("rb") as fh:
         return sum(1 for _ in fh)
@@ -451,6 +541,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="import rounds, order alternating")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
     ap.add_argument("--import-only", action="store_true", help="time the imports only")
+    ap.add_argument(
+        "--split", action="store_true", help="also show where the tool's import spends CPU time"
+    )
     args = ap.parse_args()
     work = Path(args.dir)
     src = work / "tweets.jsonl"
@@ -509,6 +602,8 @@ def main() -> None:
             f"{median_cpu[which] / median_cpu['floor']:.0%} |"
         )
 
+    if args.split:
+        split(src, work)
     if args.import_only:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
