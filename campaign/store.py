@@ -72,19 +72,13 @@ def open_db(
 ) -> sqlite_utils.Database:
     """Open the campaign database at ``path`` and bring its schema up to date.
 
-    A missing file is created, unless ``create`` is false: then it is a :class:`NoDatabaseError`
+    ``:memory:`` is a database with no file (SQLite's name). A missing file is created, unless
+    ``create`` is false: then it is a :class:`NoDatabaseError`
     that names the path and ``campaign init`` (the command line creates a database only there,
     so a mistyped ``--db`` is not a new, empty campaign)."""
     p = db_path(path)
-    if not create and not p.exists():
-        raise NoDatabaseError(
-            f"there is no campaign database at {p}: run `campaign init` to create it, or check "
-            "the name given with --db or CAMPAIGN_DB"
-        )
-    if p.parent and not p.parent.exists():
-        raise CampaignError(f"cannot create the database {p}: the folder {p.parent} does not exist")
-    if not p.exists():
-        _create_private(p)
+    if str(p) != ":memory:":  # SQLite's own name for a database with no file
+        _ensure_file(p, create)
     try:
         # Autocommit at the driver: every statement commits on its own unless we open a
         # transaction ourselves (db.atomic() or immediate()), so nothing is left uncommitted.
@@ -102,6 +96,19 @@ def open_db(
 
         apply_all(db)
     return db
+
+
+def _ensure_file(p: Path, create: bool) -> None:
+    """The database file exists, or is created now (owner-only) when ``create``."""
+    if not create and not p.exists():
+        raise NoDatabaseError(
+            f"there is no campaign database at {p}: run `campaign init` to create it, or check "
+            "the name given with --db or CAMPAIGN_DB"
+        )
+    if p.parent and not p.parent.exists():
+        raise CampaignError(f"cannot create the database {p}: the folder {p.parent} does not exist")
+    if not p.exists():
+        _create_private(p)
 
 
 def explain(e: sqlite3.Error, path: str | os.PathLike[str]) -> str:

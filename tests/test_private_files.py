@@ -82,3 +82,14 @@ def test_files_the_tool_writes_are_owner_only(
     """Exports, reports and the calendar file are created 0600."""
     assert 0 == run(*args).exit_code
     assert [0o600] * len(written) == [mode(tmp_path / name) for name in written]
+
+
+def test_an_in_memory_database_leaves_no_file(tmp_path: Path) -> None:
+    """``open_db(":memory:")`` is SQLite's database with no file: nothing appears on disk."""
+    from campaign.store import open_db
+
+    db = open_db(":memory:")
+    assert ([], ["posts"]) == (
+        list(tmp_path.iterdir()),
+        [t for t in db.table_names() if t == "posts"],
+    )
