@@ -18,6 +18,7 @@ from campaign.fields import (
     Handle,
     Hashtag,
     Moment,
+    Name,
     NotifyUrls,
     Params,
     Price,
@@ -34,6 +35,7 @@ from campaign.fields import (
     Zone,
     record,
     setting,
+    slug_of,
 )
 
 DAYS = Whole(0, 366)
@@ -67,6 +69,9 @@ class CampaignSettings:
     # fmt: off
     name: str = setting(Text(), written=True, help="The campaign's name.")
     hashtag: str = setting(Hashtag(), default=DEFAULT_HASHTAG, written=True, help="The hashtag every post carries exactly once.")
+    slug: str | None = setting(Name(), default=None, help="The campaign's short name in the workspace (what --campaign names); none: the hashtag without #, lower case.")
+    account: str = setting(Name(), default="default", help="The X account it posts from: default uses X_API_KEY …, another name e.g. events uses X_EVENTS_API_KEY ….")
+    collect_days_after: int = setting(DAYS, default=14, help="Days after the event the collector keeps searching for its hashtag.")
     timezone: str = setting(Zone(), default="UTC", written=True, help="The zone the campaign's days, times and posting window are in.")
     window_start: time = setting(TimeOfDay(), default=time(8, 0), written=True, comment="posts go out only between these local times", help="Posts go out no earlier than this local time.")
     window_end: time = setting(TimeOfDay(), default=time(18, 0), written=True, help="Posts go out no later than this local time.")
@@ -84,6 +89,11 @@ class CampaignSettings:
     collect_max_reads_per_day: int | None = setting(ReadBudget(), default=10_000, written=True, comment="collecting stops for the day here; or unlimited", help="Posts the collector may read in any 24 hours (10,000 = $50 a day), or unlimited.")
     notify: tuple[str, ...] = setting(NotifyUrls(), default=(), help="Apprise URLs alerts go to (Slack, Teams, e-mail, webhooks); URLs that hold a secret belong in CAMPAIGN_NOTIFY instead.")
     # fmt: on
+
+    @property
+    def key(self) -> str:
+        """The campaign's slug: ``slug``, else the hashtag without #, lower case."""
+        return self.slug or slug_of(self.hashtag)
 
     @property
     def search_query(self) -> str:

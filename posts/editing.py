@@ -43,11 +43,11 @@ _LEFT_ALONE = {
 }
 
 
-def stored_metadata(db: sqlite_utils.Database) -> Metadata | None:
-    """The loaded campaign, or ``None`` before `campaign load`."""
+def stored_metadata(db: sqlite_utils.Database, campaign_id: int | None = None) -> Metadata | None:
+    """Campaign ``campaign_id`` (the workspace's first), or ``None`` before `campaign load`."""
     from campaign.metadata import stored
 
-    return stored(db)
+    return stored(db, campaign_id)
 
 
 def event_domains(meta: Metadata | None) -> tuple[str, ...]:
@@ -105,12 +105,18 @@ def is_past(post: Post, at: datetime | None = None) -> bool:
     return post.scheduled_at < (at or now())
 
 
-def _prepare(db: sqlite_utils.Database, text: str, exclude: int | None = None) -> tuple[str, int]:
-    """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`."""
+def _prepare(
+    db: sqlite_utils.Database,
+    text: str,
+    exclude: int | None = None,
+    campaign_id: int | None = None,
+) -> tuple[str, int]:
+    """``text`` as it will be sent (with campaign ``campaign_id``'s hashtag and links), with its
+    weighted length, or a :class:`RuleError`."""
     from campaign.metadata.store import DEFAULT_NAME
     from posts import rules
 
-    meta = stored_metadata(db)
+    meta = stored_metadata(db, campaign_id)
     settings = meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
     prepared = rules.prepare(
         text,
@@ -216,8 +222,10 @@ def add(
     approve: bool = False,
     reply_to: int | None = None,
     by: str | None = None,
+    campaign_id: int | None = None,
 ) -> Post:
-    """Store a post written by hand (kind ``manual``): a draft, or approved with ``approve``.
+    """Store a post written by hand (kind ``manual``) for campaign ``campaign_id`` (None: no
+    campaign is loaded): a draft, or approved with ``approve``.
 
     The text is checked and completed by :func:`posts.rules.prepare` first; ``reply_to`` must
     name an existing post. The check and the insert share one write transaction, so two people
@@ -236,7 +244,7 @@ def add(
     with immediate(db):
         if reply_to is not None:
             _check_parent(db, reply_to)
-        final, length = _prepare(db, text)
+        final, length = _prepare(db, text, campaign_id=campaign_id)
         new = queue.NewPost(
             MANUAL_KIND,
             final,
@@ -245,6 +253,7 @@ def add(
             hand_edited=True,
             reply_to_post_id=reply_to,
             created_by=by,
+            campaign_id=campaign_id,
         )
         post_id = queue.insert_draft(db, new, actor, "added by hand")
     if approve:
@@ -286,7 +295,7 @@ def edit(
         sets: dict[str, Any] = {"hand_edited": 1}
         changes: list[str] = []
         if text is not None:
-            final, length = _prepare(db, text, exclude=post_id)
+            final, length = _prepare(db, text, exclude=post_id, campaign_id=post.campaign_id)
             if final != post.text:
                 sets.update(text=final, weighted_length=length)
                 changes.append("text")

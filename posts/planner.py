@@ -290,6 +290,7 @@ def apply(
     actor: str = "planner",
     *,
     dry_run: bool = False,
+    campaign_id: int | None = None,
 ) -> PlanResult:
     """Write ``planned`` to the queue: insert new drafts, update changed drafts, touch nothing else.
 
@@ -302,7 +303,7 @@ def apply(
     stamp = from_db(to_db(now()))  # one time for the whole plan, as stored
 
     def run() -> None:
-        current = {p.source_key: p for p in list_posts(db) if p.source_key}
+        current = {p.source_key: p for p in list_posts(db, campaign_id=campaign_id) if p.source_key}
         for p in planned:
             have = current.get(p.source_key)
             if have is None:
@@ -316,6 +317,7 @@ def apply(
                         source_key=p.source_key,
                         template=p.template,
                         source_hash=p.source_hash,
+                        campaign_id=campaign_id,
                     )
                     insert_draft(db, new, actor, f"planned from {p.template}", at=stamp)
             elif _protected(have):
@@ -357,7 +359,10 @@ def refresh(
     templates_dir: str | os.PathLike[str] | None = None,
     actor: str = "planner",
     dry_run: bool = False,
+    campaign_id: int | None = None,
 ) -> tuple[list[PlannedPost], PlanResult]:
-    """Plan ``md`` around what the queue already holds and apply it: what ``campaign plan`` does."""
-    planned = plan(md, templates_dir=templates_dir, existing=list_posts(db))
-    return planned, apply(db, planned, actor, dry_run=dry_run)
+    """Plan ``md`` (campaign ``campaign_id``) around what its queue already holds and apply it:
+    what ``campaign plan`` does."""
+    existing = list_posts(db, campaign_id=campaign_id)
+    planned = plan(md, templates_dir=templates_dir, existing=existing)
+    return planned, apply(db, planned, actor, dry_run=dry_run, campaign_id=campaign_id)

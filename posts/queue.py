@@ -94,6 +94,7 @@ class Post:
     reason: Reason | None = None
     created_by: str | None = None  # the person who wrote it (None: the planner)
     edited_by: str | None = None  # the person who last changed its text or time
+    campaign_id: int | None = None  # the campaign it belongs to (None: no campaign loaded)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Post:
@@ -124,6 +125,7 @@ class Post:
             reason=Reason(row["reason"]) if row.get("reason") else None,
             created_by=row.get("created_by"),
             edited_by=row.get("edited_by"),
+            campaign_id=row.get("campaign_id"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -164,17 +166,35 @@ def get(db: sqlite_utils.Database, post_id: int) -> Post:
     return posts[0]
 
 
-def list_posts(db: sqlite_utils.Database, status: str | Iterable[str] | None = None) -> list[Post]:
-    """Posts in schedule order, optionally only those in ``status`` (one or several)."""
-    if status is None:
-        return select_posts(db, "SELECT * FROM posts ORDER BY scheduled_at, id")
-    wanted = [status] if isinstance(status, str) else list(status)
-    for s in wanted:
-        check_status(s)
-    marks = ", ".join("?" for _ in wanted)
-    return select_posts(
-        db, f"SELECT * FROM posts WHERE status IN ({marks}) ORDER BY scheduled_at, id", wanted
-    )
+def list_posts(
+    db: sqlite_utils.Database,
+    status: str | Iterable[str] | None = None,
+    *,
+    campaign_id: int | None = None,
+) -> list[Post]:
+    """Posts in schedule order, optionally only those in ``status`` (one or several) and only
+    campaign ``campaign_id``'s."""
+    terms: list[str] = []
+    params: list[Any] = []
+    if status is not None:
+        wanted = [status] if isinstance(status, str) else list(status)
+        for s in wanted:
+            check_status(s)
+        terms.append(f"status IN ({', '.join('?' for _ in wanted)})")
+        params.extend(wanted)
+    if campaign_id is not None:
+        terms.append("campaign_id = ?")
+        params.append(campaign_id)
+    where = ("WHERE " + " AND ".join(terms)) if terms else ""
+    return select_posts(db, f"SELECT * FROM posts {where} ORDER BY scheduled_at, id", params)
+
+
+def adopt_unassigned(db: sqlite_utils.Database, campaign_id: int) -> int:
+    """Give the posts that belong to no campaign (added before any was loaded) to
+    ``campaign_id``: the workspace's first campaign takes them over, as before workspaces."""
+    return db.execute(
+        "UPDATE posts SET campaign_id = ? WHERE campaign_id IS NULL", [campaign_id]
+    ).rowcount
 
 
 def check_status(status: str) -> str:
@@ -576,6 +596,16 @@ def counts(db: sqlite_utils.Database) -> dict[PostStatus, int]:
     return found
 
 
+def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostStatus, int]]:
+    """:func:`counts` for each campaign id (``None``: posts of no campaign)."""
+    found: dict[int | None, dict[PostStatus, int]] = {}
+    for cid, status, n in db.execute(
+        "SELECT campaign_id, status, count(*) FROM posts GROUP BY campaign_id, status"
+    ):
+        found.setdefault(cid, dict.fromkeys(STATUSES, 0))[PostStatus(status)] = n
+    return found
+
+
 def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
     """The texts of the posts in ``statuses`` (for cost estimates)."""
     wanted = [check_status(s) for s in statuses]
@@ -641,11 +671,15 @@ class Filter:
     text: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    campaign_id: int | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         """The ``WHERE`` clause (or nothing) and its parameters."""
         terms: list[str] = []
         params: list[Any] = []
+        if self.campaign_id is not None:
+            terms.append("campaign_id = ?")
+            params.append(self.campaign_id)
         if self.status:
             terms.append("status = ?")
             params.append(self.status)
@@ -788,6 +822,7 @@ class NewPost:
     template: str | None = None
     source_hash: str | None = None
     created_by: str | None = None  # the person who wrote it (None: the planner)
+    campaign_id: int | None = None  # None: no campaign is loaded (the default hashtag)
 
 
 def insert_draft(
@@ -802,8 +837,8 @@ def insert_draft(
     stamp = to_db(at or now())
     cur = db.execute(
         "INSERT INTO posts (source_key, kind, template, source_hash, text, weighted_length, "
-        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)",
+        "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by, "
+        "campaign_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)",
         [
             new.source_key,
             new.kind,
@@ -817,6 +852,7 @@ def insert_draft(
             stamp,
             stamp,
             new.created_by,
+            new.campaign_id,
         ],
     )
     post_id = cur.lastrowid

@@ -11,7 +11,16 @@ from typing import Any, Literal
 
 import click
 
-from campaign.cli.common import POST_ID, CliContext, pass_ctx, print_json
+from campaign.cli.common import (
+    CAMPAIGN,
+    CAMPAIGN_FILTER,
+    POST_ID,
+    CliContext,
+    one_campaign,
+    pass_ctx,
+    print_json,
+    some_campaign,
+)
 
 
 def _zone(obj: CliContext) -> str:
@@ -72,21 +81,38 @@ def posts() -> None:
 @posts.command("list")
 @click.option("--status", "status", metavar="STATUS", help="Only posts in this status.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@CAMPAIGN_FILTER
 @pass_ctx
-def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
-    """List posts in time order, with their status, time and length."""
+def list_posts(
+    obj: CliContext, status: str | None, as_json: bool, campaign_slug: str | None
+) -> None:
+    """List posts in time order, with their status, time and length (every campaign's, or
+    --campaign's)."""
+    from campaign.metadata.store import campaigns
     from posts import queue
 
     if status is not None:
         queue.check_status(status)
     db = obj.db()
-    found = queue.list_posts(db, status)
+    chosen = some_campaign(obj, campaign_slug)
+    found = queue.list_posts(db, status, campaign_id=chosen.id if chosen else None)
     if as_json:
         from campaign.metadata import settings_for
         from posts.cost import post_cost, unit
 
-        settings = settings_for(db)
-        print_json([{**p.to_json(), "cost_usd": unit(post_cost(p.text, settings))} for p in found])
+        slugs: dict[int | None, str] = {c.id: c.slug for c in campaigns(db)}
+        prices = {cid: settings_for(db, cid) for cid in slugs}
+        default = settings_for(db)
+        print_json(
+            [
+                {
+                    **p.to_json(),
+                    "campaign": slugs.get(p.campaign_id),
+                    "cost_usd": unit(post_cost(p.text, prices.get(p.campaign_id, default))),
+                }
+                for p in found
+            ]
+        )
         return
     if not found:
         if status:
@@ -254,20 +280,29 @@ def history(obj: CliContext, post_id: int, as_json: bool) -> None:
 @click.option("--at", "when", required=True, metavar="WHEN", help="When to publish (ISO 8601).")
 @click.option("--approve", is_flag=True, help="Approve it at once instead of leaving a draft.")
 @click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
+@CAMPAIGN
 @pass_ctx
-def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | None) -> None:
-    """Add a post written by hand; prints only its new id."""
+def add(
+    obj: CliContext,
+    text: str,
+    when: str,
+    approve: bool,
+    reply_to: int | None,
+    campaign_slug: str | None,
+) -> None:
+    """Add a post written by hand to a campaign (with its hashtag); prints only its new id."""
     from campaign.metadata import settings_for
     from posts import editing
 
     db = obj.db()
+    chosen = one_campaign(obj, campaign_slug)
     if approve:
         obj.require("approve", "approving posts")
     elif reply_to is not None:
         obj.require("reply", "drafting replies")
     else:
         obj.require("edit", "adding posts")
-    settings = settings_for(db)
+    settings = settings_for(db, chosen.id if chosen else None)
     post = editing.add(
         db,
         text,
@@ -276,6 +311,7 @@ def add(obj: CliContext, text: str, when: str, approve: bool, reply_to: int | No
         approve=approve,
         reply_to=reply_to,
         by=obj.acting().name,
+        campaign_id=chosen.id if chosen else None,
     )
     click.echo(str(post.id))
     _warn_if_past(post, settings.timezone, settings.overdue_limit_minutes)

@@ -104,7 +104,7 @@ class Report:
 
 def _hashtag(db: sqlite_utils.Database) -> str:
     try:
-        row = db.execute("SELECT hashtag FROM campaign WHERE id = 1").fetchone()
+        row = db.execute("SELECT hashtag FROM campaigns ORDER BY id LIMIT 1").fetchone()
     except Exception:  # noqa: BLE001 - a store without the campaign table still has a report
         row = None
     return str(row[0]) if row and row[0] else DEFAULT_HASHTAG

@@ -36,7 +36,9 @@ def campaign_row() -> tuple[str, str, str] | None:
     per request."""
     if "campaign" not in g:
         g.campaign = (
-            get_db().execute("SELECT name, hashtag, timezone FROM campaign WHERE id = 1").fetchone()
+            get_db()
+            .execute("SELECT name, hashtag, timezone FROM campaigns ORDER BY id LIMIT 1")
+            .fetchone()
         )
     row: tuple[str, str, str] | None = g.campaign
     return row

@@ -110,10 +110,16 @@ def _origin(post: Any) -> dict[str, Any]:
     parts = [p for p in key.replace("/", ":").split(":") if p]
     for table, label in (("speakers", "Speaker"), ("publications", "Publication")):
         for part in parts:
-            for row in rows(f"SELECT * FROM {table} WHERE key = ?", [part]):
+            for row in rows(
+                f"SELECT * FROM {table} WHERE key = ? AND campaign_id IS ?",
+                [part, post.campaign_id],
+            ):
                 row["_label"] = label
                 found.append(row)
-    event = rows("SELECT name, hashtag, timezone, source_file, loaded_at FROM campaign")
+    event = rows(
+        "SELECT name, hashtag, timezone, source_file, loaded_at FROM campaigns WHERE id IS ?",
+        [post.campaign_id],
+    )
     return {"records": found, "campaign": event[0] if event else None}
 
 
