@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from campaign.cli.common import (
+    CAMPAIGN_FILTER,
     MENTION_ID,
     CliContext,
     UserError,
@@ -40,6 +41,7 @@ def filter_options(func: F, status_option: str = "--status") -> F:
         click.option("--until", metavar="WHEN", help="Posted before this time."),
         click.option("--has-link/--no-link", "has_link", default=None, help="Only posts with (or without) links."),
         click.option("--replies-to-ours", "replies_to_ours", is_flag=True, default=None, help="Only replies to the campaign's own posts."),
+        CAMPAIGN_FILTER,
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -47,12 +49,14 @@ def filter_options(func: F, status_option: str = "--status") -> F:
 
 
 def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: int = 0) -> Any:
+    from campaign.cli.common import some_campaign
     from campaign.clock import parse_when
     from campaign.mentions.search import MentionFilter
 
     tz = None
     if opts.get("since") or opts.get("until"):
         tz = campaign_settings(obj).timezone
+    chosen = some_campaign(obj, opts.get("campaign_slug"))
     return MentionFilter(
         text=opts.get("text"),
         status=opts.get("status"),
@@ -62,6 +66,7 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
         until=parse_when(opts["until"], tz) if opts.get("until") else None,
         has_link=opts.get("has_link"),
         replies_to_ours=opts.get("replies_to_ours"),
+        campaign_id=chosen.id if chosen else None,
         limit=limit,
         offset=offset,
     )
@@ -107,7 +112,14 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
     f = _filter(obj, opts, limit=limit, offset=offset)
     found = search(db, f)
     if as_json:
-        print_json(found)
+        from campaign.mentions.store import campaigns_of
+        from campaign.metadata.store import campaigns
+
+        slugs = {c.id: c.slug for c in campaigns(db)}
+        linked = campaigns_of(db, (int(m["id"]) for m in found))
+        print_json(
+            [{**m, "campaigns": [slugs[c] for c in linked.get(int(m["id"]), [])]} for m in found]
+        )
         return
     if not found:
         click.echo(

@@ -40,7 +40,7 @@ def plan(
     approved, published, cancelled or edited by hand.
     """
     from campaign.metadata import require
-    from campaign.metadata.store import active_campaigns
+    from campaign.metadata.store import working_campaigns
 
     db = obj.db()
     if not dry_run:
@@ -49,12 +49,7 @@ def plan(
     if chosen is not None:
         targets = [chosen.id]
     else:
-        from campaign.metadata.store import campaigns
-
-        targets = [c.id for c in active_campaigns(db)]
-        kept = [c for c in campaigns(db) if c.archived_at is None]
-        if not targets and len(kept) == 1:  # one campaign, its event over: plan it as asked
-            targets = [kept[0].id]
+        targets = [c.id for c in working_campaigns(db)]
         if not targets:
             require(db)  # none loaded: says how to load one
             click.echo("No active campaign to plan: every campaign is archived or ended.")

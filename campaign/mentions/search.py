@@ -53,6 +53,7 @@ class MentionFilter:
     until: datetime | None = None
     has_link: bool | None = None
     replies_to_ours: bool | None = None
+    campaign_id: int | None = None  # only the posts that belong to this campaign
     limit: int = 50
     offset: int = 0
 
@@ -144,6 +145,9 @@ def _where(f: MentionFilter) -> tuple[list[str], list[Any]]:
         where.append("m.has_link = 1" if f.has_link else "m.has_link = 0")
     if f.replies_to_ours is not None:
         where.append("m.replies_to_ours = 1" if f.replies_to_ours else "m.replies_to_ours = 0")
+    if f.campaign_id is not None:
+        where.append("m.id IN (SELECT mention_id FROM mention_campaigns WHERE campaign_id = ?)")
+        params.append(f.campaign_id)
     return where, params
 
 

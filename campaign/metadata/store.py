@@ -95,6 +95,19 @@ def active_campaigns(db: sqlite_utils.Database, at: datetime | None = None) -> l
     return [c for c in campaigns(db) if c.active(when)]
 
 
+def working_campaigns(db: sqlite_utils.Database, at: datetime | None = None) -> list[Campaign]:
+    """The campaigns planned and collected without --campaign: the active ones; when none is,
+    a workspace's only campaign that is not archived (a workspace of one works as before
+    workspaces, whenever its event was)."""
+    all_ = campaigns(db)
+    when = at or now()
+    found = [c for c in all_ if c.active(when)]
+    kept = [c for c in all_ if c.archived_at is None]
+    if not found and len(kept) == 1 and len(all_) == 1:
+        return kept
+    return found
+
+
 def _slugs(all_: list[Campaign]) -> str:
     return ", ".join(c.slug for c in all_)
 
