@@ -118,10 +118,15 @@ def _prepare(
 
     meta = stored_metadata(db, campaign_id)
     settings = meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
+    account = None
+    if campaign_id is not None:
+        from campaign.metadata.store import same_account
+
+        account = same_account(db, campaign_id)
     prepared = rules.prepare(
         text,
         settings,
-        others=queue.other_texts(db, exclude),
+        others=queue.other_texts(db, exclude, account),
         event_url_domains=event_domains(meta),
     )
     return prepared.text, prepared.weighted_length

@@ -360,9 +360,17 @@ def refresh(
     actor: str = "planner",
     dry_run: bool = False,
     campaign_id: int | None = None,
+    neighbours: Iterable[int] = (),
 ) -> tuple[list[PlannedPost], PlanResult]:
     """Plan ``md`` (campaign ``campaign_id``) around what its queue already holds and apply it:
-    what ``campaign plan`` does."""
+    what ``campaign plan`` does. ``neighbours``: the other campaigns of its account, whose
+    posts its drafts keep the minimum gap from and never repeat (X limits per account)."""
+    from dataclasses import replace
+
     existing = list_posts(db, campaign_id=campaign_id)
-    planned = plan(md, templates_dir=templates_dir, existing=existing)
+    others = [
+        replace(p, source_key=None)  # theirs, never mistaken for one of this plan's slots
+        for p in list_posts(db, campaign_ids=[n for n in neighbours if n != campaign_id])
+    ]
+    planned = plan(md, templates_dir=templates_dir, existing=[*existing, *others])
     return planned, apply(db, planned, actor, dry_run=dry_run, campaign_id=campaign_id)

@@ -8,6 +8,7 @@ in another status changes nothing and reports it, so two processes can never bot
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -171,9 +172,10 @@ def list_posts(
     status: str | Iterable[str] | None = None,
     *,
     campaign_id: int | None = None,
+    campaign_ids: Iterable[int] | None = None,
 ) -> list[Post]:
     """Posts in schedule order, optionally only those in ``status`` (one or several) and only
-    campaign ``campaign_id``'s."""
+    campaign ``campaign_id``'s (or those of ``campaign_ids``)."""
     terms: list[str] = []
     params: list[Any] = []
     if status is not None:
@@ -185,6 +187,9 @@ def list_posts(
     if campaign_id is not None:
         terms.append("campaign_id = ?")
         params.append(campaign_id)
+    if campaign_ids is not None:
+        terms.append("campaign_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in campaign_ids]))
     where = ("WHERE " + " AND ".join(terms)) if terms else ""
     return select_posts(db, f"SELECT * FROM posts {where} ORDER BY scheduled_at, id", params)
 
@@ -613,11 +618,23 @@ def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
     return [r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", wanted)]
 
 
-def other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[str]:
-    """The texts of every non-cancelled post but ``exclude``: X refuses a duplicate."""
-    rows = db.execute(
-        "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
-    ).fetchall()
+def other_texts(
+    db: sqlite_utils.Database,
+    exclude: int | None = None,
+    campaign_ids: Iterable[int] | None = None,
+) -> list[str]:
+    """The texts of every non-cancelled post but ``exclude`` (only those of ``campaign_ids``,
+    the campaigns of one account, when given): X refuses a duplicate on an account."""
+    if campaign_ids is None:
+        rows = db.execute(
+            "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
+        ).fetchall()
+    else:
+        rows = db.execute(
+            "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ? "
+            "AND campaign_id IN (SELECT value FROM json_each(?))",
+            [exclude, json.dumps([int(i) for i in campaign_ids])],
+        ).fetchall()
     return [r[0] for r in rows]
 
 

@@ -249,3 +249,50 @@ def test_the_release_database_is_a_workspace_of_one(tmp_path: Path) -> None:
     assert [(1,)] == db.execute("SELECT DISTINCT campaign_id FROM posts").fetchall()
     assert [] == db.execute("PRAGMA foreign_key_check").fetchall()
     assert 6 == db.execute("SELECT count(*) FROM speakers WHERE campaign_id = 1").fetchone()[0]
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_two_campaigns_of_one_account_keep_the_minimum_gap(
+    run: Run, sample_yaml: Path, tmp_path: Path, db_path: Path
+) -> None:
+    """Planned on one account, no two campaigns' drafts are closer than min_gap_minutes (30)."""
+    assert 0 == run("init").exit_code
+    assert 0 == run("load", sample_yaml).exit_code
+    same_day = event_yaml(tmp_path, "#PeaceTech2027", day="2026-12-06")
+    assert 0 == run("load", same_day).exit_code
+    assert 0 == run("plan").exit_code
+    times = sorted(p.scheduled_at for p in list_posts(open_db(db_path)) if p.kind != "starting")
+    gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) >= 24
+    assert [] == [g for g in gaps if g < 30]
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_another_accounts_campaign_may_post_at_the_same_time(
+    run: Run, sample_yaml: Path, tmp_path: Path, db_path: Path
+) -> None:
+    """The gap is per account: a campaign on another account may take the same times."""
+    assert 0 == run("init").exit_code
+    assert 0 == run("load", sample_yaml).exit_code
+    other = event_yaml(tmp_path, "#PeaceTech2027", day="2026-12-06", account="events")
+    assert 0 == run("load", other).exit_code
+    assert 0 == run("plan").exit_code
+    db = open_db(db_path)
+    first = {p.scheduled_at for p in list_posts(db, campaign_id=1)}
+    second = {p.scheduled_at for p in list_posts(db, campaign_id=2)}
+    assert first == second
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_the_same_text_on_one_account_is_refused_across_campaigns(
+    run: Run, sample_yaml: Path, tmp_path: Path
+) -> None:
+    """X refuses a repeated text on an account whichever campaign sent it: so does posts add."""
+    _two(run, sample_yaml, tmp_path)
+    text = "Doors open at 9:30 #PolicingInConflict #PeaceTech2027"
+    at = "2026-12-05T10:00"
+    first = run("posts", "add", "--campaign", "policinginconflict", "--text", text, "--at", at)
+    assert 0 == first.exit_code, first.output
+    again = run("posts", "add", "--campaign", "peacetech2027", "--text", text, "--at", at)
+    assert 2 == again.exit_code
+    assert "already has a post with this text" in again.output

@@ -65,6 +65,7 @@ def _plan_one(obj: CliContext, campaign_id: int, templates_dir: str | None, dry_
 
     from campaign.clock import now, show
     from campaign.metadata import require
+    from campaign.metadata.store import same_account
     from posts.planner import refresh
 
     db = obj.db()
@@ -76,6 +77,7 @@ def _plan_one(obj: CliContext, campaign_id: int, templates_dir: str | None, dry_
         actor="planner",
         dry_run=dry_run,
         campaign_id=campaign_id,
+        neighbours=same_account(db, campaign_id),
     )
     tz = md.campaign.timezone
     labels = {"skipped_protected": "kept"}

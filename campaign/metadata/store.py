@@ -95,6 +95,19 @@ def active_campaigns(db: sqlite_utils.Database, at: datetime | None = None) -> l
     return [c for c in campaigns(db) if c.active(when)]
 
 
+def same_account(db: sqlite_utils.Database, campaign_id: int) -> list[int]:
+    """The ids of every campaign posting from ``campaign_id``'s account (itself included):
+    what X limits per account (duplicate text, the gap between posts) is checked across them."""
+    return [
+        int(r[0])
+        for r in db.execute(
+            "SELECT id FROM campaigns WHERE account = "
+            "(SELECT account FROM campaigns WHERE id = ?) ORDER BY id",
+            [campaign_id],
+        )
+    ]
+
+
 def working_campaigns(db: sqlite_utils.Database, at: datetime | None = None) -> list[Campaign]:
     """The campaigns planned and collected without --campaign: the active ones; when none is,
     a workspace's only campaign that is not archived (a workspace of one works as before
