@@ -370,15 +370,25 @@ def due(db: sqlite_utils.Database, at: datetime, limit: int = 500) -> list[Post]
     )
 
 
-def sendable(db: sqlite_utils.Database, at: datetime | None = None, limit: int = 1) -> list[Post]:
+def sendable(
+    db: sqlite_utils.Database,
+    at: datetime | None = None,
+    limit: int = 1,
+    *,
+    campaign_ids: Iterable[int] | None = None,
+) -> list[Post]:
     """Approved posts that may go out (lone posts, or replies whose parent is published), due
-    by ``at`` if given, in the order they go out."""
+    by ``at`` if given, in the order they go out; with ``campaign_ids``, only posts of those
+    campaigns or of none (one account's)."""
     sql = (
         "SELECT p.* FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post_id "
         "WHERE p.status = 'approved' AND (p.reply_to_post_id IS NULL OR "
         "(parent.status = 'published' AND parent.tweet_id IS NOT NULL))"
     )
     params: list[Any] = []
+    if campaign_ids is not None:
+        sql += " AND (p.campaign_id IS NULL OR p.campaign_id IN (SELECT value FROM json_each(?)))"
+        params.append(json.dumps([int(i) for i in campaign_ids]))
     if at is not None:
         sql += " AND p.scheduled_at <= ?"
         params.append(to_db(at))
@@ -393,12 +403,23 @@ def pending(db: sqlite_utils.Database) -> list[Post]:
     )
 
 
-def overdue(db: sqlite_utils.Database, cutoff: datetime) -> list[Post]:
-    """Approved posts scheduled before ``cutoff``, oldest first."""
+def overdue(
+    db: sqlite_utils.Database, cutoff: datetime, *, campaign_ids: Iterable[int] | None = None
+) -> list[Post]:
+    """Approved posts scheduled before ``cutoff``, oldest first (with ``campaign_ids``: only
+    those campaigns' posts and posts of none)."""
+    if campaign_ids is None:
+        return select_posts(
+            db,
+            "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? "
+            "ORDER BY scheduled_at",
+            [to_db(cutoff)],
+        )
     return select_posts(
         db,
-        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? ORDER BY scheduled_at",
-        [to_db(cutoff)],
+        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? AND (campaign_id "
+        "IS NULL OR campaign_id IN (SELECT value FROM json_each(?))) ORDER BY scheduled_at",
+        [to_db(cutoff), json.dumps([int(i) for i in campaign_ids])],
     )
 
 

@@ -160,6 +160,7 @@ class Publishing:
     holder: str
     config: PublishConfig = field(default_factory=PublishConfig)
     lease_name: str = lease.PUBLISHER
+    account: str = "default"  # the X account its publisher posts as: only its campaigns' posts
     lease_lost: bool = False
     retry_at: dict[int, datetime] = field(default_factory=dict)
     _unreachable: int = 0  # calls in a row that got no answer from X
@@ -172,6 +173,13 @@ class Publishing:
 
     def settings(self) -> CampaignSettings:
         return settings_for(self.db)
+
+    def campaign_ids(self) -> list[int]:
+        """The campaigns posting from this publisher's account (posts of no campaign too: the
+        workspace with none loaded): never another account's post under these keys."""
+        from campaign.metadata.store import campaigns
+
+        return [c.id for c in campaigns(self.db) if c.account == self.account]
 
     def limits(self) -> tuple[int, int]:
         """``(overdue limit in minutes, daily cap)`` from the config, else the campaign."""
@@ -282,7 +290,7 @@ class Publishing:
 
     def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:
         at = now() if until is None else min(now(), until)
-        for post in queue.sendable(self.db, at):
+        for post in queue.sendable(self.db, at, campaign_ids=self.campaign_ids()):
             return post, queue.parent(self.db, post).tweet_id
         return None, None
 
@@ -291,7 +299,7 @@ class Publishing:
         limit, _ = self.limits()
         cutoff = now() - timedelta(minutes=limit)
         out: list[Outcome] = []
-        for post in queue.overdue(self.db, cutoff):
+        for post in queue.overdue(self.db, cutoff, campaign_ids=self.campaign_ids()):
             minutes = (now() - post.scheduled_at).total_seconds() / 60
             detail = (
                 f"{minutes:.0f} minutes late, over the overdue limit of {limit} minutes: not sent. "
@@ -587,7 +595,7 @@ class Publishing:
             blocked = self.blocked_until()
             return max(min(pending), blocked) if blocked else min(pending)
         # A reply whose parent is not out yet goes in the round that sends the parent.
-        sendable = queue.sendable(self.db, until)
+        sendable = queue.sendable(self.db, until, campaign_ids=self.campaign_ids())
         if not sendable:
             return None
         first = sendable[0].scheduled_at

@@ -296,3 +296,28 @@ def test_the_same_text_on_one_account_is_refused_across_campaigns(
     again = run("posts", "add", "--campaign", "peacetech2027", "--text", text, "--at", at)
     assert 2 == again.exit_code
     assert "already has a post with this text" in again.output
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_the_default_publisher_never_sends_another_accounts_post(
+    run: Run, sample_yaml: Path, tmp_path: Path, db_path: Path
+) -> None:
+    """Posts of a campaign on the account `events` are not sendable under the default keys."""
+    from posts.queue import sendable
+    from scheduler.publish import Publishing
+
+    assert 0 == run("init").exit_code
+    assert 0 == run("load", sample_yaml).exit_code
+    other = event_yaml(tmp_path, "#PeaceTech2027", account="events")
+    assert 0 == run("load", other).exit_code
+    at = "2026-10-01T11:00Z"
+    for slug in ("policinginconflict", "peacetech2027"):
+        added = run(
+            "posts", "add", "--campaign", slug, "--text", f"Hi {slug}", "--at", at, "--approve"
+        )
+        assert 0 == added.exit_code, added.output
+    db = open_db(db_path)
+    publishing = Publishing(db, publisher=None, holder="test")  # type: ignore[arg-type]
+    due = sendable(db, limit=10, campaign_ids=publishing.campaign_ids())
+    assert ["Hi policinginconflict #PolicingInConflict"] == [p.text for p in due]
+    assert 2 == len(sendable(db, limit=10))
