@@ -779,7 +779,7 @@ def status_texts(db: sqlite_utils.Database, where: Filter) -> list[tuple[PostSta
 
 # The bare query of the calendar page (also quoted in docs/benchmarks.md).
 CALENDAR_SQL = (
-    "SELECT id, status, kind, text, scheduled_at FROM posts "
+    "SELECT id, status, kind, text, scheduled_at, campaign_id FROM posts "
     "WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id"
 )
 
@@ -793,14 +793,21 @@ class Scheduled:
     kind: str
     text: str
     scheduled_at: datetime
+    campaign_id: int | None = None
 
 
-def between(db: sqlite_utils.Database, start: datetime, end: datetime) -> list[Scheduled]:
-    """Posts scheduled from ``start`` (inclusive) to ``end`` (exclusive), in order."""
-    return [
-        Scheduled(r[0], PostStatus(r[1]), r[2], r[3], from_db(r[4]))
+def between(
+    db: sqlite_utils.Database, start: datetime, end: datetime, campaign_id: int | None = None
+) -> list[Scheduled]:
+    """Posts scheduled from ``start`` (inclusive) to ``end`` (exclusive), in order (only
+    campaign ``campaign_id``'s when given)."""
+    found = [
+        Scheduled(r[0], PostStatus(r[1]), r[2], r[3], from_db(r[4]), r[5])
         for r in db.execute(CALENDAR_SQL, [to_db(start), to_db(end)])
     ]
+    if campaign_id is None:
+        return found
+    return [p for p in found if p.campaign_id == campaign_id]
 
 
 # The bare query of the status page's problem list (also quoted in docs/benchmarks.md).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import time_machine
@@ -262,7 +263,7 @@ def test_two_campaigns_of_one_account_keep_the_minimum_gap(
     assert 0 == run("load", same_day).exit_code
     assert 0 == run("plan").exit_code
     times = sorted(p.scheduled_at for p in list_posts(open_db(db_path)) if p.kind != "starting")
-    gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() / 60 for a, b in pairwise(times)]
     assert len(times) >= 24
     assert [] == [g for g in gaps if g < 30]
 

@@ -80,9 +80,9 @@ def create_app(
     _install_template_helpers(app)
     _install_error_pages(app)
 
-    from campaign.web import calendar, inbox, queue, report, status
+    from campaign.web import calendar, inbox, queue, report, status, workspace
 
-    for module in (calendar, queue, inbox, report, status):
+    for module in (calendar, queue, inbox, report, status, workspace):
         app.register_blueprint(module.bp)
 
     @app.get("/")
@@ -118,12 +118,18 @@ def _install_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _common() -> dict[str, Any]:
+        from campaign.web.db import current_campaign, workspace
         from campaign.web.status import publishing_stopped
 
         row = campaign_row()
+        all_ = workspace()
+        chosen = current_campaign()
+        every = len(all_) > 1 and chosen is None
         return {
-            "campaign_name": row[0] if row else "Campaign",
-            "hashtag": row[1] if row else "",
+            "campaign_name": "All campaigns" if every else (row[0] if row else "Campaign"),
+            "hashtag": "" if every else (row[1] if row else ""),
+            "campaigns": all_,
+            "current_campaign": chosen,
             "zone": zone_name(),
             "stopped": publishing_stopped(),
         }

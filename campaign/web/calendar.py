@@ -31,10 +31,34 @@ class Day:
     in_range: bool
     today: bool
     posts: list[Scheduled] = field(default_factory=list)
+    load: list[tuple[str, int, int]] = field(default_factory=list)  # (account, posts, daily cap)
 
     @property
     def drafts(self) -> int:
         return sum(1 for p in self.posts if p.status == PostStatus.DRAFT)
+
+
+# Posts that may still go out or went out: what counts against an account's daily cap.
+_LOADED = frozenset(
+    {PostStatus.DRAFT, PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.PUBLISHED}
+)
+
+
+def _load(posts: list[Scheduled]) -> list[tuple[str, int, int]]:
+    """Each account's posts of one day against its daily cap (the smallest its campaigns set)."""
+    from campaign.metadata import settings_for
+    from campaign.web.db import workspace
+
+    accounts = {c.id: c.account for c in workspace()}
+    caps: dict[str, int] = {}
+    for c in workspace():
+        cap = settings_for(get_db(), c.id).daily_cap
+        caps[c.account] = min(cap, caps.get(c.account, cap))
+    count: dict[str, int] = defaultdict(int)
+    for p in posts:
+        if p.status in _LOADED:
+            count[accounts.get(p.campaign_id or 0, "default")] += 1
+    return [(a, n, caps.get(a, 100)) for a, n in sorted(count.items())]
 
 
 def _range(view: str, anchor: date) -> tuple[date, date, date, date]:
@@ -71,12 +95,19 @@ def calendar() -> str:
         )
         for i in range((end - start).days)
     }
+    from campaign.web.db import current_campaign_id, workspace
+    from campaign.web.workspace import colour_of
+
     by_day: dict[date, list[Scheduled]] = defaultdict(list)
-    for post in queue.between(get_db(), utc(start), utc(end)):
+    for post in queue.between(get_db(), utc(start), utc(end), current_campaign_id()):
         by_day[local(post.scheduled_at, tz).date()].append(post)
+    several = len(workspace()) > 1
     for d, posts in by_day.items():
         if d in days:
             days[d].posts = posts
+            if several:
+                days[d].load = _load(posts)
+    slugs = {c.id: c.slug for c in workspace()} if several else {}
     weeks = [list(days.values())[i : i + 7] for i in range(0, len(days), 7)]
     title = (
         anchor.strftime("%B %Y")
@@ -92,6 +123,8 @@ def calendar() -> str:
         prev=prev,
         next=nxt,
         today=today,
+        slugs=slugs,
+        colour_of=colour_of,
     )
 
 

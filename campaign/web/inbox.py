@@ -32,7 +32,10 @@ def inbox() -> str:
 
     args = _args()
     page = inputs.page_number()
+    from campaign.web.db import current_campaign_id
+
     f = MentionFilter(
+        campaign_id=current_campaign_id(),
         text=args["q"] or None,
         status=args["status"] or None,
         author=args["author"] or None,

@@ -49,7 +49,10 @@ def _filters() -> tuple[dict[str, str], Any]:
     def day(key: str) -> datetime | None:
         return parse_when(args[key] + "T00:00", zone_name()) if args[key] else None
 
+    from campaign.web.db import current_campaign_id
+
     where = Filter(
+        campaign_id=current_campaign_id(),
         status=PostStatus(args["status"]) if args["status"] else None,
         kind=args["kind"] or None,
         text=args["q"] or None,
@@ -91,7 +94,7 @@ def _cost(where: Any) -> dict[str, Any]:
     from posts.queue import PostStatus
 
     db = get_db()
-    settings = settings_for(db)
+    settings = settings_for(db, where.campaign_id)
     found = queue.status_texts(db, where)
     ahead = estimate((text for status, text in found if status in TO_GO_OUT), settings)
     spent = estimate((text for status, text in found if status == PostStatus.PUBLISHED), settings)
@@ -249,6 +252,9 @@ def compose() -> Response | tuple[str, int]:
 
     tz = zone(zone_name())
     default_at = local(now(), tz).replace(second=0, microsecond=0)
+    from campaign.web.db import current_campaign
+
+    chosen = current_campaign()
     if request.method == "GET":
         return render_template(
             "compose.html",
@@ -256,10 +262,13 @@ def compose() -> Response | tuple[str, int]:
             at=default_at.strftime("%Y-%m-%dT%H:%M"),
             error=None,
             preview=preview(""),
+            chosen=chosen.slug if chosen else "",
         ), 200
     text = request.form.get("text", "")
     at_raw = request.form.get("at", "")
+    slug = request.form.get("campaign", "").strip()
     try:
+        campaign_id = _composer_campaign(slug)
         at = _when("at")
         if at is None:
             raise CampaignError("give the post a date and time")
@@ -270,10 +279,30 @@ def compose() -> Response | tuple[str, int]:
             actor=actor(),
             approve=request.form.get("approve") == "1",
             by=by(),
+            campaign_id=campaign_id,
         )
     except CampaignError as e:
         return render_template(
-            "compose.html", text=text, at=at_raw, error=str(e), preview=preview(text)
+            "compose.html",
+            text=text,
+            at=at_raw,
+            error=str(e),
+            preview=preview(text),
+            chosen=slug,
         ), 422
     flash(f"Post {post.id} added as {post.status}.", "ok")
     return redirect(url_for("queue.post_page", post_id=post.id))
+
+
+def _composer_campaign(slug: str) -> int | None:
+    """The campaign the composer's post belongs to: the one picked; the only one; none when
+    none is loaded. With several and none picked it is refused, naming what to do."""
+    from campaign.web.db import workspace
+
+    all_ = workspace()
+    if len(all_) <= 1:
+        return all_[0].id if all_ else None
+    found = next((c for c in all_ if c.slug == slug), None)
+    if found is None:
+        raise CampaignError("choose the campaign the post belongs to (it gets its hashtag)")
+    return found.id

@@ -22,7 +22,11 @@ bp = Blueprint("report", __name__)
 
 @bp.get("/report")
 def report() -> str:
-    return render_template("report.html", r=current_report())
+    from campaign.web.db import workspace
+    from campaign.web.workspace import compare
+
+    compared = compare() if len(workspace()) > 1 else []
+    return render_template("report.html", r=current_report(), compared=compared)
 
 
 @bp.get("/report/chart.png")
