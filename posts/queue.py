@@ -173,9 +173,12 @@ def list_posts(
     *,
     campaign_id: int | None = None,
     campaign_ids: Iterable[int] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> list[Post]:
-    """Posts in schedule order, optionally only those in ``status`` (one or several) and only
-    campaign ``campaign_id``'s (or those of ``campaign_ids``)."""
+    """Posts in schedule order, optionally only those in ``status`` (one or several), only
+    campaign ``campaign_id``'s (or those of ``campaign_ids``), and only those scheduled from
+    ``start`` (inclusive) to ``end`` (exclusive)."""
     terms: list[str] = []
     params: list[Any] = []
     if status is not None:
@@ -190,6 +193,10 @@ def list_posts(
     if campaign_ids is not None:
         terms.append("campaign_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps([int(i) for i in campaign_ids]))
+    for at, op in ((start, ">="), (end, "<")):
+        if at is not None:
+            terms.append(f"scheduled_at {op} ?")
+            params.append(to_db(at))
     where = ("WHERE " + " AND ".join(terms)) if terms else ""
     return select_posts(db, f"SELECT * FROM posts {where} ORDER BY scheduled_at, id", params)
 
