@@ -109,6 +109,8 @@ def test_one_collection_serves_both_hashtags_and_fills_each_inbox(
         run("mentions", "list", "--json", "--limit", "500", "--campaign", "peacetech2027").output
     )
     assert second == {int(m["id"]) for m in only_second}
+    listed_campaigns = json.loads(run("campaigns", "list", "--json").output)
+    assert [len(first), len(second)] == [c["collected"] for c in listed_campaigns]
 
 
 @pytest.mark.fake_x_now(NOW)

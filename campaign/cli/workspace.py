@@ -18,14 +18,17 @@ def campaigns() -> None:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
 @pass_ctx
 def list_campaigns(obj: CliContext, as_json: bool) -> None:
-    """Every campaign: slug, name, hashtag, account, event start, state and posts by status."""
+    """Every campaign: slug, name, hashtag, account, event start, state, posts by status and
+    posts collected."""
     from campaign.clock import now, show
+    from campaign.mentions.store import campaign_counts
     from campaign.metadata.store import campaigns as all_campaigns
     from posts.queue import counts_by_campaign
 
     db = obj.db()
     found = all_campaigns(db)
     by_campaign = counts_by_campaign(db)
+    collected = campaign_counts(db)
     at = now()
 
     def state(c: object) -> str:
@@ -43,6 +46,7 @@ def list_campaigns(obj: CliContext, as_json: bool) -> None:
                     **c.to_json(),
                     "state": state(c),
                     "posts": {str(k): v for k, v in by_campaign.get(c.id, {}).items() if v},
+                    "collected": collected.get(c.id, 0),
                 }
                 for c in found
             ]
@@ -57,7 +61,7 @@ def list_campaigns(obj: CliContext, as_json: bool) -> None:
         start = show(c.event_start, c.timezone) if c.event_start else "-"
         click.echo(
             f"{c.slug}  {c.name} ({c.hashtag})  account {c.account}  event {start}  "
-            f"{state(c)}  {posts}"
+            f"{state(c)}  {posts}  {collected.get(c.id, 0):,} collected"
         )
 
 
