@@ -629,6 +629,16 @@ def counts(db: sqlite_utils.Database) -> dict[PostStatus, int]:
     return found
 
 
+def status_texts_by_campaign(
+    db: sqlite_utils.Database,
+) -> dict[int | None, list[tuple[PostStatus, str]]]:
+    """``(status, text)`` of every post, by campaign id (for comparing their costs)."""
+    found: dict[int | None, list[tuple[PostStatus, str]]] = {}
+    for cid, status, text in db.execute("SELECT campaign_id, status, text FROM posts"):
+        found.setdefault(cid, []).append((PostStatus(status), text))
+    return found
+
+
 def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostStatus, int]]:
     """:func:`counts` for each campaign id (``None``: posts of no campaign)."""
     found: dict[int | None, dict[PostStatus, int]] = {}
@@ -808,13 +818,15 @@ def between(
 ) -> list[Scheduled]:
     """Posts scheduled from ``start`` (inclusive) to ``end`` (exclusive), in order (only
     campaign ``campaign_id``'s when given)."""
-    found = [
+    sql: str = CALENDAR_SQL
+    params: list[Any] = [to_db(start), to_db(end)]
+    if campaign_id is not None:
+        sql = sql.replace("WHERE ", "WHERE campaign_id = ? AND ", 1)
+        params = [campaign_id, *params]
+    return [
         Scheduled(r[0], PostStatus(r[1]), r[2], r[3], from_db(r[4]), r[5])
-        for r in db.execute(CALENDAR_SQL, [to_db(start), to_db(end)])
+        for r in db.execute(sql, params)
     ]
-    if campaign_id is None:
-        return found
-    return [p for p in found if p.campaign_id == campaign_id]
 
 
 # The bare query of the status page's problem list (also quoted in docs/benchmarks.md).

@@ -39,6 +39,7 @@ class Campaign:
     loaded_at: datetime
     archived_at: datetime | None
     collect_days_after: int
+    daily_cap: int = 100
 
     def active(self, at: datetime) -> bool:
         """Planned and collected at ``at``: not archived, and not later than
@@ -63,12 +64,13 @@ class Campaign:
 
 _COLUMNS = (
     "id, slug, name, hashtag, account, timezone, event_start, source_file, loaded_at, "
-    "archived_at, json_extract(metadata, '$.campaign.collect_days_after')"
+    "archived_at, json_extract(metadata, '$.campaign.collect_days_after'), "
+    "json_extract(metadata, '$.campaign.daily_cap')"
 )
 
 
 def _campaign(row: tuple[object, ...]) -> Campaign:
-    (id_, slug, name, hashtag, account, tz, start, source, loaded, archived, days) = row
+    (id_, slug, name, hashtag, account, tz, start, source, loaded, archived, days, cap) = row
     return Campaign(
         id=int(str(id_)),
         slug=str(slug),
@@ -81,6 +83,7 @@ def _campaign(row: tuple[object, ...]) -> Campaign:
         loaded_at=from_db(str(loaded)),
         archived_at=from_db(str(archived)) if archived else None,
         collect_days_after=int(str(days)) if days is not None else 14,
+        daily_cap=int(str(cap)) if cap is not None else 100,
     )
 
 

@@ -46,14 +46,12 @@ _LOADED = frozenset(
 
 def _load(posts: list[Scheduled]) -> list[tuple[str, int, int]]:
     """Each account's posts of one day against its daily cap (the smallest its campaigns set)."""
-    from campaign.metadata import settings_for
     from campaign.web.db import workspace
 
     accounts = {c.id: c.account for c in workspace()}
     caps: dict[str, int] = {}
     for c in workspace():
-        cap = settings_for(get_db(), c.id).daily_cap
-        caps[c.account] = min(cap, caps.get(c.account, cap))
+        caps[c.account] = min(c.daily_cap, caps.get(c.account, c.daily_cap))
     count: dict[str, int] = defaultdict(int)
     for p in posts:
         if p.status in _LOADED:

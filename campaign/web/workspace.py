@@ -59,12 +59,15 @@ def compare() -> list[Compared]:
 
     db = get_db()
     collected = campaign_counts(db)
+    by_campaign = queue.status_texts_by_campaign(db)
     out = []
     for c in workspace():
         settings = settings_for(db, c.id)
-        posts = queue.list_posts(db, campaign_id=c.id)
-        ahead = estimate((p.text for p in posts if p.status in TO_GO_OUT), settings)
-        spent = estimate((p.text for p in posts if p.status == PostStatus.PUBLISHED), settings)
+        posts = by_campaign.get(c.id, [])
+        ahead = estimate((text for status, text in posts if status in TO_GO_OUT), settings)
+        spent = estimate(
+            (text for status, text in posts if status == PostStatus.PUBLISHED), settings
+        )
         out.append(
             Compared(
                 c.slug,
