@@ -194,7 +194,7 @@ def main() -> None:
             get("/campaign?slug=" + ("season07talks" if scope.startswith("one") else ""))
             for path in pages:
                 p50, p95 = timed(lambda path=path: get(path), args.runs)  # type: ignore[misc]
-                print(f"| {scope}: `{path}` | {p50:.1f} | {p95:.1f} | {p50 / f50:.0f}× |")
+                print(f"| {scope}: `{path}` | {p50:.1f} | {p95:.1f} | {p50 / f50:.1f}× |")
 
 
 if __name__ == "__main__":
