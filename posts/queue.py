@@ -608,13 +608,16 @@ class OwnPost:
     published_at: datetime | None
 
 
-def own_posts(db: sqlite_utils.Database) -> list[OwnPost]:
-    """Every post recorded with a tweet id."""
+def own_posts(db: sqlite_utils.Database, campaign_id: int | None = None) -> list[OwnPost]:
+    """Every post recorded with a tweet id (only campaign ``campaign_id``'s when given)."""
+    sql = "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
+    params: list[Any] = []
+    if campaign_id is not None:
+        sql += " AND campaign_id = ?"
+        params.append(campaign_id)
     return [
         OwnPost(str(tid), text, from_db(at) if at else None)
-        for tid, text, at in db.execute(
-            "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
-        ).fetchall()
+        for tid, text, at in db.execute(sql, params).fetchall()
     ]
 
 

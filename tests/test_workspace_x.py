@@ -171,3 +171,26 @@ def test_one_daemon_publishes_both_campaigns_once_each_with_their_hashtags(
     assert ["First event today #PolicingInConflict", "Second #PeaceTech2027"] == sent
     assert _tagged(fake_x_process, FIRST) >= _inbox(db, 1)
     assert _tagged(fake_x_process, SECOND) >= _inbox(db, 2)
+
+
+@pytest.mark.fake_x_now(NOW)
+def test_report_of_one_campaign_counts_only_its_posts(
+    fake_x: Any,
+    run: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`campaign report --campaign SLUG --json` counts that campaign's collected posts; without
+    it, every campaign's."""
+    for k, v in fake_x.env.items():
+        monkeypatch.setenv(k, v)
+    with time_machine.travel(NOW, tick=False):
+        _load_two(run, tmp_path, day="2026-11-25")
+        fake_x.add_conversation(40, seed=3, hashtag=FIRST[1:])
+        fake_x.add_conversation(30, seed=4, hashtag=SECOND[1:])
+        assert 0 == run("collect", "--quiet").exit_code
+        every = json.loads(run("report", "--json").output)
+        second = json.loads(run("report", "--json", "--campaign", "peacetech2027").output)
+    tagged = _tagged(fake_x, FIRST) | _tagged(fake_x, SECOND)
+    assert (len(tagged), len(_tagged(fake_x, SECOND))) == (every["total"], second["total"])
+    assert "#PeaceTech2027" == second["hashtag"]
