@@ -42,7 +42,7 @@ import sqlite_utils
 
 from campaign.clock import from_db, now, to_db, zone
 from campaign.errors import RuleError
-from campaign.models import Metadata, Publication, Speaker
+from campaign.models import CampaignSettings, Metadata, Publication, Speaker
 from posts.editing import event_domains
 from posts.queue import NewPost, Post, PostStatus, audit, insert_draft, list_posts, update_content
 from posts.render import context, render_post
@@ -194,9 +194,17 @@ def _hash(template_source: str, ctx: dict[str, Any], md: Metadata, at: datetime)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+# Settings that say where a campaign lives in the workspace, not what its posts say: left out
+# of the hash, so the drafts of a database made before workspaces are not re-planned.
+_NOT_SHAPING = frozenset({"slug", "account", "collect_days_after"})
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)
+        plain = asdict(value)
+        if isinstance(value, CampaignSettings):
+            return {k: v for k, v in plain.items() if k not in _NOT_SHAPING}
+        return plain
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value

@@ -322,3 +322,45 @@ def test_the_default_publisher_never_sends_another_accounts_post(
     due = sendable(db, limit=10, campaign_ids=publishing.campaign_ids())
     assert ["Hi policinginconflict #PolicingInConflict"] == [p.text for p in due]
     assert 2 == len(sendable(db, limit=10))
+
+
+BEFORE_WORKSPACE = Path(__file__).resolve().parent / "fixtures" / "before-workspace.db"
+
+
+@time_machine.travel("2026-11-01T12:00:00+00:00", tick=False)
+def test_a_database_of_the_version_before_workspaces_opens_unchanged(
+    run: Run, tmp_path: Path, sample_yaml: Path
+) -> None:
+    """A database made before workspaces (its campaign planned, a post added by hand, five
+    collected posts) opens as a workspace of one: ids kept, posts and collected posts in
+    campaign 1, and planning again changes nothing."""
+    copy = tmp_path / "campaign.db"
+    shutil.copy(BEFORE_WORKSPACE, copy)
+    before = sqlite3_rows(copy, "SELECT id, text, scheduled_at, status FROM posts ORDER BY id")
+    db = open_db(copy)
+    assert [(1, "policinginconflict", "#PolicingInConflict")] == [
+        (c.id, c.slug, c.hashtag) for c in campaigns(db)
+    ]
+    assert [(1, 16)] == db.execute(
+        "SELECT campaign_id, count(*) FROM posts GROUP BY campaign_id"
+    ).fetchall()
+    assert [(1, 5)] == db.execute(
+        "SELECT campaign_id, count(*) FROM mention_campaigns GROUP BY campaign_id"
+    ).fetchall()
+    db.conn.close()
+    result = run("plan")
+    assert 0 == result.exit_code, result.output
+    assert "Drafts created 0, updated 0, unchanged 15" in result.output
+    assert before == sqlite3_rows(
+        copy, "SELECT id, text, scheduled_at, status FROM posts ORDER BY id"
+    )
+
+
+def sqlite3_rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
