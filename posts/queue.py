@@ -456,11 +456,25 @@ def parent(db: sqlite_utils.Database, post: Post) -> Parent:
     return Parent(PostStatus(row[0]), row[1]) if row else Parent("deleted", None)
 
 
-def published_since(db: sqlite_utils.Database, since: datetime) -> int:
-    """How many posts went out after ``since``."""
+def _of_account(campaign_ids: Iterable[int] | None) -> tuple[str, list[Any]]:
+    """A condition keeping one account's posts (those of ``campaign_ids`` and of no campaign),
+    or nothing for every post."""
+    if campaign_ids is None:
+        return "", []
+    return (
+        " AND (campaign_id IS NULL OR campaign_id IN (SELECT value FROM json_each(?)))",
+        [json.dumps([int(i) for i in campaign_ids])],
+    )
+
+
+def published_since(
+    db: sqlite_utils.Database, since: datetime, campaign_ids: Iterable[int] | None = None
+) -> int:
+    """How many posts went out after ``since`` (of one account's campaigns, when given)."""
+    extra, params = _of_account(campaign_ids)
     row = db.execute(
-        "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?",
-        [to_db(since)],
+        "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?" + extra,
+        [to_db(since), *params],
     ).fetchone()
     return int(row[0])
 
@@ -474,16 +488,25 @@ class CapUsage:
     until: datetime | None
 
 
-def cap_usage(db: sqlite_utils.Database, cap: int, at: datetime) -> CapUsage:
-    """How much of the daily ``cap`` is used at ``at``."""
+def cap_usage(
+    db: sqlite_utils.Database,
+    cap: int,
+    at: datetime,
+    campaign_ids: Iterable[int] | None = None,
+) -> CapUsage:
+    """How much of the daily ``cap`` is used at ``at`` (by one account's campaigns, when
+    ``campaign_ids`` are given: X caps each account)."""
+    ids = None if campaign_ids is None else list(campaign_ids)
     since = at - timedelta(hours=24)
-    used = published_since(db, since)
+    used = published_since(db, since, ids)
     if used < cap:
         return CapUsage(used, None)
+    extra, params = _of_account(ids)
     row = db.execute(
-        "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ? "
-        "ORDER BY published_at LIMIT 1 OFFSET ?",
-        [to_db(since), used - cap],
+        "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ?"
+        + extra
+        + " ORDER BY published_at LIMIT 1 OFFSET ?",
+        [to_db(since), *params, used - cap],
     ).fetchone()
     return CapUsage(used, from_db(row[0]) + timedelta(hours=24) if row else None)
 

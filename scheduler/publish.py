@@ -104,9 +104,15 @@ class Outcome:
         }
 
 
-def cap_until(db: sqlite_utils.Database, cap: int, at: datetime | None = None) -> datetime | None:
-    """When the daily cap lets the next post out, if it is full at ``at`` (else None)."""
-    return queue.cap_usage(db, cap, at or now()).until
+def cap_until(
+    db: sqlite_utils.Database,
+    cap: int,
+    at: datetime | None = None,
+    campaign_ids: list[int] | None = None,
+) -> datetime | None:
+    """When the daily cap lets the next post out, if it is full at ``at`` (else None); with
+    ``campaign_ids``, the cap of the account those campaigns post from."""
+    return queue.cap_usage(db, cap, at or now(), campaign_ids).until
 
 
 def _json_state(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
@@ -269,7 +275,7 @@ class Publishing:
             if post is None:
                 break
             _, cap = self.limits()
-            if cap_until(self.db, cap) is not None:
+            if cap_until(self.db, cap, campaign_ids=self.campaign_ids()) is not None:
                 break  # held by the daily cap: status says until when
             outcome = self.publish_one(post, reply_to)
             if outcome is None:
@@ -600,7 +606,7 @@ class Publishing:
             return None
         first = sendable[0].scheduled_at
         _, cap = self.limits()
-        held = cap_until(self.db, cap, max(first, now()))
+        held = cap_until(self.db, cap, max(first, now()), self.campaign_ids())
         at = max(first, held) if held else first
         blocked = self.blocked_until()
         return max(at, blocked) if blocked else at

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -364,3 +365,35 @@ def sqlite3_rows(path: Path, sql: str) -> list[tuple[object, ...]]:
         return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_the_daily_cap_counts_one_accounts_posts(
+    run: Run, sample_yaml: Path, tmp_path: Path, db_path: Path
+) -> None:
+    """Another account's published posts do not use the default account's daily cap; its own do."""
+    from campaign.clock import now, to_db
+    from posts.queue import cap_usage
+
+    assert 0 == run("init").exit_code
+    assert 0 == run("load", sample_yaml).exit_code
+    assert 0 == run("load", event_yaml(tmp_path, "#PeaceTech2027", account="events")).exit_code
+    for slug, n in (("policinginconflict", 1), ("peacetech2027", 3)):
+        for i in range(n):
+            text = f"Sent {i} by {slug}"
+            added = run(
+                "posts", "add", "--campaign", slug, "--text", text, "--at", "2026-10-01T11:00Z"
+            )
+            assert 0 == added.exit_code, added.output
+    db = open_db(db_path)
+    db.execute(  # as if published an hour ago (the test stands in for X)
+        "UPDATE posts SET status = 'published', published_at = ?",
+        [to_db(now() - timedelta(hours=1))],
+    )
+    assert (1, 3, 4) == (
+        cap_usage(db, 100, now(), [1]).used,
+        cap_usage(db, 100, now(), [2]).used,
+        cap_usage(db, 100, now()).used,
+    )
+    assert cap_usage(db, 1, now(), [1]).until is not None
+    assert cap_usage(db, 4, now(), [1]).until is None
