@@ -20,6 +20,7 @@ SCRIPTS = {
     "xclient": ["bench_xclient.py"],
     "mentions": ["bench_mentions.py"],
     "web": ["bench_web.py"],
+    "workspace": ["bench_workspace.py"],
     "import_accuracy": ["bench_import_accuracy.py"],
     "network_cut": ["bench_network_cut.py"],
     "evidence": ["bench_evidence.py"],

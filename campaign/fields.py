@@ -101,6 +101,32 @@ class Hashtag(Text):
         r.empty_hashtag(node, field)
 
 
+class Name(Text):
+    """A short name: lower-case letters, digits and -, e.g. policing-in-conflict."""
+
+    def read(self, r: Reader, node: yaml.Node, field: str) -> Any:
+        import re
+
+        raw = r.text(node, field)
+        if isinstance(raw, str) and not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?", raw):
+            suggestion = slug_of(raw) or "my-event"
+            return r.error(
+                node,
+                field,
+                f"{raw!r} is not a short name: use only lower-case letters, digits and - "
+                f"(not at either end), e.g. {suggestion}",
+            )
+        return raw
+
+
+def slug_of(text: str) -> str:
+    """``text`` as a short name: lower case, each run of other characters one -, e.g. the
+    hashtag #Policing_InConflict gives ``policing-inconflict``."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64].strip("-")
+
+
 class Zone(Text):
     """An IANA time zone name, e.g. America/New_York."""
 

@@ -7,6 +7,7 @@ Never edit a migration that has shipped: add the next one.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -232,6 +233,135 @@ def m006_alerts(db: sqlite_utils.Database) -> None:
         ALTER TABLE post_audit ADD COLUMN last_at TEXT;
         """
     )
+
+
+@core(transactional=False)
+def m007_workspace(db: sqlite_utils.Database) -> None:
+    # A workspace: many campaigns (one per event) in one database. The one-row ``campaign`` table
+    # becomes ``campaigns`` (the loaded campaign keeps id 1), each with its slug, the account it
+    # posts from and an archived time; speakers and publications belong to their campaign; posts
+    # get their campaign (existing rows: campaign 1 if one is loaded, else none: the default
+    # hashtag), and the planner's key is unique within a campaign, not across the workspace.
+    # The posts table is rebuilt for that last change (SQLite cannot drop a column's UNIQUE):
+    # literal SQL of the table as m001-m006 left it. A rebuild needs foreign keys off, which
+    # SQLite allows only outside a transaction: so this step runs its own, and checks the keys
+    # before it commits. Stopped between its commit and its record, it is not done twice.
+    conn = db.conn
+    if db["campaigns"].exists():
+        return
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.executescript("BEGIN IMMEDIATE;\n" + _M007)
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise sqlite3.IntegrityError(f"m007_workspace left broken references: {broken[:3]}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+_M007 = """
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,       -- [a-z0-9-]: what --campaign names
+            name TEXT NOT NULL,
+            hashtag TEXT NOT NULL,
+            account TEXT NOT NULL DEFAULT 'default', -- the X account it posts from
+            timezone TEXT NOT NULL,
+            event_start TEXT,                -- ISO-8601 with its offset, from the metadata
+            metadata TEXT NOT NULL,          -- the validated YAML document, as JSON
+            source_file TEXT,
+            loaded_at TEXT NOT NULL,
+            archived_at TEXT                 -- set: no planning, no collecting; all kept
+        );
+        CREATE UNIQUE INDEX campaigns_account_hashtag ON campaigns (account, hashtag COLLATE NOCASE);
+        INSERT INTO campaigns (id, slug, name, hashtag, account, timezone, event_start, metadata,
+                               source_file, loaded_at)
+            SELECT id,
+                   trim(replace(lower(substr(hashtag, 2)), '_', '-'), '-'),
+                   name, hashtag, 'default', timezone,
+                   json_extract(metadata, '$.event.start'), metadata, source_file, loaded_at
+            FROM campaign;
+        DROP TABLE campaign;
+
+        CREATE TABLE speakers_new (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            key TEXT NOT NULL,               -- slug of the name: loading again updates
+            name TEXT NOT NULL,
+            role TEXT,
+            organisation TEXT,
+            handle TEXT,
+            moderator INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (campaign_id, key)
+        );
+        INSERT INTO speakers_new SELECT 1, key, name, role, organisation, handle, moderator,
+            position FROM speakers WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = 1);
+        DROP TABLE speakers;
+        ALTER TABLE speakers_new RENAME TO speakers;
+        CREATE TABLE publications_new (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            key TEXT NOT NULL,               -- slug of the title
+            title TEXT NOT NULL,
+            url TEXT,
+            date TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',
+            type TEXT,
+            topics TEXT NOT NULL DEFAULT '[]',
+            summary TEXT,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (campaign_id, key)
+        );
+        INSERT INTO publications_new SELECT 1, key, title, url, date, authors, type, topics,
+            summary, position FROM publications WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = 1);
+        DROP TABLE publications;
+        ALTER TABLE publications_new RENAME TO publications;
+
+        CREATE TABLE posts_new (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER REFERENCES campaigns(id), -- NULL: no campaign loaded (default hashtag)
+            source_key TEXT,                 -- the planner's identity for a post; NULL if added by hand
+            kind TEXT NOT NULL,
+            template TEXT,
+            source_hash TEXT,
+            text TEXT NOT NULL,
+            weighted_length INTEGER NOT NULL,
+            scheduled_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'publishing', 'published', 'failed', 'unknown', 'missed', 'cancelled')),
+            hand_edited INTEGER NOT NULL DEFAULT 0,
+            reply_to_post_id INTEGER REFERENCES posts(id),
+            tweet_id TEXT,
+            claimed_at TEXT,
+            claimed_by TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            published_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            call_deadline TEXT,
+            reason TEXT,
+            created_by TEXT,
+            edited_by TEXT,
+            UNIQUE (campaign_id, source_key)
+        );
+        INSERT INTO posts_new (id, campaign_id, source_key, kind, template, source_hash, text,
+            weighted_length, scheduled_at, status, hand_edited, reply_to_post_id, tweet_id,
+            claimed_at, claimed_by, attempts, last_error, published_at, created_at, updated_at,
+            call_deadline, reason, created_by, edited_by)
+        SELECT id, (SELECT id FROM campaigns WHERE id = 1), source_key, kind, template,
+            source_hash, text, weighted_length, scheduled_at, status, hand_edited,
+            reply_to_post_id, tweet_id, claimed_at, claimed_by, attempts, last_error,
+            published_at, created_at, updated_at, call_deadline, reason, created_by, edited_by
+        FROM posts;
+        DROP TABLE posts;
+        ALTER TABLE posts_new RENAME TO posts;
+        CREATE INDEX posts_status_due ON posts (status, scheduled_at);
+        CREATE INDEX posts_campaign ON posts (campaign_id, scheduled_at);
+"""
 
 
 @core()

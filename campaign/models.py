@@ -20,6 +20,7 @@ from campaign.fields import (
     Handle,
     Hashtag,
     Moment,
+    Name,
     NotifyUrls,
     Params,
     Price,
@@ -38,6 +39,7 @@ from campaign.fields import (
     Zone,
     record,
     setting,
+    slug_of,
 )
 
 DAYS = Whole(0, 366)
@@ -71,6 +73,9 @@ class CampaignSettings:
     # fmt: off
     name: str = setting(Text(), written=True, help="The campaign's name.")
     hashtag: str = setting(Hashtag(), default=DEFAULT_HASHTAG, written=True, help="The hashtag every post carries exactly once.")
+    slug: str | None = setting(Name(), default=None, help="The campaign's short name in the workspace (what --campaign names); none: the hashtag without #, lower case.")
+    account: str = setting(Name(), default="default", help="The X account it posts from: default uses X_API_KEY …, another name e.g. events uses X_EVENTS_API_KEY ….")
+    collect_days_after: int = setting(DAYS, default=14, help="Days after the event the collector keeps searching for its hashtag.")
     timezone: str = setting(Zone(), default="UTC", written=True, help="The zone the campaign's days, times and posting window are in.")
     window_start: time = setting(TimeOfDay(), default=time(8, 0), written=True, comment="posts go out only between these local times", help="Posts go out no earlier than this local time.")
     window_end: time = setting(TimeOfDay(), default=time(18, 0), written=True, help="Posts go out no later than this local time.")
@@ -94,6 +99,11 @@ class CampaignSettings:
     queue_slots: tuple[time, ...] = setting(TimesOfDay(), default=(time(9, 30), time(12, 0), time(16, 0)), help="The account's queue slots, local times: `posts add --next-slot` and the console's Add to queue take the next free one.")
     queue_days: tuple[str, ...] = setting(Weekdays(), default=("mon", "tue", "wed", "thu", "fri"), help="The days of the week the queue slots are on.")
     # fmt: on
+
+    @property
+    def key(self) -> str:
+        """The campaign's slug: ``slug``, else the hashtag without #, lower case."""
+        return self.slug or slug_of(self.hashtag)
 
     @property
     def search_query(self) -> str:

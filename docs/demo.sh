@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole flow on the bundled #PolicingInConflict sample, against the local X API simulator:
-# no credentials, no network. Run by `make demo`; everything it makes lands in the folder $1.
+# The whole flow on two events in one workspace (the bundled #PolicingInConflict sample and a
+# second event, #PeaceTech2027), against the local X API simulator: no credentials, no network. Run by `make demo`; everything it makes lands in the folder $1.
 set -euo pipefail
 
 out=${1:-demo}
@@ -29,11 +29,22 @@ sed -E "s/^(  (start|end): )[0-9]{4}-[0-9]{2}-[0-9]{2}/\1$event_day/" \
   "$data/policing-in-conflict.yaml" > "$out/campaign.yaml"
 show campaign init
 show campaign load "$out/campaign.yaml"
-show campaign plan
+
+step "2b. A second event in the same workspace: its own hashtag, slug and date, the same account"
+second_day=$(python -c 'from datetime import date, timedelta; print(date.today() + timedelta(days=35))')
+sed -E -e "s/^(  (start|end): )[0-9]{4}-[0-9]{2}-[0-9]{2}/\1$second_day/" \
+  -e "s/'#PolicingInConflict'/'#PeaceTech2027'/" \
+  -e "s/^campaign:$/campaign:\n  slug: peace-tech-2027/" \
+  -e "s/^(  name: ).*/\1Peace Tech 2027/" -e "s/^(  title: ).*/\1Peace Tech 2027/" \
+  "$data/policing-in-conflict.yaml" > "$out/second.yaml"
+show campaign load "$out/second.yaml"
+show campaign campaigns list
+show campaign plan   # plans every active campaign; neither touches the other's posts
 show campaign plan   # a second run changes nothing
 
-step "3. The queue"
-show campaign posts list
+step "3. The queue (every campaign's; --campaign SLUG for one) and the calendar of both events"
+show campaign posts list --campaign peace-tech-2027
+show campaign calendar --days 10
 
 step "4. Start the local X API simulator, serving a generated #PolicingInConflict conversation"
 port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -53,8 +64,10 @@ export X_API_KEY=sim-key X_API_SECRET=sim-secret X_ACCESS_TOKEN=sim-token \
        X_ACCESS_TOKEN_SECRET=sim-token-secret X_BEARER_TOKEN=sim-bearer
 echo "simulator at $X_API_BASE_URL (fake credentials exported)"
 
-step "5. Approve five drafts, timed a few seconds apart, and let the daemon publish them"
-ids=$(campaign posts list --status draft --json | python -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)[:5]))')
+step "5. Approve drafts of both events, timed a few seconds apart, and let one daemon publish them"
+first=$(campaign posts list --campaign policinginconflict --status draft --json | python -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)[:3]))')
+second=$(campaign posts list --campaign peace-tech-2027 --status draft --json | python -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)[:2]))')
+ids="$first $second"
 i=0
 for id in $ids; do
   i=$((i + 1))
@@ -88,8 +101,8 @@ echo "What went out, with the ids X returned:"
 campaign posts list --status published --json | python -c '
 import json, sys
 for p in json.load(sys.stdin):
-    first = p["text"].splitlines()[0][:70]
-    print("  tweet", p["tweet_id"], " ", p["scheduled_at"], " ", first)'
+    first = p["text"].splitlines()[0][:60]
+    print("  tweet", p["tweet_id"], " ", p["campaign"], " ", first)'
 echo
 echo "The image X received with post $first, and its alt text:"
 python - "$X_API_BASE_URL" <<'PY'
@@ -151,9 +164,16 @@ for line in open(sys.argv[1]):
 PY
 show campaign posts cancel "$soon"
 
-step "7. Collect the conversation under the hashtag, and review it"
+step "7. Collect both events' conversations in one search, and review them"
+python - "$X_API_BASE_URL" <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/_sim/conversation", method="POST",
+    data=json.dumps({"n": 120, "seed": 7, "hashtag": "PeaceTech2027"}).encode(),
+    headers={"Content-Type": "application/json"})
+print("the simulator adds", json.load(urllib.request.urlopen(req))["created"], "#PeaceTech2027 posts")
+PY
 show campaign collect
-show campaign mentions list --limit 5
+show campaign mentions list --campaign peace-tech-2027 --limit 5
 show campaign report --output-dir "$out/report"
 
 step "8. Answer the conversation, and see how our posts did"

@@ -36,12 +36,16 @@ def scheduled(
     *,
     days: int | None = None,
     at: datetime | None = None,
+    campaign_id: int | None = None,
 ) -> list[Post]:
-    """Posts that are not cancelled, in time order; with ``days``, only today's and the next.
+    """Posts that are not cancelled, in time order (every campaign's, or ``campaign_id``'s);
+    with ``days``, only today's and the next.
 
     ``days=1`` is today (in the campaign's zone), ``days=7`` today and the six days after it.
     """
-    posts = [p for p in queue.list_posts(db) if p.status != PostStatus.CANCELLED]
+    posts = [
+        p for p in queue.list_posts(db, campaign_id=campaign_id) if p.status != PostStatus.CANCELLED
+    ]
     if days is None:
         return posts
     if days < 1:

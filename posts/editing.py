@@ -45,11 +45,11 @@ _LEFT_ALONE = {
 }
 
 
-def stored_metadata(db: sqlite_utils.Database) -> Metadata | None:
-    """The loaded campaign, or ``None`` before `campaign load`."""
+def stored_metadata(db: sqlite_utils.Database, campaign_id: int | None = None) -> Metadata | None:
+    """Campaign ``campaign_id`` (the workspace's first), or ``None`` before `campaign load`."""
     from campaign.metadata import stored
 
-    return stored(db)
+    return stored(db, campaign_id)
 
 
 def event_domains(meta: Metadata | None) -> tuple[str, ...]:
@@ -127,18 +127,25 @@ def _prepare(
     *,
     answers: bool = False,
     in_thread: bool = False,
+    campaign_id: int | None = None,
 ) -> tuple[str, int]:
-    """``text`` as it will be sent, with its weighted length, or a :class:`RuleError`.
-    ``answers``/``in_thread``: see :func:`carries_hashtag`."""
+    """``text`` as it will be sent (with campaign ``campaign_id``'s hashtag and links), with its
+    weighted length, or a :class:`RuleError`. ``answers``/``in_thread``: see
+    :func:`carries_hashtag`."""
     from campaign.metadata.store import DEFAULT_NAME
     from posts import rules
 
-    meta = stored_metadata(db)
+    meta = stored_metadata(db, campaign_id)
     settings = meta.campaign if meta else CampaignSettings(name=DEFAULT_NAME)
+    account = None
+    if campaign_id is not None:
+        from campaign.metadata.store import same_account
+
+        account = same_account(db, campaign_id)
     prepared = rules.prepare(
         text,
         settings,
-        others=queue.other_texts(db, exclude),
+        others=queue.other_texts(db, exclude, account),
         event_url_domains=event_domains(meta),
         hashtag=carries_hashtag(settings, answers=answers, in_thread=in_thread),
     )
@@ -253,8 +260,10 @@ def add(
     reply_to: int | None = None,
     by: str | None = None,
     images: Sequence[media.Image] = (),
+    campaign_id: int | None = None,
 ) -> Post:
-    """Store a post written by hand (kind ``manual``): a draft, or approved with ``approve``.
+    """Store a post written by hand (kind ``manual``) for campaign ``campaign_id`` (None: no
+    campaign is loaded): a draft, or approved with ``approve``.
 
     The text is checked and completed by :func:`posts.rules.prepare` first; ``reply_to`` must
     name an existing post; ``images`` (checked by :mod:`posts.media`) are attached in order.
@@ -274,7 +283,7 @@ def add(
     with immediate(db):
         if reply_to is not None:
             _check_parent(db, reply_to)
-        final, length = _prepare(db, text, in_thread=reply_to is not None)
+        final, length = _prepare(db, text, in_thread=reply_to is not None, campaign_id=campaign_id)
         new = queue.NewPost(
             MANUAL_KIND,
             final,
@@ -283,6 +292,7 @@ def add(
             hand_edited=True,
             reply_to_post_id=reply_to,
             created_by=by,
+            campaign_id=campaign_id,
         )
         post_id = queue.insert_draft(db, new, actor, "added by hand")
         if images:
@@ -302,9 +312,11 @@ def reply(
     quote: bool = False,
     approve: bool = False,
     by: str | None = None,
+    campaign_id: int | None = None,
 ) -> Post:
     """Store a reply (kind ``reply``) to the collected post ``target`` (its X id), or with
-    ``quote`` a quote of it (kind ``quote``): a draft, or approved with ``approve``.
+    ``quote`` a quote of it (kind ``quote``): a draft, or approved with ``approve``; it belongs
+    to campaign ``campaign_id`` (the collected post's).
 
     The same rules as every post (:func:`posts.rules.prepare`: X's length, no duplicate text)
     and the four-eyes rule of :func:`add`; the hashtag is added only when the campaign sets
@@ -320,7 +332,7 @@ def reply(
             Role.APPROVER,
         )
     with immediate(db):
-        final, length = _prepare(db, text, answers=True)
+        final, length = _prepare(db, text, answers=True, campaign_id=campaign_id)
         new = queue.NewPost(
             QUOTE_KIND if quote else REPLY_KIND,
             final,
@@ -330,6 +342,7 @@ def reply(
             created_by=by,
             reply_to_tweet_id=None if quote else target,
             quote_tweet_id=target if quote else None,
+            campaign_id=campaign_id,
         )
         what = "quote of" if quote else "reply to"
         post_id = queue.insert_draft(db, new, actor, f"added as a {what} collected post {target}")
@@ -379,6 +392,7 @@ def edit(
                 exclude=post_id,
                 answers=post.answers is not None,
                 in_thread=(reply_to or post.reply_to_post_id) is not None,
+                campaign_id=post.campaign_id,
             )
             if final != post.text:
                 sets.update(text=final, weighted_length=length)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -42,13 +43,16 @@ import sqlite_utils
 
 from campaign.clock import from_db, now, to_db, zone
 from campaign.errors import RuleError
-from campaign.models import Metadata, Publication, Speaker
+from campaign.models import CampaignSettings, Metadata, Publication, Speaker
 from posts import media
 from posts.editing import event_domains
 from posts.queue import NewPost, Post, PostStatus, audit, insert_draft, list_posts, update_content
 from posts.render import context, render_post
-from posts.rules import prepare
+from posts.rules import duplicate_key, prepare
 from posts.templates import source, variants
+
+# How far before and after a plan's own times the account's other campaigns' posts are read.
+NEIGHBOUR_DAYS = 7
 
 # Statuses whose time a new post must keep clear of, and whose text a new post must not repeat.
 ACTIVE = frozenset(
@@ -159,6 +163,7 @@ def place(
     The window is read on the local wall clock; gaps are measured in UTC (real elapsed time).
     """
     t = preferred.astimezone(tz)
+    ordered = sorted(o.astimezone(UTC) for o in taken)
     for _ in range(10_000):  # a bound, never reached by a real campaign
         local_t = t.time().replace(tzinfo=None)
         if local_t < window_start:
@@ -168,7 +173,8 @@ def place(
             t = _at(t.date() + timedelta(days=1), window_start, tz)
             continue
         here = t.astimezone(UTC)
-        clash = [o.astimezone(UTC) for o in taken if abs(o.astimezone(UTC) - here) < gap]
+        near = ordered[bisect_left(ordered, here - gap) : bisect_right(ordered, here + gap)]
+        clash = [o for o in near if abs(o - here) < gap]
         if not clash:
             return here
         t = (max(clash) + gap).astimezone(tz)
@@ -209,9 +215,17 @@ def _picture(item: Speaker | Publication | None, images_dir: Path) -> tuple[medi
         raise RuleError(f"{whose} cannot be used: {e} (in the YAML: {field})") from e
 
 
+# Settings that say where a campaign lives in the workspace, not what its posts say: left out
+# of the hash, so the drafts of a database made before workspaces are not re-planned.
+_NOT_SHAPING = frozenset({"slug", "account", "collect_days_after"})
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
-        return asdict(value)
+        plain = asdict(value)
+        if isinstance(value, CampaignSettings):
+            return {k: v for k, v in plain.items() if k not in _NOT_SHAPING}
+        return plain
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
@@ -227,6 +241,7 @@ def plan(
     templates_dir: str | os.PathLike[str] | None = None,
     existing: Iterable[Post] = (),
     images_dir: str | os.PathLike[str] | None = None,
+    busy: Iterable[tuple[datetime, str]] = (),
 ) -> list[PlannedPost]:
     """The campaign's posts, placed and rendered, in time order.
 
@@ -234,7 +249,8 @@ def plan(
     folder; the working folder if None) and attached to their spotlight and publication posts.
 
     ``existing`` are the posts already in the queue: posts the planner may not change keep their
-    time, and every active post's time and text are kept clear of (gap, duplicates).
+    time, and every active post's time and text are kept clear of (gap, duplicates). ``busy``:
+    the time and text of other campaigns' posts on the same account, kept clear of as well.
     """
     settings = md.campaign
     tz = zone(settings.timezone)
@@ -254,6 +270,9 @@ def plan(
             keep[key] = post.scheduled_at
         taken.append(post.scheduled_at.astimezone(UTC))
         texts.append((key, post.text))
+    for at, text in busy:
+        taken.append(at.astimezone(UTC))
+        texts.append((None, text))
 
     times: dict[str, datetime] = dict(keep)
     for s in sorted(all_slots, key=lambda s: (not s.fixed, s.preferred.astimezone(UTC), s.key)):
@@ -275,6 +294,9 @@ def plan(
         taken.append(at)
 
     domains = event_domains(md)
+    by_key: dict[str, list[tuple[str | None, str]]] = {}  # the texts to keep apart, by their key
+    for k, t in texts:
+        by_key.setdefault(duplicate_key(t, settings.hashtag), []).append((k, t))
     per_kind: dict[str, list[str]] = {}  # each kind's variants, listed once per plan
     sources: dict[str, str] = {}  # each template's text, read once per plan
     out: list[PlannedPost] = []
@@ -285,13 +307,17 @@ def plan(
         name = names[s.index % len(names)]
         ctx = context(md, s.kind, item=s.item, days_before=s.days_before, index=s.index)
         text = render_post(s.kind, ctx, settings, templates_dir, template=name)
-        # A kept post of the same key is this post's earlier self, not a duplicate.
-        others = [t for k, t in texts if k != s.key]
         try:
-            prepared = prepare(text, settings, others=others, event_url_domains=domains)
+            prepared = prepare(text, settings, event_url_domains=domains)
+            # Only texts with the same duplicate key can clash: prepare checks those (a kept
+            # post of the same key is this post's earlier self, not a duplicate).
+            key = duplicate_key(prepared.text, settings.hashtag)
+            clashes = [t for k, t in by_key.get(key, []) if k != s.key]
+            if clashes:
+                prepare(text, settings, others=clashes, event_url_domains=domains)
         except RuleError as e:
             raise RuleError(f"the {s.kind} post ({s.key}, template {name}) is refused: {e}") from e
-        texts.append((s.key, prepared.text))
+        by_key.setdefault(key, []).append((s.key, prepared.text))
         at = times[s.key].astimezone(UTC)
         if name not in sources:
             sources[name] = source(name, templates_dir)
@@ -321,10 +347,13 @@ def apply(
     actor: str = "planner",
     *,
     dry_run: bool = False,
+    campaign_id: int | None = None,
+    existing: Iterable[Post] | None = None,
 ) -> PlanResult:
     """Write ``planned`` to the queue: insert new drafts, update changed drafts, touch nothing else.
 
-    With ``dry_run`` nothing is written; the counts say what would happen.
+    With ``dry_run`` nothing is written; the counts say what would happen. ``existing``: the
+    campaign's posts as just read (read again inside the write transaction when not given).
     """
     from campaign.store import immediate
 
@@ -333,7 +362,8 @@ def apply(
     stamp = from_db(to_db(now()))  # one time for the whole plan, as stored
 
     def run() -> None:
-        current = {p.source_key: p for p in list_posts(db) if p.source_key}
+        have_now = list_posts(db, campaign_id=campaign_id) if existing is None else existing
+        current = {p.source_key: p for p in have_now if p.source_key}
         for p in planned:
             have = current.get(p.source_key)
             if have is None:
@@ -347,6 +377,7 @@ def apply(
                         source_key=p.source_key,
                         template=p.template,
                         source_hash=p.source_hash,
+                        campaign_id=campaign_id,
                     )
                     post_id = insert_draft(db, new, actor, f"planned from {p.template}", at=stamp)
                     if p.images:
@@ -392,7 +423,33 @@ def refresh(
     actor: str = "planner",
     dry_run: bool = False,
     images_dir: str | os.PathLike[str] | None = None,
+    campaign_id: int | None = None,
+    neighbours: Iterable[int] = (),
 ) -> tuple[list[PlannedPost], PlanResult]:
-    """Plan ``md`` around what the queue already holds and apply it: what ``campaign plan`` does."""
-    planned = plan(md, templates_dir=templates_dir, existing=list_posts(db), images_dir=images_dir)
-    return planned, apply(db, planned, actor, dry_run=dry_run)
+    """Plan ``md`` (campaign ``campaign_id``) around what its queue already holds and apply it:
+    what ``campaign plan`` does. ``neighbours``: the other campaigns of its account, whose
+    posts its drafts keep the minimum gap from and never repeat (X limits per account)."""
+    existing = list_posts(db, campaign_id=campaign_id)
+    others: list[tuple[datetime, str]] = []
+    theirs = [n for n in neighbours if n != campaign_id]
+    planned_times = [s.preferred for s in slots(md)]
+    if theirs and planned_times:
+        # Only their posts near this plan's times can be in its way (placement moves a post
+        # by hours, not weeks): a season of campaigns is not read whole for each one.
+        near = timedelta(days=NEIGHBOUR_DAYS)
+        others = [
+            (p.scheduled_at, p.text)
+            for p in list_posts(
+                db,
+                ACTIVE,
+                campaign_ids=theirs,
+                start=min(planned_times) - near,
+                end=max(planned_times) + near,
+            )
+        ]
+    planned = plan(
+        md, templates_dir=templates_dir, existing=existing, busy=others, images_dir=images_dir
+    )
+    # apply reads the campaign's posts again inside its write transaction: what it updates or
+    # inserts is decided on the queue as it is then, not as it was read for planning.
+    return planned, apply(db, planned, actor, dry_run=dry_run, campaign_id=campaign_id)

@@ -8,6 +8,7 @@ in another status changes nothing and reports it, so two processes can never bot
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,6 +105,8 @@ class Post:
         """The X post this post answers or quotes (a collected post's id), if any."""
         return self.reply_to_tweet_id or self.quote_tweet_id
 
+    campaign_id: int | None = None  # the campaign it belongs to (None: no campaign loaded)
+
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Post:
         def t(v: str | None) -> datetime | None:
@@ -135,6 +138,7 @@ class Post:
             edited_by=row.get("edited_by"),
             reply_to_tweet_id=row.get("reply_to_tweet_id"),
             quote_tweet_id=row.get("quote_tweet_id"),
+            campaign_id=row.get("campaign_id"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -177,17 +181,46 @@ def get(db: sqlite_utils.Database, post_id: int) -> Post:
     return posts[0]
 
 
-def list_posts(db: sqlite_utils.Database, status: str | Iterable[str] | None = None) -> list[Post]:
-    """Posts in schedule order, optionally only those in ``status`` (one or several)."""
-    if status is None:
-        return select_posts(db, "SELECT * FROM posts ORDER BY scheduled_at, id")
-    wanted = [status] if isinstance(status, str) else list(status)
-    for s in wanted:
-        check_status(s)
-    marks = ", ".join("?" for _ in wanted)
-    return select_posts(
-        db, f"SELECT * FROM posts WHERE status IN ({marks}) ORDER BY scheduled_at, id", wanted
-    )
+def list_posts(
+    db: sqlite_utils.Database,
+    status: str | Iterable[str] | None = None,
+    *,
+    campaign_id: int | None = None,
+    campaign_ids: Iterable[int] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Post]:
+    """Posts in schedule order, optionally only those in ``status`` (one or several), only
+    campaign ``campaign_id``'s (or those of ``campaign_ids``), and only those scheduled from
+    ``start`` (inclusive) to ``end`` (exclusive)."""
+    terms: list[str] = []
+    params: list[Any] = []
+    if status is not None:
+        wanted = [status] if isinstance(status, str) else list(status)
+        for s in wanted:
+            check_status(s)
+        terms.append(f"status IN ({', '.join('?' for _ in wanted)})")
+        params.extend(wanted)
+    if campaign_id is not None:
+        terms.append("campaign_id = ?")
+        params.append(campaign_id)
+    if campaign_ids is not None:
+        terms.append("campaign_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps([int(i) for i in campaign_ids]))
+    for at, op in ((start, ">="), (end, "<")):
+        if at is not None:
+            terms.append(f"scheduled_at {op} ?")
+            params.append(to_db(at))
+    where = ("WHERE " + " AND ".join(terms)) if terms else ""
+    return select_posts(db, f"SELECT * FROM posts {where} ORDER BY scheduled_at, id", params)
+
+
+def adopt_unassigned(db: sqlite_utils.Database, campaign_id: int) -> int:
+    """Give the posts that belong to no campaign (added before any was loaded) to
+    ``campaign_id``: the workspace's first campaign takes them over, as before workspaces."""
+    return db.execute(
+        "UPDATE posts SET campaign_id = ? WHERE campaign_id IS NULL", [campaign_id]
+    ).rowcount
 
 
 def check_status(status: str) -> str:
@@ -358,15 +391,25 @@ def due(db: sqlite_utils.Database, at: datetime, limit: int = 500) -> list[Post]
     )
 
 
-def sendable(db: sqlite_utils.Database, at: datetime | None = None, limit: int = 1) -> list[Post]:
+def sendable(
+    db: sqlite_utils.Database,
+    at: datetime | None = None,
+    limit: int = 1,
+    *,
+    campaign_ids: Iterable[int] | None = None,
+) -> list[Post]:
     """Approved posts that may go out (lone posts, or replies whose parent is published), due
-    by ``at`` if given, in the order they go out."""
+    by ``at`` if given, in the order they go out; with ``campaign_ids``, only posts of those
+    campaigns or of none (one account's)."""
     sql = (
         "SELECT p.* FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post_id "
         "WHERE p.status = 'approved' AND (p.reply_to_post_id IS NULL OR "
         "(parent.status = 'published' AND parent.tweet_id IS NOT NULL))"
     )
     params: list[Any] = []
+    if campaign_ids is not None:
+        sql += " AND (p.campaign_id IS NULL OR p.campaign_id IN (SELECT value FROM json_each(?)))"
+        params.append(json.dumps([int(i) for i in campaign_ids]))
     if at is not None:
         sql += " AND p.scheduled_at <= ?"
         params.append(to_db(at))
@@ -381,12 +424,23 @@ def pending(db: sqlite_utils.Database) -> list[Post]:
     )
 
 
-def overdue(db: sqlite_utils.Database, cutoff: datetime) -> list[Post]:
-    """Approved posts scheduled before ``cutoff``, oldest first."""
+def overdue(
+    db: sqlite_utils.Database, cutoff: datetime, *, campaign_ids: Iterable[int] | None = None
+) -> list[Post]:
+    """Approved posts scheduled before ``cutoff``, oldest first (with ``campaign_ids``: only
+    those campaigns' posts and posts of none)."""
+    if campaign_ids is None:
+        return select_posts(
+            db,
+            "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? "
+            "ORDER BY scheduled_at",
+            [to_db(cutoff)],
+        )
     return select_posts(
         db,
-        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? ORDER BY scheduled_at",
-        [to_db(cutoff)],
+        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? AND (campaign_id "
+        "IS NULL OR campaign_id IN (SELECT value FROM json_each(?))) ORDER BY scheduled_at",
+        [to_db(cutoff), json.dumps([int(i) for i in campaign_ids])],
     )
 
 
@@ -416,11 +470,25 @@ def parent(db: sqlite_utils.Database, post: Post) -> Parent:
     return Parent(PostStatus(row[0]), row[1]) if row else Parent("deleted", None)
 
 
-def published_since(db: sqlite_utils.Database, since: datetime) -> int:
-    """How many posts went out after ``since``."""
+def _of_account(campaign_ids: Iterable[int] | None) -> tuple[str, list[Any]]:
+    """A condition keeping one account's posts (those of ``campaign_ids`` and of no campaign),
+    or nothing for every post."""
+    if campaign_ids is None:
+        return "", []
+    return (
+        " AND (campaign_id IS NULL OR campaign_id IN (SELECT value FROM json_each(?)))",
+        [json.dumps([int(i) for i in campaign_ids])],
+    )
+
+
+def published_since(
+    db: sqlite_utils.Database, since: datetime, campaign_ids: Iterable[int] | None = None
+) -> int:
+    """How many posts went out after ``since`` (of one account's campaigns, when given)."""
+    extra, params = _of_account(campaign_ids)
     row = db.execute(
-        "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?",
-        [to_db(since)],
+        "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?" + extra,
+        [to_db(since), *params],
     ).fetchone()
     return int(row[0])
 
@@ -434,16 +502,25 @@ class CapUsage:
     until: datetime | None
 
 
-def cap_usage(db: sqlite_utils.Database, cap: int, at: datetime) -> CapUsage:
-    """How much of the daily ``cap`` is used at ``at``."""
+def cap_usage(
+    db: sqlite_utils.Database,
+    cap: int,
+    at: datetime,
+    campaign_ids: Iterable[int] | None = None,
+) -> CapUsage:
+    """How much of the daily ``cap`` is used at ``at`` (by one account's campaigns, when
+    ``campaign_ids`` are given: X caps each account)."""
+    ids = None if campaign_ids is None else list(campaign_ids)
     since = at - timedelta(hours=24)
-    used = published_since(db, since)
+    used = published_since(db, since, ids)
     if used < cap:
         return CapUsage(used, None)
+    extra, params = _of_account(ids)
     row = db.execute(
-        "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ? "
-        "ORDER BY published_at LIMIT 1 OFFSET ?",
-        [to_db(since), used - cap],
+        "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ?"
+        + extra
+        + " ORDER BY published_at LIMIT 1 OFFSET ?",
+        [to_db(since), *params, used - cap],
     ).fetchone()
     return CapUsage(used, from_db(row[0]) + timedelta(hours=24) if row else None)
 
@@ -576,13 +653,16 @@ class OwnPost:
     published_at: datetime | None
 
 
-def own_posts(db: sqlite_utils.Database) -> list[OwnPost]:
-    """Every post recorded with a tweet id."""
+def own_posts(db: sqlite_utils.Database, campaign_id: int | None = None) -> list[OwnPost]:
+    """Every post recorded with a tweet id (only campaign ``campaign_id``'s when given)."""
+    sql = "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
+    params: list[Any] = []
+    if campaign_id is not None:
+        sql += " AND campaign_id = ?"
+        params.append(campaign_id)
     return [
         OwnPost(str(tid), text, from_db(at) if at else None)
-        for tid, text, at in db.execute(
-            "SELECT tweet_id, text, published_at FROM posts WHERE tweet_id IS NOT NULL"
-        ).fetchall()
+        for tid, text, at in db.execute(sql, params).fetchall()
     ]
 
 
@@ -597,6 +677,26 @@ def counts(db: sqlite_utils.Database) -> dict[PostStatus, int]:
     return found
 
 
+def status_texts_by_campaign(
+    db: sqlite_utils.Database,
+) -> dict[int | None, list[tuple[PostStatus, str]]]:
+    """``(status, text)`` of every post, by campaign id (for comparing their costs)."""
+    found: dict[int | None, list[tuple[PostStatus, str]]] = {}
+    for cid, status, text in db.execute("SELECT campaign_id, status, text FROM posts"):
+        found.setdefault(cid, []).append((PostStatus(status), text))
+    return found
+
+
+def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostStatus, int]]:
+    """:func:`counts` for each campaign id (``None``: posts of no campaign)."""
+    found: dict[int | None, dict[PostStatus, int]] = {}
+    for cid, status, n in db.execute(
+        "SELECT campaign_id, status, count(*) FROM posts GROUP BY campaign_id, status"
+    ):
+        found.setdefault(cid, dict.fromkeys(STATUSES, 0))[PostStatus(status)] = n
+    return found
+
+
 def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
     """The texts of the posts in ``statuses`` (for cost estimates)."""
     wanted = [check_status(s) for s in statuses]
@@ -604,11 +704,23 @@ def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
     return [r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", wanted)]
 
 
-def other_texts(db: sqlite_utils.Database, exclude: int | None = None) -> list[str]:
-    """The texts of every non-cancelled post but ``exclude``: X refuses a duplicate."""
-    rows = db.execute(
-        "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
-    ).fetchall()
+def other_texts(
+    db: sqlite_utils.Database,
+    exclude: int | None = None,
+    campaign_ids: Iterable[int] | None = None,
+) -> list[str]:
+    """The texts of every non-cancelled post but ``exclude`` (only those of ``campaign_ids``,
+    the campaigns of one account, when given): X refuses a duplicate on an account."""
+    if campaign_ids is None:
+        rows = db.execute(
+            "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ?", [exclude]
+        ).fetchall()
+    else:
+        rows = db.execute(
+            "SELECT text FROM posts WHERE status != 'cancelled' AND id IS NOT ? "
+            "AND campaign_id IN (SELECT value FROM json_each(?))",
+            [exclude, json.dumps([int(i) for i in campaign_ids])],
+        ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -662,11 +774,15 @@ class Filter:
     text: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    campaign_id: int | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         """The ``WHERE`` clause (or nothing) and its parameters."""
         terms: list[str] = []
         params: list[Any] = []
+        if self.campaign_id is not None:
+            terms.append("campaign_id = ?")
+            params.append(self.campaign_id)
         if self.status:
             terms.append("status = ?")
             params.append(self.status)
@@ -728,7 +844,7 @@ def status_texts(db: sqlite_utils.Database, where: Filter) -> list[tuple[PostSta
 
 # The bare query of the calendar page (also quoted in docs/benchmarks.md).
 CALENDAR_SQL = (
-    "SELECT id, status, kind, text, scheduled_at FROM posts "
+    "SELECT id, status, kind, text, scheduled_at, campaign_id FROM posts "
     "WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id"
 )
 
@@ -742,13 +858,22 @@ class Scheduled:
     kind: str
     text: str
     scheduled_at: datetime
+    campaign_id: int | None = None
 
 
-def between(db: sqlite_utils.Database, start: datetime, end: datetime) -> list[Scheduled]:
-    """Posts scheduled from ``start`` (inclusive) to ``end`` (exclusive), in order."""
+def between(
+    db: sqlite_utils.Database, start: datetime, end: datetime, campaign_id: int | None = None
+) -> list[Scheduled]:
+    """Posts scheduled from ``start`` (inclusive) to ``end`` (exclusive), in order (only
+    campaign ``campaign_id``'s when given)."""
+    sql: str = CALENDAR_SQL
+    params: list[Any] = [to_db(start), to_db(end)]
+    if campaign_id is not None:
+        sql = sql.replace("WHERE ", "WHERE campaign_id = ? AND ", 1)
+        params = [campaign_id, *params]
     return [
-        Scheduled(r[0], PostStatus(r[1]), r[2], r[3], from_db(r[4]))
-        for r in db.execute(CALENDAR_SQL, [to_db(start), to_db(end)])
+        Scheduled(r[0], PostStatus(r[1]), r[2], r[3], from_db(r[4]), r[5])
+        for r in db.execute(sql, params)
     ]
 
 
@@ -811,6 +936,7 @@ class NewPost:
     created_by: str | None = None  # the person who wrote it (None: the planner)
     reply_to_tweet_id: str | None = None  # a collected post it answers (kind ``reply``)
     quote_tweet_id: str | None = None  # a collected post it quotes (kind ``quote``)
+    campaign_id: int | None = None  # None: no campaign is loaded (the default hashtag)
 
 
 def insert_draft(
@@ -826,8 +952,8 @@ def insert_draft(
     cur = db.execute(
         "INSERT INTO posts (source_key, kind, template, source_hash, text, weighted_length, "
         "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by, "
-        "reply_to_tweet_id, quote_tweet_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?)",
+        "reply_to_tweet_id, quote_tweet_id, campaign_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             new.source_key,
             new.kind,
@@ -843,6 +969,7 @@ def insert_draft(
             new.created_by,
             new.reply_to_tweet_id,
             new.quote_tweet_id,
+            new.campaign_id,
         ],
     )
     post_id = cur.lastrowid

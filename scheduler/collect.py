@@ -38,7 +38,14 @@ import sqlite_utils
 from campaign import __version__
 from campaign.clock import from_db, now, to_db
 from campaign.errors import CampaignError
-from campaign.mentions.store import ACCOUNT_ID_KEY, Writer, load_ours, refresh_ours
+from campaign.mentions.store import (
+    ACCOUNT_ID_KEY,
+    Writer,
+    link_campaigns,
+    load_ours,
+    newest_linked,
+    refresh_ours,
+)
 from campaign.models import CampaignSettings
 from campaign.store import get_state, immediate, set_state
 from scheduler.xerrors import NoAnswer, RateLimited, Refused, ServerError
@@ -180,14 +187,19 @@ def collect_once(
     max_requests: int | None = None,
     retry_delays: Sequence[float] = RETRY_DELAYS,
     stop: threading.Event | None = None,
+    query: str | None = None,
+    links: Sequence[tuple[int, str | None]] = (),
 ) -> CollectResult:
-    """Fetch what is new under ``settings.search_query`` (finishing any unfinished backlog first).
+    """Fetch what is new under ``query`` (default ``settings.search_query``), finishing any
+    unfinished backlog first.
 
     ``max_requests`` caps the search requests of this call; ``retry_delays`` are the pauses
     before each retry of a 5xx or lost answer; ``stop`` (set from another thread) ends the run
-    between pages.
+    between pages. ``links``: the campaigns the query serves, ``(id, tag)`` (see
+    :func:`campaign.mentions.store.link_campaigns`); each stored post is linked to those it
+    belongs to, and the query asks for what is newer than every one of them has.
     """
-    query = settings.search_query
+    query = query or settings.search_query
     result = CollectResult()
     last = _pending(db, query)
     if last and last["status"] in ("rate-limited", "waiting") and last["rate_reset_at"]:
@@ -209,13 +221,16 @@ def collect_once(
             since_id, token, newest = resume["since_id"], resume["next_token"], resume["newest_id"]
             resumed_from: int | None = int(resume["id"])
         else:
-            since_id, token, newest, resumed_from = _newest_stored(db), None, None, None
+            since = _since_for(db, links) if links else _newest_stored(db)
+            since_id, token, newest, resumed_from = since, None, None, None
         status = _one_pass(
             db,
             client,
             writer,
             settings,
             result,
+            query=query,
+            links=links,
             since_id=since_id,
             token=token,
             newest=newest,
@@ -246,6 +261,8 @@ def _one_pass(
     settings: CampaignSettings,
     result: CollectResult,
     *,
+    query: str,
+    links: Sequence[tuple[int, str | None]],
     since_id: str | None,
     token: str | None,
     newest: str | None,
@@ -256,7 +273,6 @@ def _one_pass(
     stop: threading.Event | None,
 ) -> str:
     """Page from ``token`` (or the start) until X has no more; one ``collect_runs`` row."""
-    query = settings.search_query
     run_id = db.execute(
         "INSERT INTO collect_runs (started_at, query, since_id, newest_id, next_token, "
         "resumed_from, status, api_base_url, tool_version) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
@@ -279,6 +295,8 @@ def _one_pass(
             writer,
             settings,
             result,
+            query=query,
+            links=links,
             run_id=run_id,
             since_id=since_id,
             token=token,
@@ -297,6 +315,8 @@ def _one_pass(
         result.rate_reset_at = reset_at
     result.error = error
     _finish(db, run_id, status, error, reset_at)
+    if status == "done" and links:
+        _advance_cursors(db, run_id, links)
     return status
 
 
@@ -307,6 +327,8 @@ def _pages(
     settings: CampaignSettings,
     result: CollectResult,
     *,
+    query: str,
+    links: Sequence[tuple[int, str | None]],
     run_id: int | None,
     since_id: str | None,
     token: str | None,
@@ -317,7 +339,6 @@ def _pages(
     stop: threading.Event | None,
 ) -> tuple[str, str | None, datetime | None]:
     """The paging loop of one run: ``(status, error, rate-limit reset)``."""
-    query = settings.search_query
     requests = fetched = new = updated = 0
     status, error, reset_at = "done", None, None
     seen: set[str] = {token} if token else set()
@@ -365,6 +386,8 @@ def _pages(
         stamp = to_db(now())
         with immediate(db):
             w = writer.write(page.tweets, page.users.values(), page.included_tweets, stamp=stamp)
+            if links:
+                link_campaigns(db, _ids(page.tweets), links)
             token = next_token
             if newest is None:
                 newest = page.newest_id
@@ -385,6 +408,182 @@ def _pages(
         if not token:
             break
     return status, error, reset_at
+
+
+def _ids(tweets: Sequence[Any]) -> list[int]:
+    return [int(t["id"]) for t in tweets if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
+
+
+def _cursor_key(campaign_id: int) -> str:
+    return f"collect_cursor:{campaign_id}"
+
+
+def _since_for(db: sqlite_utils.Database, links: Sequence[tuple[int, str | None]]) -> str | None:
+    """The ``since_id`` of a search serving ``links``' campaigns: the oldest of their cursors
+    (the newest post each holds, or the newest id a finished search for it reported), so no
+    campaign misses a post; none while one of them has never been searched."""
+    cursors: list[int] = []
+    for campaign_id, _tag in links:
+        known = [newest_linked(db, campaign_id)]
+        saved = get_state(db, _cursor_key(campaign_id))
+        known.append(int(saved) if saved and saved.isdigit() else None)
+        found = [k for k in known if k is not None]
+        if not found:
+            return None
+        cursors.append(max(found))
+    return str(min(cursors)) if cursors else None
+
+
+def _advance_cursors(
+    db: sqlite_utils.Database, run_id: int | None, links: Sequence[tuple[int, str | None]]
+) -> None:
+    """After a finished search: each campaign it served has seen everything up to its newest id."""
+    row = db.execute("SELECT newest_id FROM collect_runs WHERE id = ?", [run_id]).fetchone()
+    newest = str(row[0]) if row and row[0] else None
+    if newest is None or not newest.isdigit():
+        return
+    for campaign_id, _tag in links:
+        saved = get_state(db, _cursor_key(campaign_id))
+        if not saved or not saved.isdigit() or int(saved) < int(newest):
+            set_state(db, _cursor_key(campaign_id), newest)
+
+
+# X's limit on the length of a recent-search query (512 characters on the self-serve plans;
+# 4,096 on Pro and Enterprise). Active hashtags of one account share a query up to it.
+QUERY_MAX_CHARS = 512
+_NO_RETWEETS = " -is:retweet"
+
+
+@dataclass(frozen=True)
+class Search:
+    """One query serving some campaigns of one account: ``links`` as for :func:`collect_once`."""
+
+    account: str
+    query: str
+    links: tuple[tuple[int, str | None], ...]
+
+
+def searches(
+    active: Sequence[tuple[int, str, CampaignSettings]], max_chars: int = QUERY_MAX_CHARS
+) -> list[Search]:
+    """The fewest queries that serve ``active`` campaigns (id, account, settings): per account,
+    its hashtags joined with OR (``(#A OR #B) -is:retweet``), split only where the query would
+    pass ``max_chars``; a campaign with its own ``query`` gets a search of its own. One hashtag
+    alone is searched as before workspaces (``#A -is:retweet``), so its cursor carries on."""
+    out: list[Search] = []
+    by_account: dict[str, list[tuple[int, str]]] = {}
+    for campaign_id, account, settings in active:
+        if settings.query:
+            out.append(Search(account, settings.query, ((campaign_id, None),)))
+        else:
+            by_account.setdefault(account, []).append((campaign_id, settings.hashtag))
+
+    def query_of(tags: list[str]) -> str:
+        if len(tags) == 1:
+            return tags[0] + _NO_RETWEETS
+        return "(" + " OR ".join(tags) + ")" + _NO_RETWEETS
+
+    for account, tagged in by_account.items():
+        group: list[tuple[int, str]] = []
+        for item in tagged:
+            tags = sorted({t.lower(): t for _, t in [*group, item]}.values(), key=str.lower)
+            if group and len(query_of(tags)) > max_chars:
+                out.append(_search_of(account, group, query_of))
+                group = []
+            group.append(item)
+        if group:
+            out.append(_search_of(account, group, query_of))
+    return out
+
+
+def _search_of(
+    account: str, group: list[tuple[int, str]], query_of: Callable[[list[str]], str]
+) -> Search:
+    tags = sorted({t.lower(): t for _, t in group}.values(), key=str.lower)
+    links = tuple((cid, tag.lstrip("#").lower()) for cid, tag in group)
+    return Search(account, query_of(tags), links)
+
+
+@dataclass
+class WorkspaceCollect:
+    """What collecting for every active campaign did: each search with its result."""
+
+    runs: list[tuple[Search, CollectResult]]
+
+    @property
+    def total(self) -> CollectResult:
+        out = CollectResult(status="done")
+        for _search, r in self.runs:
+            out.requests += r.requests
+            out.fetched += r.fetched
+            out.new += r.new
+            out.updated += r.updated
+            out.runs += r.runs
+            if r.status != "done" and out.status == "done":
+                out.status, out.error = r.status, r.error
+                out.rate_reset_at, out.budget_until = r.rate_reset_at, r.budget_until
+        return out
+
+
+def workspace_settings(db: sqlite_utils.Database) -> list[tuple[int, str, CampaignSettings]]:
+    """The active campaigns to collect for (id, account, settings); a :class:`NoCampaignError`
+    when none is loaded, and none when every one is archived or ended."""
+    from campaign.metadata.store import settings_for, working_campaigns
+
+    collect_settings(db)  # refuses when no campaign is loaded
+    return [(c.id, c.account, settings_for(db, c.id)) for c in working_campaigns(db)]
+
+
+def budget_settings(active: Sequence[tuple[int, str, CampaignSettings]]) -> CampaignSettings:
+    """The settings the workspace's read budget is counted with: the first campaign's, with the
+    smallest daily read limit any active campaign sets (the budget is one for the workspace)."""
+    import dataclasses
+
+    limits = [s.collect_max_reads_per_day for _, _, s in active]
+    set_limits = [x for x in limits if x is not None]
+    first = active[0][2]
+    return dataclasses.replace(
+        first, collect_max_reads_per_day=min(set_limits) if set_limits else None
+    )
+
+
+def collect_workspace(
+    db: sqlite_utils.Database,
+    client_for: Callable[[str], SearchClient],
+    active: Sequence[tuple[int, str, CampaignSettings]],
+    *,
+    progress: Progress | None = None,
+    max_requests: int | None = None,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    stop: threading.Event | None = None,
+) -> WorkspaceCollect:
+    """Collect once for every campaign in ``active``, in the fewest searches (:func:`searches`);
+    ``client_for(account)`` gives the client each account searches with."""
+    done = WorkspaceCollect([])
+    if not active:
+        return done
+    budget = budget_settings(active)
+    used = 0
+    for search in searches(active):
+        left = None if max_requests is None else max_requests - used
+        if left is not None and left <= 0:
+            break
+        result = collect_once(
+            db,
+            client_for(search.account),
+            budget,
+            progress=progress,
+            max_requests=left,
+            retry_delays=retry_delays,
+            stop=stop,
+            query=search.query,
+            links=search.links,
+        )
+        used += result.requests
+        done.runs.append((search, result))
+        if result.status in ("budget",) and result.budget_until is not None:
+            break
+    return done
 
 
 def _finish(

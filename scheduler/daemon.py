@@ -12,7 +12,8 @@ pickling); the SQLite queue is the only truth. Jobs:
 - ``heartbeat`` (every ``ttl / 3``): renew the publishing lease, or, standing by, take it once
   it has expired. It does not renew while a call to X has outlived its timeout by
   :data:`STUCK_GRACE`: a stuck daemon must not look alive, or no stand-by could take over.
-- ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_once`; its
+- ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_workspace`,
+  every active campaign of the workspace in the fewest searches; its
   failures are logged and never stop publishing. A change of the setting (``campaign load``) is
   noticed like any other change (``PRAGMA data_version``) and re-times the job, no restart
   needed. With no campaign loaded nothing is collected (there is no query to spend reads on).
@@ -614,11 +615,11 @@ class Daemon:
     def _collect(self) -> None:
         if self.stop_event.is_set() or self.search_client is None:
             return
-        from scheduler.collect import NoCampaignError, collect_once, collect_settings
+        from scheduler.collect import NoCampaignError, collect_workspace, workspace_settings
 
         db = self.db()
         try:
-            settings = collect_settings(db)
+            active = workspace_settings(db)
         except NoCampaignError as e:
             if not self._no_campaign_logged:  # said once, not every interval
                 log.warning("collect: %s", e)
@@ -630,7 +631,11 @@ class Daemon:
             client = self.search_client()
             self._local.search = client
         try:
-            result = collect_once(db, client, settings, stop=self.stop_event)
+            # Every active campaign, each account's hashtags in as few searches as X allows.
+            # The search client is the app's (its bearer token): one for every account.
+            result = collect_workspace(
+                db, lambda _account: client, active, stop=self.stop_event
+            ).total
             error = result.error
             if error:
                 log.error("collect: %s (%s)", error, _describe(result))

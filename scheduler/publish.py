@@ -106,9 +106,15 @@ class Outcome:
         }
 
 
-def cap_until(db: sqlite_utils.Database, cap: int, at: datetime | None = None) -> datetime | None:
-    """When the daily cap lets the next post out, if it is full at ``at`` (else None)."""
-    return queue.cap_usage(db, cap, at or now()).until
+def cap_until(
+    db: sqlite_utils.Database,
+    cap: int,
+    at: datetime | None = None,
+    campaign_ids: list[int] | None = None,
+) -> datetime | None:
+    """When the daily cap lets the next post out, if it is full at ``at`` (else None); with
+    ``campaign_ids``, the cap of the account those campaigns post from."""
+    return queue.cap_usage(db, cap, at or now(), campaign_ids).until
 
 
 def stopped(db: sqlite_utils.Database) -> dict[str, Any] | None:
@@ -151,6 +157,7 @@ class Publishing:
     holder: str
     config: PublishConfig = field(default_factory=PublishConfig)
     lease_name: str = lease.PUBLISHER
+    account: str = "default"  # the X account its publisher posts as: only its campaigns' posts
     lease_lost: bool = False
     retry_at: dict[int, datetime] = field(default_factory=dict)
     _unreachable: int = 0  # calls in a row that got no answer from X
@@ -163,6 +170,13 @@ class Publishing:
 
     def settings(self) -> CampaignSettings:
         return settings_for(self.db)
+
+    def campaign_ids(self) -> list[int]:
+        """The campaigns posting from this publisher's account (posts of no campaign too: the
+        workspace with none loaded): never another account's post under these keys."""
+        from campaign.metadata.store import campaigns
+
+        return [c.id for c in campaigns(self.db) if c.account == self.account]
 
     def limits(self) -> tuple[int, int]:
         """``(overdue limit in minutes, daily cap)`` from the config, else the campaign."""
@@ -252,7 +266,7 @@ class Publishing:
             if post is None:
                 break
             _, cap = self.limits()
-            if cap_until(self.db, cap) is not None:
+            if cap_until(self.db, cap, campaign_ids=self.campaign_ids()) is not None:
                 break  # held by the daily cap: status says until when
             outcome = self.publish_one(post, reply_to)
             if outcome is None:
@@ -273,7 +287,7 @@ class Publishing:
 
     def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:
         at = now() if until is None else min(now(), until)
-        for post in queue.sendable(self.db, at):
+        for post in queue.sendable(self.db, at, campaign_ids=self.campaign_ids()):
             # A reply in our own thread answers its parent's tweet; a reply to a collected post
             # answers that post (issue 11).
             return post, queue.parent(self.db, post).tweet_id or post.reply_to_tweet_id
@@ -284,7 +298,7 @@ class Publishing:
         limit, _ = self.limits()
         cutoff = now() - timedelta(minutes=limit)
         out: list[Outcome] = []
-        for post in queue.overdue(self.db, cutoff):
+        for post in queue.overdue(self.db, cutoff, campaign_ids=self.campaign_ids()):
             minutes = (now() - post.scheduled_at).total_seconds() / 60
             detail = (
                 f"{minutes:.0f} minutes late, over the overdue limit of {limit} minutes: not sent. "
@@ -615,12 +629,12 @@ class Publishing:
             blocked = self.blocked_until()
             return max(min(pending), blocked) if blocked else min(pending)
         # A reply whose parent is not out yet goes in the round that sends the parent.
-        sendable = queue.sendable(self.db, until)
+        sendable = queue.sendable(self.db, until, campaign_ids=self.campaign_ids())
         if not sendable:
             return None
         first = sendable[0].scheduled_at
         _, cap = self.limits()
-        held = cap_until(self.db, cap, max(first, now()))
+        held = cap_until(self.db, cap, max(first, now()), self.campaign_ids())
         at = max(first, held) if held else first
         blocked = self.blocked_until()
         return max(at, blocked) if blocked else at

@@ -221,6 +221,7 @@ class Credentials:
         need_bearer: bool = False,
         file: str | None = None,
         insecure: bool = False,
+        account: str = "default",
     ) -> Credentials:
         """Read ``X_*`` variables from ``environ`` (default ``os.environ``), and from ``file``.
 
@@ -230,11 +231,14 @@ class Credentials:
         is kept without any user name or password in it, and a plain-http one other than this
         machine is refused unless ``insecure`` (:func:`clean_base_url`).
         """
+        from campaign.accounts import as_default, variable
+
         env = dict(os.environ if environ is None else environ)
         source = "environment"
         if file:
             env.update(_read_file(file))
             source = f"environment and {file}"
+        env = as_default(account, env)  # the account's own keys (`events`: X_EVENTS_API_KEY …)
 
         def get(key: str) -> str | None:
             value = env.get(key, "").strip()
@@ -248,6 +252,7 @@ class Credentials:
         if missing:
             what = "posting" if need_user else "search"
             where = f"in the environment or in {file}" if file else "in the environment"
+            missing = [variable(account, k) for k in missing]
             raise CredentialsError(
                 f"X {what} credentials are missing: set {', '.join(missing)} {where} "
                 "(for the daemon: in its EnvironmentFile, see docs/daemon.md)"

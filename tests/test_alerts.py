@@ -74,6 +74,7 @@ def test_notify_test_without_notifiers_says_how_to_add_one(
     run: Callable[..., Result], db: sqlite_utils.Database
 ) -> None:
     """No `notify:` and no CAMPAIGN_NOTIFY: exit 2 naming both places."""
+    assert 0 == run("init").exit_code  # only init creates a database
     result = run("notify", "test")
     assert 2 == result.exit_code
     assert "add Apprise URLs to `notify:`" in result.output

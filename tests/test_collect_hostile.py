@@ -171,7 +171,7 @@ def test_collect_stores_the_base_url_without_its_password(
     hostile: Hostile, run: Callable[..., Result], db: sqlite_utils.Database
 ) -> None:
     """`campaign collect` with a password in X_API_BASE_URL stores the URL without it."""
-    load_campaign(db)
+    load_campaign(db)  # collect refuses without a campaign
     url = hostile.base_url.replace("http://", "http://admin:hunter2-secret@")
     result = run("collect", "--quiet", env=hostile.env(X_API_BASE_URL=url))
     assert 0 == result.exit_code, result.output
@@ -185,7 +185,7 @@ def test_plain_http_to_another_machine_needs_insecure(
 ) -> None:
     """Every command that talks to X refuses a plain-http base URL off this machine, naming
     --insecure (exit 2, nothing sent)."""
-    load_campaign(db)
+    load_campaign(db)  # collect refuses without a campaign before it reads the URL
     env = Hostile.env_for("http://192.0.2.1:8080")
     result = run(*command, env=env)
     assert 2 == result.exit_code
@@ -198,7 +198,7 @@ def test_collect_honours_campaign_x_timeout(
 ) -> None:
     """CAMPAIGN_X_TIMEOUT bounds collect's calls: an answer 3 s late is given up at 0.5 s and
     the search asked again."""
-    load_campaign(db)
+    load_campaign(db)  # collect refuses without a campaign
     hostile.on(
         *SEARCH, delayed(3, answer(search_page([tweet(70)]))), answer(search_page([tweet(71)]))
     )

@@ -91,7 +91,7 @@ def test_every_whole_number_setting_keeps_to_its_bounds(
 
 
 def _stored_doc(db: sqlite_utils.Database) -> dict[str, Any]:
-    doc = json.loads(db.execute("SELECT metadata FROM campaign WHERE id = 1").fetchone()[0])
+    doc = json.loads(db.execute("SELECT metadata FROM campaigns WHERE id = 1").fetchone()[0])
     assert isinstance(doc, dict)
     return doc
 
@@ -104,7 +104,7 @@ def test_a_campaign_stored_before_a_setting_existed_reads_back_with_its_default(
     doc = _stored_doc(db)
     del doc["campaign"]["daily_cap"]
     del doc["campaign"]["cadence"]["post_time"]
-    db.execute("UPDATE campaign SET metadata = ? WHERE id = 1", [json.dumps(doc)])
+    db.execute("UPDATE campaigns SET metadata = ? WHERE id = 1", [json.dumps(doc)])
     md = stored(db)
     assert md is not None
     assert (100, time(10, 0)) == (md.campaign.daily_cap, md.campaign.cadence.post_time)
@@ -117,7 +117,7 @@ def test_a_stored_campaign_without_its_name_cannot_be_read(
     save(db, parse_file(sample_yaml), str(sample_yaml))
     doc = _stored_doc(db)
     del doc["campaign"]["name"]
-    db.execute("UPDATE campaign SET metadata = ? WHERE id = 1", [json.dumps(doc)])
+    db.execute("UPDATE campaigns SET metadata = ? WHERE id = 1", [json.dumps(doc)])
     with pytest.raises(ConfigError) as e:
         stored(db)
     assert str(e.value).startswith("the campaign stored in this database cannot be read")

@@ -25,7 +25,7 @@ from campaign.metadata import (
 
 def counts(db: sqlite_utils.Database) -> tuple[int, int, int]:
     return (
-        db.execute("SELECT count(*) FROM campaign").fetchone()[0],
+        db.execute("SELECT count(*) FROM campaigns").fetchone()[0],
         db.execute("SELECT count(*) FROM speakers").fetchone()[0],
         db.execute("SELECT count(*) FROM publications").fetchone()[0],
     )
@@ -93,7 +93,7 @@ def test_campaign_row_holds_the_validated_document(
     md = parse_file(sample_yaml)
     save(db, md, "sample.yaml")
     row = db.execute(
-        "SELECT id, name, hashtag, timezone, source_file, metadata FROM campaign"
+        "SELECT id, name, hashtag, timezone, source_file, metadata FROM campaigns"
     ).fetchone()
     assert (1, md.campaign.name, "#PolicingInConflict", "America/New_York", "sample.yaml") == row[
         :5
@@ -157,8 +157,8 @@ def test_require_says_how_to_load(db: sqlite_utils.Database) -> None:
 def test_unreadable_stored_document_says_load_again(db: sqlite_utils.Database) -> None:
     """A stored document this version cannot read asks for the YAML to be loaded again."""
     db.execute(
-        "INSERT INTO campaign (id, name, hashtag, timezone, metadata, loaded_at) "
-        "VALUES (1, 'x', '#x', 'UTC', '{\"campaign\": {}}', '2026-01-01T00:00:00.000+00:00')"
+        "INSERT INTO campaigns (id, slug, name, hashtag, timezone, metadata, loaded_at) "
+        "VALUES (1, 'x', 'x', '#x', 'UTC', '{\"campaign\": {}}', '2026-01-01T00:00:00.000+00:00')"
     )
     with pytest.raises(CampaignError, match="load its YAML file again"):
         stored(db)

@@ -36,7 +36,9 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def add(run: Run, name: str, role: str, password: str = PASSWORD) -> Result:
-    """``campaign users add NAME --role ROLE --password-stdin``, the password on stdin."""
+    """``campaign users add NAME --role ROLE --password-stdin``, the password on stdin (the
+    database made first with ``campaign init``: only init creates one)."""
+    assert 0 == run("init").exit_code
     return run("users", "add", name, "--role", role, "--password-stdin", input=password + "\n")
 
 

@@ -20,6 +20,11 @@ from campaign.errors import CampaignError
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("campaign.cli.setup:init", "Create the campaign database (safe to run again)."),
     "load": ("campaign.cli.setup:load", "Load or update campaign metadata from a YAML file."),
+    "campaigns": (
+        "campaign.cli.workspace:campaigns",
+        "The workspace's campaigns: list them, archive one.",
+    ),
+    "accounts": ("campaign.cli.workspace:accounts", "The X accounts the campaigns post from."),
     "import-page": (
         "campaign.cli.setup:import_page",
         "Turn a pasted event page into metadata YAML to check.",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from campaign.cli.common import INSECURE, CliContext, UserError, pass_ctx
+from campaign.cli.common import CAMPAIGN_FILTER, INSECURE, CliContext, UserError, pass_ctx
 
 EXIT_RATE_LIMITED = 3
 
@@ -40,6 +40,7 @@ EXIT_RATE_LIMITED = 3
 )
 @INSECURE
 @click.option("--quiet", is_flag=True, help="No progress display.")
+@CAMPAIGN_FILTER
 @pass_ctx
 def collect(
     obj: CliContext,
@@ -48,8 +49,13 @@ def collect(
     timeout: float,
     insecure: bool,
     quiet: bool,
+    campaign_slug: str | None,
 ) -> None:
     """Fetch new posts under the campaign's query from X's recent search, once.
+
+    Without --campaign it collects for every active campaign, each account's hashtags in one
+    query ((#A OR #B) -is:retweet, split only where X's query length forces it); a post that
+    carries two campaigns' hashtags is stored once and belongs to both.
 
     Asks only for posts newer than the newest one stored (since_id), 100 a request, and pages
     until X has no more. Each page is stored as it arrives, so an interruption loses nothing:
@@ -60,24 +66,44 @@ def collect(
     Exit code 3 means X's rate limit stopped the run: what was fetched is kept, and running it
     again after the time printed continues from where it stopped.
     """
+    from campaign.accounts import variable
     from campaign.clock import show
     from campaign.errors import CredentialsError
-    from scheduler.collect import collect_once, collect_settings
+    from campaign.metadata.store import find, settings_for
+    from scheduler.collect import budget_settings, collect_workspace, searches, workspace_settings
     from scheduler.xclient import Credentials, XClient
 
     db = obj.db()
-    settings = collect_settings(db)  # refuses when no campaign is loaded
-    creds = Credentials.from_env(file=credentials, insecure=insecure)  # read once: warns once
-    if not creds.can_search:  # the bearer token, or the user keys, can search
-        raise CredentialsError(
-            "X search credentials are missing: set X_BEARER_TOKEN in the environment"
-            + (f" or in {credentials}" if credentials else "")
-            + " (for the daemon: in its EnvironmentFile, see docs/daemon.md)"
-        )
-    client = XClient(creds, timeout=timeout)
+    active = workspace_settings(db)  # refuses when no campaign is loaded
+    if campaign_slug is not None:
+        chosen = find(db, campaign_slug)
+        active = [(chosen.id, chosen.account, settings_for(db, chosen.id))]
+    if not active:
+        click.echo("Nothing to collect: every campaign is archived or ended.")
+        return
+    settings = budget_settings(active)
+    clients: dict[str, XClient] = {}
+    for account in dict.fromkeys(a for _, a, _ in active):
+        # read once: warns once
+        creds = Credentials.from_env(file=credentials, insecure=insecure, account=account)
+        if not creds.can_search:  # the bearer token, or the user keys, can search
+            raise CredentialsError(
+                f"X search credentials are missing: set {variable(account, 'X_BEARER_TOKEN')} "
+                "in the environment"
+                + (f" or in {credentials}" if credentials else "")
+                + " (for the daemon: in its EnvironmentFile, see docs/daemon.md)"
+            )
+        clients[account] = XClient(creds, timeout=timeout)
+    queries = [s.query for s in searches(active)]
     progress_cb, stop = _collect_progress(quiet)
     try:
-        result = collect_once(db, client, settings, progress=progress_cb, max_requests=max_requests)
+        result = collect_workspace(
+            db,
+            clients.__getitem__,
+            active,
+            progress=progress_cb,
+            max_requests=max_requests,
+        ).total
     except KeyboardInterrupt:
         stop()
         click.echo(
@@ -88,11 +114,12 @@ def collect(
         sys.exit(130)
     finally:
         stop()
-        client.close()
+        for client in clients.values():
+            client.close()
     click.echo(
         f"Collected {result.fetched} posts ({result.new} new, {result.updated} seen before) "
         f"in {result.requests} request{'s' if result.requests != 1 else ''} "
-        f"for {settings.search_query!r}."
+        f"for {' and '.join(repr(q) for q in queries)}."
     )
     if result.status == "rate-limited":
         when = show(result.rate_reset_at, settings.timezone) if result.rate_reset_at else "later"

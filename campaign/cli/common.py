@@ -15,6 +15,7 @@ import click
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from campaign.metadata.store import Campaign
     from campaign.models import CampaignSettings
     from campaign.people import Acting
 
@@ -80,6 +81,37 @@ def campaign_settings(obj: CliContext) -> CampaignSettings:
     from campaign.metadata import settings_for
 
     return settings_for(obj.db())
+
+
+# For every command about one campaign of the workspace (with one campaign it may be left out).
+CAMPAIGN = click.option(
+    "--campaign",
+    "campaign_slug",
+    metavar="SLUG",
+    help="The campaign (see `campaign campaigns list`); may be left out when there is one.",
+)
+# For commands that cover every campaign unless told one.
+CAMPAIGN_FILTER = click.option(
+    "--campaign",
+    "campaign_slug",
+    metavar="SLUG",
+    help="Only this campaign (see `campaign campaigns list`); default: every campaign.",
+)
+
+
+def one_campaign(obj: CliContext, slug: str | None) -> Campaign | None:
+    """The campaign a command about one campaign works on: ``--campaign``'s, else the only one
+    (``None`` when none is loaded); several without ``--campaign`` is refused, listing them."""
+    from campaign.metadata.store import resolve
+
+    return resolve(obj.db(), slug)
+
+
+def some_campaign(obj: CliContext, slug: str | None) -> Campaign | None:
+    """``--campaign``'s campaign for a command that otherwise covers them all (``None``)."""
+    from campaign.metadata.store import find
+
+    return find(obj.db(), slug) if slug is not None else None
 
 
 # For every command that talks to X (daemon, publish, collect).

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from campaign.cli.common import (
+    CAMPAIGN_FILTER,
     MENTION_ID,
     CliContext,
     UserError,
@@ -40,6 +41,7 @@ def filter_options(func: F, status_option: str = "--status") -> F:
         click.option("--until", metavar="WHEN", help="Posted before this time."),
         click.option("--has-link/--no-link", "has_link", default=None, help="Only posts with (or without) links."),
         click.option("--replies-to-ours", "replies_to_ours", is_flag=True, default=None, help="Only replies to the campaign's own posts."),
+        CAMPAIGN_FILTER,
         click.option("--code", "codes", multiple=True, metavar="FIELD=VALUE", help="Only posts coded so, e.g. --code stance=opposes (repeat: all must hold)."),
         click.option("--badge", metavar="LIST", help="Only posts by an account on this watch list (or badged by a rule)."),
         click.option("--ours/--not-ours", "ours", default=None, help="Only the campaign's own posts, or (--not-ours) hide them."),
@@ -50,12 +52,14 @@ def filter_options(func: F, status_option: str = "--status") -> F:
 
 
 def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: int = 0) -> Any:
+    from campaign.cli.common import some_campaign
     from campaign.clock import parse_when
     from campaign.mentions.search import MentionFilter
 
     tz = None
     if opts.get("since") or opts.get("until"):
         tz = campaign_settings(obj).timezone
+    chosen = some_campaign(obj, opts.get("campaign_slug"))
     return MentionFilter(
         text=opts.get("text"),
         status=opts.get("status"),
@@ -68,6 +72,7 @@ def _filter(obj: CliContext, opts: dict[str, Any], *, limit: int = 50, offset: i
         codes=_code_filter(opts.get("codes") or ()),
         badge=opts.get("badge"),
         ours=opts.get("ours"),
+        campaign_id=chosen.id if chosen else None,
         limit=limit,
         offset=offset,
     )
@@ -120,7 +125,14 @@ def list_mentions(obj: CliContext, /, limit: int, offset: int, as_json: bool, **
     f = _filter(obj, opts, limit=limit, offset=offset)
     found = annotate(db, search(db, f))  # codes, badges, signals (issue 16)
     if as_json:
-        print_json(found)
+        from campaign.mentions.store import campaigns_of
+        from campaign.metadata.store import campaigns
+
+        slugs = {c.id: c.slug for c in campaigns(db)}
+        linked = campaigns_of(db, (int(m["id"]) for m in found))
+        print_json(
+            [{**m, "campaigns": [slugs[c] for c in linked.get(int(m["id"]), [])]} for m in found]
+        )
         return
     if not found:
         click.echo(
@@ -274,6 +286,8 @@ def reply(
     from campaign.clock import now, parse_when
     from campaign.errors import NotFoundError
     from campaign.mentions.search import get
+    from campaign.mentions.store import first_campaign_of
+    from campaign.metadata import settings_for
     from posts import editing
 
     db = obj.db()
@@ -284,7 +298,8 @@ def reply(
         raise NotFoundError(
             f"no collected post with id {mention_id}: see `campaign mentions list` for the ids"
         )
-    settings = campaign_settings(obj)
+    campaign_id = first_campaign_of(db, mention_id)
+    settings = settings_for(db, campaign_id)
     at = parse_when(when, settings.timezone, strict=True) if when else now()
     post = editing.reply(
         db,
@@ -295,6 +310,7 @@ def reply(
         quote=quote,
         approve=approve,
         by=obj.acting().name,
+        campaign_id=campaign_id,
     )
     click.echo(str(post.id))
 

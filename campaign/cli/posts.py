@@ -11,7 +11,16 @@ from typing import Any, Literal
 
 import click
 
-from campaign.cli.common import POST_ID, CliContext, pass_ctx, print_json
+from campaign.cli.common import (
+    CAMPAIGN,
+    CAMPAIGN_FILTER,
+    POST_ID,
+    CliContext,
+    one_campaign,
+    pass_ctx,
+    print_json,
+    some_campaign,
+)
 
 
 def _zone(obj: CliContext) -> str:
@@ -72,27 +81,36 @@ def posts() -> None:
 @posts.command("list")
 @click.option("--status", "status", metavar="STATUS", help="Only posts in this status.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@CAMPAIGN_FILTER
 @pass_ctx
-def list_posts(obj: CliContext, status: str | None, as_json: bool) -> None:
-    """List posts in time order, with their status, time and length."""
+def list_posts(
+    obj: CliContext, status: str | None, as_json: bool, campaign_slug: str | None
+) -> None:
+    """List posts in time order, with their status, time and length (every campaign's, or
+    --campaign's)."""
+    from campaign.metadata.store import campaigns
     from posts import queue
 
     if status is not None:
         queue.check_status(status)
     db = obj.db()
-    found = queue.list_posts(db, status)
+    chosen = some_campaign(obj, campaign_slug)
+    found = queue.list_posts(db, status, campaign_id=chosen.id if chosen else None)
     if as_json:
         from campaign.metadata import settings_for
         from posts.cost import post_cost, unit
         from posts.metrics import latest
 
-        settings = settings_for(db)
+        slugs: dict[int | None, str] = {c.id: c.slug for c in campaigns(db)}
+        prices = {cid: settings_for(db, cid) for cid in slugs}
+        default = settings_for(db)
         read = latest(db, (p.id for p in found))
         print_json(
             [
                 {
                     **p.to_json(),
-                    "cost_usd": unit(post_cost(p.text, settings)),
+                    "campaign": slugs.get(p.campaign_id),
+                    "cost_usd": unit(post_cost(p.text, prices.get(p.campaign_id, default))),
                     "metrics": read[p.id].counts() if p.id in read else None,
                     "metrics_at": read[p.id].at.isoformat() if p.id in read else None,
                 }
@@ -320,6 +338,7 @@ def _images(paths: tuple[str, ...], alts: tuple[str, ...]) -> list[Any]:
 @click.option("--reply-to", type=POST_ID, metavar="ID", help="Publish it as a reply to post ID.")
 @_IMAGE
 @_ALT
+@CAMPAIGN
 @pass_ctx
 def add(
     obj: CliContext,
@@ -330,8 +349,9 @@ def add(
     reply_to: int | None,
     images: tuple[str, ...],
     alts: tuple[str, ...],
+    campaign_slug: str | None,
 ) -> None:
-    """Add a post written by hand; prints only its new id.
+    """Add a post written by hand to a campaign (with its hashtag); prints only its new id.
 
     Images go with --image FILE --alt TEXT, once for each image, in the order X shows them.
     """
@@ -339,13 +359,14 @@ def add(
     from posts import editing
 
     db = obj.db()
+    chosen = one_campaign(obj, campaign_slug)
     if approve:
         obj.require("approve", "approving posts")
     elif reply_to is not None:
         obj.require("reply", "drafting replies")
     else:
         obj.require("edit", "adding posts")
-    settings = settings_for(db)
+    settings = settings_for(db, chosen.id if chosen else None)
     if (when is None) == (not next_slot):
         from campaign.errors import CampaignError
 
@@ -366,6 +387,7 @@ def add(
         reply_to=reply_to,
         by=obj.acting().name,
         images=_images(images, alts),
+        campaign_id=chosen.id if chosen else None,
     )
     click.echo(str(post.id))
     _warn_if_past(post, settings.timezone, settings.overdue_limit_minutes)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from campaign.cli.common import (
+    CAMPAIGN_FILTER,
     CliContext,
     campaign_settings,
     check_folder,
@@ -44,6 +45,7 @@ from campaign.store import write_private
     help="Write the standalone HTML report to this file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The figures as JSON instead of tables.")
+@CAMPAIGN_FILTER
 @pass_ctx
 def report(
     obj: CliContext,
@@ -51,6 +53,7 @@ def report(
     png_path: str | None,
     html_path: str | None,
     as_json: bool,
+    campaign_slug: str | None,
 ) -> None:
     """Summarise the conversation: text, PNG and HTML.
 
@@ -64,11 +67,14 @@ def report(
     for p in (png_path, html_path):
         if p:
             check_folder(p)  # before the report is built, not after
+    from campaign.cli.common import some_campaign
     from campaign.mentions.signals import duplicates, scan
 
     db = obj.db()
+    chosen = some_campaign(obj, campaign_slug)
+    tz = chosen.timezone if chosen else campaign_settings(obj).timezone
     scan(db)  # the coordination signals, refreshed for the report and the inbox
-    rep = build_report(db, campaign_settings(obj).timezone)
+    rep = build_report(db, tz, campaign_id=chosen.id if chosen else None)
     rep.extra["duplicates"] = duplicates(db, top=5)
     if output_dir:
         d = Path(output_dir)

@@ -27,16 +27,30 @@ def init(obj: CliContext) -> None:
 def load(obj: CliContext, file: str) -> None:
     """Load or update campaign metadata from a YAML file.
 
-    Reads FILE, checks it, and stores it in the database. Loading the same file again changes nothing; speakers and publications removed from the
-    file are removed from the campaign. Every problem in the file is listed with its line.
+    Reads FILE, checks it, and stores it in the database as the campaign its `slug:` names
+    (default: the hashtag without #, lower case): a new slug adds a campaign beside the others,
+    whose posts are never touched. Loading the same file again changes nothing; speakers and
+    publications removed from the file are removed from the campaign. Every problem in the file is listed with its line.
     The bundled sample is campaign/data/policing-in-conflict.yaml.
     """
     from campaign.metadata import parse_file, save, summary
+    from campaign.metadata.store import campaigns
+    from posts.queue import adopt_unassigned
 
     md = parse_file(file)
     obj.require("admin", "loading the campaign's settings")
-    save(obj.db(), md, file)
+    db = obj.db()
+    saved = save(db, md, file)
+    workspace = campaigns(db)
+    if saved.created and len(workspace) == 1:
+        adopt_unassigned(db, saved.id)  # posts added before any campaign: the first one's
     click.echo(f"Loaded {summary(md)}")
+    if len(workspace) > 1:
+        what = "Added" if saved.created else "Updated"
+        click.echo(
+            f"{what} the campaign {md.campaign.key}; this workspace has {len(workspace)} "
+            f"campaigns: {', '.join(c.slug for c in workspace)}"
+        )
 
 
 @click.command("import-page")

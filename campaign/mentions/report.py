@@ -102,9 +102,41 @@ class Report:
         return max(self.per_hour, key=lambda x: x[1]) if self.per_hour else None
 
 
-def _hashtag(db: sqlite_utils.Database) -> str:
+def _scoped(sql: str, campaign_id: int | None) -> str:
+    """``sql`` over one campaign's collected posts (those linked to it): each ``FROM`` of the
+    mentions table and its side tables reads only those. ``None``: every post, as written."""
+    if campaign_id is None:
+        return sql
+    ids = f"SELECT mention_id FROM mention_campaigns WHERE campaign_id = {int(campaign_id)}"
+    sql = sql.replace(
+        "FROM mentions ", f"FROM (SELECT * FROM mentions WHERE id IN ({ids})) AS mentions "
+    )
+    for side in ("mention_hashtags", "mention_links"):
+        sql = sql.replace(
+            f"FROM {side} ", f"FROM (SELECT * FROM {side} WHERE mention_id IN ({ids})) AS {side} "
+        )
+    return sql
+
+
+def _review(db: sqlite_utils.Database, campaign_id: int | None) -> dict[str, int]:
+    """Posts per review status (of one campaign's posts, with ``campaign_id``)."""
+    if campaign_id is None:
+        return counts_by_status(db)
+    counts: dict[str, int] = dict.fromkeys(ReviewStatus, 0)
+    sql = _scoped(
+        "SELECT review_status, count(*) FROM mentions GROUP BY review_status", campaign_id
+    )
+    for status, n in db.execute(sql).fetchall():
+        counts[ReviewStatus(status)] = n
+    return counts
+
+
+def _hashtag(db: sqlite_utils.Database, campaign_id: int | None = None) -> str:
     try:
-        row = db.execute("SELECT hashtag FROM campaign WHERE id = 1").fetchone()
+        row = db.execute(
+            "SELECT hashtag FROM campaigns WHERE id = ? OR ? IS NULL ORDER BY id LIMIT 1",
+            [campaign_id, campaign_id],
+        ).fetchone()
     except Exception:  # noqa: BLE001 - a store without the campaign table still has a report
         row = None
     return str(row[0]) if row and row[0] else DEFAULT_HASHTAG
@@ -116,22 +148,25 @@ _CACHE: dict[tuple[Any, ...], tuple[list[Any], ...]] = {}
 _CACHE_SIZE = 8
 
 
-def _aggregates(db: sqlite_utils.Database, own_tag: str, top: int, n: int) -> tuple[list[Any], ...]:
+def _aggregates(
+    db: sqlite_utils.Database, own_tag: str, top: int, n: int, campaign_id: int | None = None
+) -> tuple[list[Any], ...]:
     """Volume buckets, top authors, hashtags, links and domains (cached while nothing is added).
 
     ``n`` is how many posts there are now; with the newest id it tells whether any were added.
     """
     path = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
     newest = db.execute("SELECT max(id) FROM mentions").fetchone()[0]
-    key = (path, own_tag, top, n, newest) if path else None
+    key = (path, own_tag, top, n, newest, campaign_id) if path else None
     if key is not None and key in _CACHE:
         return _CACHE[key]
+    c = campaign_id
     result = (
-        db.execute(VOLUME_SQL).fetchall(),
-        db.execute(AUTHORS_SQL, [top]).fetchall(),
-        db.execute(HASHTAGS_SQL, [own_tag, top]).fetchall(),
-        db.execute(LINKS_SQL, [top]).fetchall(),
-        db.execute(DOMAINS_SQL, [top]).fetchall(),
+        db.execute(_scoped(VOLUME_SQL, c)).fetchall(),
+        db.execute(_scoped(AUTHORS_SQL, c), [top]).fetchall(),
+        db.execute(_scoped(HASHTAGS_SQL, c), [own_tag, top]).fetchall(),
+        db.execute(_scoped(LINKS_SQL, c), [top]).fetchall(),
+        db.execute(_scoped(DOMAINS_SQL, c), [top]).fetchall(),
     )
     if key is not None:
         if len(_CACHE) >= _CACHE_SIZE:
@@ -141,7 +176,12 @@ def _aggregates(db: sqlite_utils.Database, own_tag: str, top: int, n: int) -> tu
 
 
 def build_report(
-    db: sqlite_utils.Database, tz: tzinfo | str, *, top: int = TOP, cached: bool = True
+    db: sqlite_utils.Database,
+    tz: tzinfo | str,
+    *,
+    top: int = TOP,
+    cached: bool = True,
+    campaign_id: int | None = None,
 ) -> Report:
     """Read the collection into a :class:`Report`, with times in the zone ``tz``.
 
@@ -149,7 +189,7 @@ def build_report(
     reads them again); review progress and our posts are always read fresh.
     """
     tzi = zone(tz) if isinstance(tz, str) else tz
-    hashtag = _hashtag(db)
+    hashtag = _hashtag(db, campaign_id)
     hours: Counter[datetime] = Counter()
     days: Counter[date] = Counter()
     total = 0
@@ -158,9 +198,9 @@ def build_report(
     own_tag = hashtag.lstrip("#").lower()
     if not cached:
         _CACHE.clear()
-    review = counts_by_status(db)
+    review = _review(db, campaign_id)
     volume, author_rows, tag_rows, link_rows, domain_rows = _aggregates(
-        db, own_tag, top, sum(review.values())
+        db, own_tag, top, sum(review.values()), campaign_id
     )
     for bucket, n in volume:
         start = from_db(f"{bucket[:13]}:{int(bucket[14:]) * 15:02d}:00+00:00")
@@ -179,25 +219,33 @@ def build_report(
     domains = [(d, n) for d, n in domain_rows]
     replies = dict(
         db.execute(
-            "SELECT reply_to_id, count(*) FROM mentions WHERE replies_to_ours = 1 GROUP BY reply_to_id"
+            _scoped(
+                "SELECT reply_to_id, count(*) FROM mentions WHERE replies_to_ours = 1 "
+                "GROUP BY reply_to_id",
+                campaign_id,
+            )
         ).fetchall()
     )
     quotes = dict(
         db.execute(
-            "SELECT quote_of_id, count(*) FROM mentions WHERE quotes_ours = 1 GROUP BY quote_of_id"
+            _scoped(
+                "SELECT quote_of_id, count(*) FROM mentions WHERE quotes_ours = 1 "
+                "GROUP BY quote_of_id",
+                campaign_id,
+            )
         ).fetchall()
     )
     ours: dict[int, tuple[str, datetime | None]] = {}
     from posts.queue import own_posts
 
-    for own in own_posts(db):
+    for own in own_posts(db, campaign_id):
         if own.tweet_id.isdigit():
             ours[int(own.tweet_id)] = (
                 own.text,
                 local(own.published_at, tzi) if own.published_at else None,
             )
     for tid, text, at in db.execute(
-        "SELECT id, text, created_at FROM mentions WHERE is_ours = 1"
+        _scoped("SELECT id, text, created_at FROM mentions WHERE is_ours = 1", campaign_id)
     ).fetchall():
         ours.setdefault(tid, (text, local(from_db(at), tzi)))
     for tid in set(replies) | set(quotes):

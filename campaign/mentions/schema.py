@@ -309,3 +309,22 @@ def m005_review_as_evidence(db: sqlite_utils.Database) -> None:
         CREATE INDEX mention_signals_kind ON mention_signals (kind, group_key);
         """
     )
+
+
+@migrations()
+def m006_mention_campaigns(db: sqlite_utils.Database) -> None:
+    # A workspace holds many campaigns: a collected post belongs to every campaign whose hashtag
+    # it carries (stored once, linked to each). What was collected before belongs to campaign 1,
+    # the one that was loaded (if any).
+    db.executescript(
+        """
+        CREATE TABLE mention_campaigns (
+            campaign_id INTEGER NOT NULL,
+            mention_id INTEGER NOT NULL,
+            PRIMARY KEY (campaign_id, mention_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX mention_campaigns_mention ON mention_campaigns (mention_id);
+        INSERT INTO mention_campaigns (campaign_id, mention_id)
+            SELECT 1, id FROM mentions WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = 1);
+        """
+    )

@@ -56,6 +56,7 @@ class MentionFilter:
     codes: tuple[tuple[str, str], ...] = ()  # (field, value): each must be coded on the post
     badge: str | None = None  # a watch-list badge the post carries
     ours: bool | None = None  # only the campaign's own posts (True), or hide them (False)
+    campaign_id: int | None = None  # only the posts that belong to this campaign
     limit: int = 50
     offset: int = 0
 
@@ -159,6 +160,9 @@ def _where(f: MentionFilter) -> tuple[list[str], list[Any]]:
         params += [f.badge.strip().lower().lstrip("@")] * 2
     if f.ours is not None:
         where.append("m.is_ours = 1" if f.ours else "m.is_ours = 0")
+    if f.campaign_id is not None:
+        where.append("m.id IN (SELECT mention_id FROM mention_campaigns WHERE campaign_id = ?)")
+        params.append(f.campaign_id)
     return where, params
 
 

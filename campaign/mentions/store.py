@@ -436,3 +436,68 @@ def refresh_ours(db: sqlite_utils.Database, ours: Ours | None = None) -> int:
     for sql, param in statements:
         changed += conn.execute(sql, [param]).rowcount
     return changed
+
+
+def link_campaigns(
+    db: sqlite_utils.Database,
+    mention_ids: Iterable[int],
+    campaigns: Iterable[tuple[int, str | None]],
+) -> None:
+    """Link the stored posts ``mention_ids`` to each campaign they belong to: ``(campaign id,
+    tag)`` takes those carrying the tag (lower case, without '#'), ``(campaign id, None)`` all
+    of them (a campaign collected with its own query). A post is stored once and may belong to
+    several campaigns; linking again changes nothing."""
+    ids = json.dumps([int(i) for i in mention_ids])
+    for campaign_id, tag in campaigns:
+        if tag is None:
+            db.execute(
+                "INSERT OR IGNORE INTO mention_campaigns (campaign_id, mention_id) "
+                "SELECT ?, m.id FROM mentions m WHERE m.id IN (SELECT value FROM json_each(?))",
+                [campaign_id, ids],
+            )
+        else:
+            db.execute(
+                "INSERT OR IGNORE INTO mention_campaigns (campaign_id, mention_id) "
+                "SELECT ?, mention_id FROM mention_hashtags WHERE tag = ? "
+                "AND mention_id IN (SELECT value FROM json_each(?))",
+                [campaign_id, tag, ids],
+            )
+
+
+def newest_linked(db: sqlite_utils.Database, campaign_id: int) -> int | None:
+    """The newest post collected by search for ``campaign_id``, if any."""
+    row = db.execute(
+        "SELECT max(m.id) FROM mention_campaigns mc JOIN mentions m ON m.id = mc.mention_id "
+        "WHERE mc.campaign_id = ? AND m.source = 'search'",
+        [campaign_id],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def campaign_counts(db: sqlite_utils.Database) -> dict[int, int]:
+    """How many collected posts each campaign holds."""
+    return {
+        int(cid): int(n)
+        for cid, n in db.execute(
+            "SELECT campaign_id, count(*) FROM mention_campaigns GROUP BY campaign_id"
+        )
+    }
+
+
+def first_campaign_of(db: sqlite_utils.Database, mention_id: int) -> int | None:
+    """The first campaign the collected post ``mention_id`` belongs to (a reply to it goes
+    out for that campaign), or None."""
+    found = campaigns_of(db, [mention_id]).get(mention_id)
+    return found[0] if found else None
+
+
+def campaigns_of(db: sqlite_utils.Database, mention_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The campaign ids each of ``mention_ids`` belongs to (in campaign order)."""
+    out: dict[int, list[int]] = {}
+    for mid, cid in db.execute(
+        "SELECT mention_id, campaign_id FROM mention_campaigns "
+        "WHERE mention_id IN (SELECT value FROM json_each(?)) ORDER BY campaign_id",
+        [json.dumps([int(i) for i in mention_ids])],
+    ):
+        out.setdefault(int(mid), []).append(int(cid))
+    return out

@@ -93,9 +93,21 @@ def create_app(
         queue,
         report,
         status,
+        workspace,
     )
 
-    for module in (calendar, queue, inbox, evidence, report, status, images, imports, performance):
+    for module in (
+        calendar,
+        queue,
+        inbox,
+        evidence,
+        report,
+        status,
+        images,
+        imports,
+        performance,
+        workspace,
+    ):
         app.register_blueprint(module.bp)
 
     @app.get("/")
@@ -131,12 +143,18 @@ def _install_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _common() -> dict[str, Any]:
+        from campaign.web.db import current_campaign, workspace
         from campaign.web.status import publishing_stopped
 
         row = campaign_row()
+        all_ = workspace()
+        chosen = current_campaign()
+        every = len(all_) > 1 and chosen is None
         return {
-            "campaign_name": row[0] if row else "Campaign",
-            "hashtag": row[1] if row else "",
+            "campaign_name": "All campaigns" if every else (row[0] if row else "Campaign"),
+            "hashtag": "" if every else (row[1] if row else ""),
+            "campaigns": all_,
+            "current_campaign": chosen,
             "zone": zone_name(),
             "stopped": publishing_stopped(),
         }

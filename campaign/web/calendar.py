@@ -31,10 +31,32 @@ class Day:
     in_range: bool
     today: bool
     posts: list[Scheduled] = field(default_factory=list)
+    load: list[tuple[str, int, int]] = field(default_factory=list)  # (account, posts, daily cap)
 
     @property
     def drafts(self) -> int:
         return sum(1 for p in self.posts if p.status == PostStatus.DRAFT)
+
+
+# Posts that may still go out or went out: what counts against an account's daily cap.
+_LOADED = frozenset(
+    {PostStatus.DRAFT, PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.PUBLISHED}
+)
+
+
+def _load(posts: list[Scheduled]) -> list[tuple[str, int, int]]:
+    """Each account's posts of one day against its daily cap (the smallest its campaigns set)."""
+    from campaign.web.db import workspace
+
+    accounts = {c.id: c.account for c in workspace()}
+    caps: dict[str, int] = {}
+    for c in workspace():
+        caps[c.account] = min(c.daily_cap, caps.get(c.account, c.daily_cap))
+    count: dict[str, int] = defaultdict(int)
+    for p in posts:
+        if p.status in _LOADED:
+            count[accounts.get(p.campaign_id or 0, "default")] += 1
+    return [(a, n, caps.get(a, 100)) for a, n in sorted(count.items())]
 
 
 def _range(view: str, anchor: date) -> tuple[date, date, date, date]:
@@ -71,15 +93,21 @@ def calendar() -> str:
         )
         for i in range((end - start).days)
     }
+    from campaign.web.db import current_campaign_id, workspace
+    from campaign.web.workspace import colour_of
     from posts import media
 
     by_day: dict[date, list[Scheduled]] = defaultdict(list)
-    shown = queue.between(get_db(), utc(start), utc(end))
+    shown = queue.between(get_db(), utc(start), utc(end), current_campaign_id())
     for post in shown:
         by_day[local(post.scheduled_at, tz).date()].append(post)
+    several = len(workspace()) > 1
     for d, posts in by_day.items():
         if d in days:
             days[d].posts = posts
+            if several:
+                days[d].load = _load(posts)
+    slugs = {c.id: c.slug for c in workspace()} if several else {}
     weeks = [list(days.values())[i : i + 7] for i in range(0, len(days), 7)]
     title = (
         anchor.strftime("%B %Y")
@@ -96,6 +124,8 @@ def calendar() -> str:
         next=nxt,
         today=today,
         images=media.of_posts(get_db(), (p.id for p in shown)),
+        slugs=slugs,
+        colour_of=colour_of,
     )
 
 

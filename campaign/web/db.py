@@ -4,16 +4,20 @@ connection cannot cross waitress's threads), the campaign's time zone, and who i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlite_utils
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 
 from campaign.actors import local_user
 from campaign.store import open_db
 from campaign.web.cache import Cache
 
+if TYPE_CHECKING:
+    from campaign.metadata.store import Campaign
+
 T = TypeVar("T")
+SWITCH_KEY = "campaign"  # the session's chosen campaign (a slug; absent: all campaigns)
 
 
 def get_db() -> sqlite_utils.Database:
@@ -31,15 +35,39 @@ def close_db(_exc: BaseException | None = None) -> None:
         db.conn.close()
 
 
+def workspace() -> list[Campaign]:
+    """Every campaign of the workspace, read once per request."""
+    if "campaigns" not in g:
+        from campaign.metadata.store import campaigns
+
+        g.campaigns = campaigns(get_db())
+    found: list[Campaign] = g.campaigns
+    return found
+
+
+def current_campaign() -> Campaign | None:
+    """The campaign the switcher chose (None: all campaigns); a workspace of one campaign is
+    always that campaign."""
+    all_ = workspace()
+    if len(all_) == 1:
+        return all_[0]
+    slug = session.get(SWITCH_KEY)
+    return next((c for c in all_ if c.slug == slug), None)
+
+
+def current_campaign_id() -> int | None:
+    """The chosen campaign's id, for filters (None: every campaign)."""
+    chosen = current_campaign()
+    return chosen.id if chosen is not None and len(workspace()) > 1 else None
+
+
 def campaign_row() -> tuple[str, str, str] | None:
-    """The campaign's name, hashtag and time zone (None until metadata is loaded), read once
-    per request."""
-    if "campaign" not in g:
-        g.campaign = (
-            get_db().execute("SELECT name, hashtag, timezone FROM campaign WHERE id = 1").fetchone()
-        )
-    row: tuple[str, str, str] | None = g.campaign
-    return row
+    """The shown campaign's name, hashtag and time zone (the chosen one, else the first; None
+    until metadata is loaded)."""
+    chosen = current_campaign()
+    all_ = workspace()
+    c = chosen or (all_[0] if all_ else None)
+    return (c.name, c.hashtag, c.timezone) if c is not None else None
 
 
 def zone_name() -> str:

@@ -32,7 +32,10 @@ def inbox() -> str:
 
     args = _args()
     page = inputs.page_number()
+    from campaign.web.db import current_campaign_id
+
     f = MentionFilter(
+        campaign_id=current_campaign_id(),
         text=args["q"] or None,
         status=args["status"] or None,
         author=args["author"] or None,
@@ -98,6 +101,7 @@ def reply() -> Response:
     from campaign.clock import now
     from campaign.errors import RuleError
     from campaign.mentions.search import get
+    from campaign.mentions.store import first_campaign_of
     from campaign.web.auth import by
     from posts import editing
 
@@ -119,6 +123,7 @@ def reply() -> Response:
             quote=quote,
             approve=request.form.get("approve") == "1",
             by=by(),
+            campaign_id=first_campaign_of(db, mention_id),
         )
     except RuleError as e:  # length, duplicate text, no text: say it, keep the page
         flash(f"{noun} not queued: {e}", "error")

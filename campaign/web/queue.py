@@ -51,7 +51,10 @@ def _filters() -> tuple[dict[str, str], Any]:
     def day(key: str) -> datetime | None:
         return parse_when(args[key] + "T00:00", zone_name()) if args[key] else None
 
+    from campaign.web.db import current_campaign_id
+
     where = Filter(
+        campaign_id=current_campaign_id(),
         status=PostStatus(args["status"]) if args["status"] else None,
         kind=args["kind"] or None,
         text=args["q"] or None,
@@ -93,7 +96,7 @@ def _cost(where: Any) -> dict[str, Any]:
     from posts.queue import PostStatus
 
     db = get_db()
-    settings = settings_for(db)
+    settings = settings_for(db, where.campaign_id)
     found = queue.status_texts(db, where)
     ahead = estimate((text for status, text in found if status in TO_GO_OUT), settings)
     spent = estimate((text for status, text in found if status == PostStatus.PUBLISHED), settings)
@@ -112,10 +115,16 @@ def _origin(post: Any) -> dict[str, Any]:
     parts = [p for p in key.replace("/", ":").split(":") if p]
     for table, label in (("speakers", "Speaker"), ("publications", "Publication")):
         for part in parts:
-            for row in rows(f"SELECT * FROM {table} WHERE key = ?", [part]):
+            for row in rows(
+                f"SELECT * FROM {table} WHERE key = ? AND campaign_id IS ?",
+                [part, post.campaign_id],
+            ):
                 row["_label"] = label
                 found.append(row)
-    event = rows("SELECT name, hashtag, timezone, source_file, loaded_at FROM campaign")
+    event = rows(
+        "SELECT name, hashtag, timezone, source_file, loaded_at FROM campaigns WHERE id IS ?",
+        [post.campaign_id],
+    )
     return {"records": found, "campaign": event[0] if event else None}
 
 
@@ -276,6 +285,9 @@ def compose() -> Response | tuple[str, int]:
     tz = zone(zone_name())
     default_at = local(now(), tz).replace(second=0, microsecond=0)
     parents = _parents()
+    from campaign.web.db import current_campaign
+
+    chosen = current_campaign()
     if request.method == "GET":
         reply_to = inputs.optional_id(request.args.get("reply_to"))
         return render_template(
@@ -286,16 +298,19 @@ def compose() -> Response | tuple[str, int]:
             preview=preview(""),
             parents=parents,
             reply_to=reply_to,
+            chosen=chosen.slug if chosen else "",
         ), 200
     text = request.form.get("text", "")
     at_raw = request.form.get("at", "")
     reply_to = inputs.optional_id(request.form.get("reply_to"))
+    slug = request.form.get("campaign", "").strip()
     try:
+        campaign_id = _composer_campaign(slug)
         if request.form.get("when") == "next-slot":  # "Add to queue": the next free slot
             from campaign.metadata import settings_for
             from posts.slots import next_free
 
-            at: datetime | None = next_free(get_db(), settings_for(get_db()))
+            at: datetime | None = next_free(get_db(), settings_for(get_db(), campaign_id))
         else:
             at = _when("at")
         if at is None:
@@ -309,6 +324,7 @@ def compose() -> Response | tuple[str, int]:
             reply_to=reply_to,
             by=by(),
             images=images.from_form(),
+            campaign_id=campaign_id,
         )
     except CampaignError as e:
         return render_template(
@@ -319,9 +335,24 @@ def compose() -> Response | tuple[str, int]:
             preview=preview(text),
             parents=parents,
             reply_to=reply_to,
+            chosen=slug,
         ), 422
     flash(
         f"Post {post.id} added as {post.status} for {local(post.scheduled_at, tz):%Y-%m-%d %H:%M}.",
         "ok",
     )
     return redirect(url_for("queue.post_page", post_id=post.id))
+
+
+def _composer_campaign(slug: str) -> int | None:
+    """The campaign the composer's post belongs to: the one picked; the only one; none when
+    none is loaded. With several and none picked it is refused, naming what to do."""
+    from campaign.web.db import workspace
+
+    all_ = workspace()
+    if len(all_) <= 1:
+        return all_[0].id if all_ else None
+    found = next((c for c in all_ if c.slug == slug), None)
+    if found is None:
+        raise CampaignError("choose the campaign the post belongs to (it gets its hashtag)")
+    return found.id

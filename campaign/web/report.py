@@ -22,7 +22,11 @@ bp = Blueprint("report", __name__)
 
 @bp.get("/report")
 def report() -> str:
-    return render_template("report.html", r=current_report())
+    from campaign.web.db import workspace
+    from campaign.web.workspace import compare
+
+    compared = compare() if len(workspace()) > 1 else []
+    return render_template("report.html", r=current_report(), compared=compared)
 
 
 @bp.get("/report/chart.png")
@@ -40,6 +44,12 @@ def chart() -> Response:
 def current_report() -> Report:
     """The report of the collection (kept; made again in the background after a change)."""
     from campaign.mentions.report import build_report
+    from campaign.web.db import current_campaign_id
 
     tz = zone_name()
-    return cached("report", on_own_db(lambda db: build_report(db, tz)), stale_ok=True)
+    chosen = current_campaign_id()  # with several campaigns, the switcher's (None: all)
+    return cached(
+        f"report:{chosen or ''}",
+        on_own_db(lambda db: build_report(db, tz, campaign_id=chosen)),
+        stale_ok=True,
+    )
