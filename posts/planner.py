@@ -386,6 +386,19 @@ def apply(
                 outcome = "skipped_protected"
             elif have.source_hash == p.source_hash:
                 outcome = "unchanged"
+            elif _same_post(db, have, p):
+                # Made from something else (a template or a setting that changed) but it would
+                # be written the same: nothing to re-plan; the new source is remembered.
+                outcome = "unchanged"
+                if not dry_run:
+                    update_content(
+                        db,
+                        have.id,
+                        PostStatus.DRAFT,
+                        {"source_hash": p.source_hash},
+                        only_planned=True,
+                        at=have.updated_at,
+                    )
             else:
                 outcome = "updated"
                 if not dry_run:
@@ -413,6 +426,16 @@ def apply(
         with immediate(db):
             run()
     return PlanResult(**counts, outcomes=outcomes)
+
+
+def _same_post(db: sqlite_utils.Database, have: Post, p: PlannedPost) -> bool:
+    """Whether the draft ``have`` already says, when and with what images, what ``p`` would."""
+    return (have.kind, have.template, have.text, have.scheduled_at) == (
+        p.kind,
+        p.template,
+        p.text,
+        p.scheduled_at,
+    ) and [i.sha256 for i in media.of_post(db, have.id)] == [i.sha256 for i in p.images]
 
 
 def refresh(

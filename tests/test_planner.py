@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from itertools import combinations
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -277,11 +278,13 @@ def test_second_run_changes_nothing(db: sqlite_utils.Database) -> None:
 
 
 def test_changed_source_updates_drafts(db: sqlite_utils.Database) -> None:
-    """A new event title rewrites the drafts that mention it, with a 'replanned' audit row."""
+    """A new event title rewrites the drafts that mention it, with a 'replanned' audit row;
+    the drafts it does not change are counted unchanged."""
     refresh(db, SAMPLE)
     md = replace(SAMPLE, event=replace(SAMPLE.event, title="Policing After Conflict"))
     _, result = refresh(db, md)
-    assert 15 == result.updated
+    mention = sum("Policing After Conflict" in p.text for p in list_posts(db))
+    assert (mention, 15 - mention) == (result.updated, result.unchanged)
     post = next(p for p in list_posts(db) if p.source_key == "announcement")
     assert "Policing After Conflict" in post.text
     assert "replanned" == history(db, post.id)[-1]["detail"]
@@ -336,3 +339,24 @@ def test_dry_run_writes_nothing(db: sqlite_utils.Database) -> None:
     _, result = refresh(db, SAMPLE, dry_run=True)
     assert 15 == result.created
     assert [] == list_posts(db)
+
+
+def test_a_changed_template_that_writes_the_same_post_leaves_it_unchanged(
+    db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """A template whose source changes but renders the same text counts as unchanged: no
+    'replanned' row, nothing rewritten (an upgrade's template changes re-plan only what they
+    change)."""
+    from posts.templates import DEFAULTS_DIR
+
+    refresh(db, SAMPLE)
+    before = {p.source_key: (p.text, p.updated_at) for p in list_posts(db)}
+    own = tmp_path / "templates"
+    own.mkdir()
+    source = (DEFAULTS_DIR / "recap.j2").read_text(encoding="utf-8")
+    (own / "recap.j2").write_text("{#- the same words -#}\n" + source, encoding="utf-8")
+    _, result = refresh(db, SAMPLE, templates_dir=own)
+    after = {p.source_key: (p.text, p.updated_at) for p in list_posts(db)}
+    recap = next(p for p in list_posts(db) if p.source_key == "recap")
+    assert (0, 15, before) == (result.updated, result.unchanged, after)
+    assert "replanned" not in [h["detail"] for h in history(db, recap.id)]
