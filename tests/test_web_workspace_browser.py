@@ -3,8 +3,6 @@ as in test_web_browser.py), against ``campaign web`` as its own process."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +14,8 @@ import sqlite_utils
 from campaign.clock import local, now
 from campaign.metadata import parse_file, save
 from posts import editing
-from tests.test_web_browser import CAMPAIGN, browser, page  # noqa: F401 - the fixtures
-from tests.web_helpers import SAMPLE
+from tests.test_web_browser import browser, page  # noqa: F401 - the fixtures
+from tests.web_helpers import SAMPLE, web_process
 from tests.workspace_helpers import event_yaml
 
 pytestmark = pytest.mark.slow
@@ -35,23 +33,8 @@ def workspace_server(db: sqlite_utils.Database, db_path: Path, tmp_path: Path) -
     editing.add(
         db, "Peace tech draft", when + timedelta(minutes=30), actor="test", campaign_id=second
     )
-    proc = subprocess.Popen(
-        [CAMPAIGN, "--db", str(db_path), "web", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if "http://" not in line:
-            proc.kill()
-            raise AssertionError(f"campaign web did not start: {line}{proc.communicate()[1]}")
-        yield line.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with web_process(db_path) as url:
+        yield url
 
 
 def _week(when_from_now: timedelta) -> str:

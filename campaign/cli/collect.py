@@ -12,7 +12,14 @@ from collections.abc import Callable
 
 import click
 
-from campaign.cli.common import CAMPAIGN_FILTER, INSECURE, CliContext, UserError, pass_ctx
+from campaign.cli.common import (
+    CAMPAIGN_FILTER,
+    INSECURE,
+    X_TIMEOUT,
+    CliContext,
+    UserError,
+    pass_ctx,
+)
 
 EXIT_RATE_LIMITED = 3
 
@@ -30,14 +37,7 @@ EXIT_RATE_LIMITED = 3
     default=None,
     help="A file of KEY=VALUE lines (X_BEARER_TOKEN=…) instead of the environment.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    envvar="CAMPAIGN_X_TIMEOUT",
-    help="Seconds each call to X may take in all (also CAMPAIGN_X_TIMEOUT).",
-)
+@X_TIMEOUT
 @INSECURE
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @CAMPAIGN_FILTER

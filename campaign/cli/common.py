@@ -115,6 +115,15 @@ def some_campaign(obj: CliContext, slug: str | None) -> Campaign | None:
 
 
 # For every command that talks to X (daemon, publish, collect).
+# For the commands that call X once and exit (collect, metrics): the whole call's deadline.
+X_TIMEOUT = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    envvar="CAMPAIGN_X_TIMEOUT",
+    help="Seconds each call to X may take in all (also CAMPAIGN_X_TIMEOUT).",
+)
 INSECURE = click.option(
     "--insecure",
     is_flag=True,

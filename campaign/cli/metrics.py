@@ -13,6 +13,7 @@ import click
 from campaign.cli.common import (
     INSECURE,
     POST_ID,
+    X_TIMEOUT,
     CliContext,
     campaign_settings,
     check_folder,
@@ -47,14 +48,7 @@ from campaign.store import write_private
     default=None,
     help="A file of KEY=VALUE lines instead of the environment.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    envvar="CAMPAIGN_X_TIMEOUT",
-    help="Seconds each call to X may take in all (also CAMPAIGN_X_TIMEOUT).",
-)
+@X_TIMEOUT
 @INSECURE
 @pass_ctx
 def metrics(
