@@ -178,9 +178,10 @@ def clean_base_url(url: str, *, insecure: bool = False) -> str:
         parts = urlsplit(url)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - a port that is not a number raises ValueError here
-    except ValueError:
-        host = ""
-    if parts.scheme not in ("http", "https") or not host or re.search(r"\s", url):
+        scheme = parts.scheme
+    except ValueError:  # a lone [ or ], a port that is no number
+        host = scheme = ""
+    if scheme not in ("http", "https") or not host or re.search(r"\s", url):
         raise CredentialsError(
             f"{BASE_URL_KEY} must be a URL such as https://api.twitter.com or "
             "http://127.0.0.1:8080 (without a user name or password)"

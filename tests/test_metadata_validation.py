@@ -164,6 +164,15 @@ def test_each_problem_is_reported_where_it_is(
     assert fragment in found[0].message
 
 
+def test_an_address_with_a_lone_bracket_is_a_problem_not_a_crash() -> None:
+    """A web address Python cannot split (a lone ] in the site name) is reported at its line."""
+    text = BASE.replace("https://", "https://]", 1)
+    found = problems(text)
+    assert ["is not a web address that can be read"] == [
+        p.message.split(": ", 1)[0].split("' ", 1)[1] for p in found
+    ], found
+
+
 def test_the_base_document_is_valid() -> None:
     """The document every case above starts from has no problems of its own."""
     md = parse_text(BASE, "test.yaml")

@@ -50,6 +50,12 @@ def test_a_foreign_host_header_is_refused(web: Browserish) -> None:
         assert 400 == web.client.get(path, headers={"Host": "attacker.example"}).status_code
 
 
+def test_a_host_header_no_url_can_hold_is_refused(web: Browserish) -> None:
+    """A Host with a lone bracket is a 400, not a server error."""
+    for host in ("[::1", "127.0.0.1]", "[bad]:x"):
+        assert 400 == web.client.get("/calendar", headers={"Host": host}).status_code
+
+
 def test_localhost_names_are_accepted(web: Browserish) -> None:
     """127.0.0.1, localhost and [::1], with any port, are this machine."""
     codes = [

@@ -239,7 +239,9 @@ def test_loopback_and_https_are_accepted(url: str) -> None:
     assert url == Credentials.from_env({"X_API_BASE_URL": url}).base_url
 
 
-@pytest.mark.parametrize("url", ["localhost:8080", "ftp://x.example", "http://", "http://h:port"])
+@pytest.mark.parametrize(
+    "url", ["localhost:8080", "ftp://x.example", "http://", "http://h:port", "https://[x.example"]
+)
 def test_base_url_must_be_a_url(url: str) -> None:
     """An X_API_BASE_URL that is not an http(s) URL is refused with an example."""
     with pytest.raises(CredentialsError, match=r"such as https://api\.twitter\.com"):

@@ -301,8 +301,13 @@ class Reader:
             return raw
         if not raw:
             return self.error(node, field, "is empty: write the address, or remove the line")
-        parts = urlsplit(raw)
         example = "e.g. https://www.usip.org/events/..."
+        try:
+            parts = urlsplit(raw)
+        except ValueError:  # e.g. a lone [ or ] in the site name ("Invalid IPv6 URL")
+            return self.error(
+                node, field, f"{raw!r} is not a web address that can be read: {example}"
+            )
         if parts.scheme not in ("http", "https"):
             return self.error(
                 node,

@@ -138,7 +138,10 @@ def back(default: str) -> Redirect:
 
 
 def _request_hostname() -> str:
-    return (urlsplit("//" + request.host).hostname or "").lower()
+    try:
+        return (urlsplit("//" + request.host).hostname or "").lower()
+    except ValueError:  # a Host header no URL can hold (a lone [ or ]): no host of ours
+        return ""
 
 
 def _same_origin() -> bool:
