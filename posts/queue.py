@@ -163,9 +163,7 @@ class Post:
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-    cur = db.execute(sql, list(params))
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return list(db.query(sql, list(params)))
 
 
 def select_posts(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[Post]:

@@ -351,12 +351,12 @@ def enqueue(
 
 def open_incidents(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """The incidents not cleared yet, oldest first."""
-    cur = db.execute(
-        "SELECT id, kind, subject, post_id, summary, advice, opened_at FROM incidents "
-        "WHERE cleared_at IS NULL ORDER BY id"
+    return list(
+        db.query(
+            "SELECT id, kind, subject, post_id, summary, advice, opened_at FROM incidents "
+            "WHERE cleared_at IS NULL ORDER BY id"
+        )
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def sync(
@@ -467,9 +467,9 @@ def mark_failed(db: sqlite_utils.Database, pending: Pending, error: str) -> date
 
 def sent(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every message, oldest first (for tests and `campaign notify list`)."""
-    cur = db.execute(
-        "SELECT id, incident_id, event, label, title, body, attempts, sent_at, last_error "
-        "FROM notifications ORDER BY id"
+    return list(
+        db.query(
+            "SELECT id, incident_id, event, label, title, body, attempts, sent_at, last_error "
+            "FROM notifications ORDER BY id"
+        )
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

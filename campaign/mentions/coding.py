@@ -268,10 +268,10 @@ def counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def history(db: sqlite_utils.Database, mention_id: int) -> list[dict[str, Any]]:
     """Every code set or unset on one post, oldest first."""
-    cur = db.execute(
-        "SELECT at, actor, action, field, value FROM mention_code_audit WHERE mention_id = ? "
-        "ORDER BY id",
-        [mention_id],
+    return list(
+        db.query(
+            "SELECT at, actor, action, field, value FROM mention_code_audit WHERE mention_id = ? "
+            "ORDER BY id",
+            [mention_id],
+        )
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

@@ -125,10 +125,10 @@ def counts_by_status(db: sqlite_utils.Database) -> dict[str, int]:
 
 def history(db: sqlite_utils.Database, mention_id: int) -> list[dict[str, Any]]:
     """The audit trail of one post, oldest first."""
-    cur = db.execute(
-        "SELECT at, actor, from_status, to_status, note FROM mention_audit "
-        "WHERE mention_id = ? ORDER BY id",
-        [mention_id],
+    return list(
+        db.query(
+            "SELECT at, actor, from_status, to_status, note FROM mention_audit "
+            "WHERE mention_id = ? ORDER BY id",
+            [mention_id],
+        )
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

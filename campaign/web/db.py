@@ -126,6 +126,4 @@ def db_path() -> str:
 
 def rows(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """The rows of one query as dicts."""
-    cur = get_db().execute(sql, list(params))
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return list(get_db().query(sql, list(params)))
