@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from campaign.cli.common import MENTION_ID, CliContext, UserError, pass_ctx, print_json
-from campaign.cli.mentions import _filter, _has_filter, filter_options
+from campaign.cli.mentions import _filter, chosen_posts, filter_options
 
 
 def register(group: click.Group) -> None:
@@ -55,8 +55,6 @@ def code(
     code records who set it and when.
     """
     from campaign.mentions.coding import check, code, parse, scheme_of
-    from campaign.mentions.search import count
-    from campaign.mentions.search import ids as matching_ids
 
     db = obj.db()
     set_list, unset_list = parse(sets), parse(unsets, unset=True)
@@ -64,24 +62,10 @@ def code(
         raise UserError("say what to code: --set FIELD=VALUE or --unset FIELD[=VALUE]")
     scheme = scheme_of(db)
     check(scheme, set_list)
-    if ids and _has_filter(opts):
-        raise UserError("give post ids or a search, not both")
-    if not ids:
-        if not _has_filter(opts):
-            raise UserError(
-                "say which posts to code: their ids (see `campaign mentions list`), or a search "
-                "such as --search WORDS or --status new"
-            )
-        f = _filter(obj, opts)
-        n = count(db, f)
-        if n == 0:
-            click.echo("No posts match: nothing coded.")
-            return
-        if n > 1 and not yes:
-            if not sys.stdin.isatty():
-                raise UserError(f"{n} posts match: add --yes to code them all")
-            click.confirm(f"Code {n} posts?", abort=True)
-        ids = tuple(matching_ids(db, f))
+    chosen = chosen_posts(obj, ids, opts, yes, "code", "coded")
+    if chosen is None:
+        return
+    ids = tuple(chosen[0])
     changed = code(db, ids, sets=set_list, unsets=unset_list, actor=obj.actor, scheme=scheme)
     click.echo(
         f"Coded {len(ids)} post{'s' if len(ids) != 1 else ''}: {changed} "

@@ -227,34 +227,56 @@ def mark_mentions(
     the current status) and asks for --yes before marking more than one post.
     """
     from campaign.mentions.review import check_status, mark
-    from campaign.mentions.search import count
-    from campaign.mentions.search import ids as matching_ids
 
     status = check_status(new_status)
     db = obj.db()
     obj.require("review", "marking collected posts")
+    chosen = chosen_posts(obj, ids, opts, yes, "mark", "marked", f" {status}")
+    if chosen is None:
+        return
+    targets, matched = chosen
+    changed = mark(db, targets, status, actor=obj.actor, note=note)
+    if matched is None:
+        click.echo(f"Marked {changed} post{'s' if changed != 1 else ''} {status}.")
+    else:
+        click.echo(f"{matched} posts matched; marked {changed} {status}.")
+
+
+def chosen_posts(
+    obj: CliContext,
+    ids: tuple[int, ...],
+    opts: dict[str, Any],
+    yes: bool,
+    verb: str,
+    done: str,
+    what: str = "",
+) -> tuple[list[int], int | None] | None:
+    """The collected posts a command acts on: the ``ids`` given, or everything the search in
+    ``opts`` matches (asking for --yes, or a confirmation, before more than one), with how many
+    the search matched (None for ids). None when the search matches nothing (said so)."""
+    from campaign.mentions.search import count
+    from campaign.mentions.search import ids as matching_ids
+
     if ids and _has_filter(opts):
         raise UserError("give post ids or a search, not both")
     if ids:
-        changed = mark(db, ids, status, actor=obj.actor, note=note)
-        click.echo(f"Marked {changed} post{'s' if changed != 1 else ''} {status}.")
-        return
+        return list(ids), None
     if not _has_filter(opts):
         raise UserError(
-            "say which posts to mark: their ids (see `campaign mentions list`), or a search "
+            f"say which posts to {verb}: their ids (see `campaign mentions list`), or a search "
             "such as --search WORDS or --status new"
         )
+    db = obj.db()
     f = _filter(obj, opts)
     n = count(db, f)
     if n == 0:
-        click.echo("No posts match: nothing marked.")
-        return
+        click.echo(f"No posts match: nothing {done}.")
+        return None
     if n > 1 and not yes:
         if not sys.stdin.isatty():
-            raise UserError(f"{n} posts match: add --yes to mark them all {status}")
-        click.confirm(f"Mark {n} posts {status}?", abort=True)
-    changed = mark(db, matching_ids(db, f), status, actor=obj.actor, note=note)
-    click.echo(f"{n} posts matched; marked {changed} {status}.")
+            raise UserError(f"{n} posts match: add --yes to {verb} them all{what}")
+        click.confirm(f"{verb.capitalize()} {n} posts{what}?", abort=True)
+    return list(matching_ids(db, f)), n
 
 
 @mentions.command("reply")
