@@ -4,6 +4,7 @@ credentials, so no test can touch a user's files or reach a real account."""
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,31 @@ def _sleep_on_the_monotonic_clock(seconds: float) -> None:
 # wait does. Never taken in `make test`.
 if os.environ.get("FAKETIME") and os.environ.get("FAKETIME_DONT_FAKE_MONOTONIC") == "1":
     time.sleep = _sleep_on_the_monotonic_clock
+
+
+def _popen_with_python_environment(
+    init: Callable[..., None],
+) -> Callable[..., None]:
+    def popen_init(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("env") is None:
+            kwargs["env"] = dict(os.environ)
+        init(self, *args, **kwargs)
+
+    return popen_init
+
+
+# libfaketime 0.9.10 calls getenv() inside every timed wait, and Python's threads hand the GIL
+# over with a timed wait; glibc's setenv() may move the environment array while another thread
+# reads it, so a monkeypatch.setenv() while a server thread runs crashed `make test-dates` with
+# a segmentation fault (tests/test_faketime_environment.py shows it). Under libfaketime the
+# C-level environment therefore stays as the run began: os.environ changes live in Python
+# only, and every child process is given os.environ explicitly. Never taken in `make test`.
+if os.environ.get("FAKETIME") and "faketime" in os.environ.get("LD_PRELOAD", ""):
+    os.putenv = lambda key, value: None
+    os.unsetenv = lambda key: None
+    subprocess.Popen.__init__ = _popen_with_python_environment(  # type: ignore[method-assign]
+        subprocess.Popen.__init__
+    )
 
 
 # The test files whose every test depends on the calendar (times, zones, "today", the next
