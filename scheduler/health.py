@@ -73,9 +73,12 @@ def unreachable_since(db: sqlite_utils.Database) -> datetime | None:
 
 def stop_reason(stop: dict[str, Any]) -> str:
     """Why publishing stopped, in plain words: X's refusal (its status and words) without the
-    list of variables to check, else the reason as recorded."""
+    list of variables to check (the account locked or suspended, else its keys refused), else
+    the reason as recorded."""
     if stop.get("status"):
         detail = f": {stop['detail']}" if stop.get("detail") else ""
+        if stop.get("account_state") in ("locked", "suspended"):
+            return f"X says the campaign account is {stop['account_state']} ({stop['status']}{detail})"
         return f"X refused the campaign account’s keys ({stop['status']}{detail})"
     return str(stop.get("reason") or "X refused the campaign account’s keys")
 
@@ -123,7 +126,9 @@ def check(db: sqlite_utils.Database) -> Check:
     running = info is not None and info.alive
     stop = stopped(db)
     if stop is not None:
-        found.append(Finding(Level.CRITICAL, "publishing_stopped", "publishing is stopped"))
+        state = stop.get("account_state")
+        why = f": the X account is {state}" if state in ("locked", "suspended") else ""
+        found.append(Finding(Level.CRITICAL, "publishing_stopped", f"publishing is stopped{why}"))
     since = unreachable_since(db)
     if since is not None:
         level = Level.CRITICAL if at - since >= UNREACHABLE_ALERT else Level.WARNING

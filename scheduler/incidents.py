@@ -117,6 +117,17 @@ def conditions(
     found: list[Condition] = []
     stop = stopped(db)
     if stop is not None:
+        first = {
+            "locked": "X locked the campaign account: log in to it in the X app or on x.com and "
+            "follow X's steps to unlock it (new keys do not help).",
+            "suspended": "X suspended the campaign account: its owner must appeal in the X app "
+            "or at help.x.com and wait until X lifts it (new keys do not help).",
+        }.get(
+            str(stop.get("account_state")),
+            "If X locked or suspended the account, unlock it on x.com. If the keys were "
+            "revoked or changed, put the new keys in the daemon's credentials file and "
+            "restart the daemon.",
+        )
         found.append(
             Condition(
                 "publishing_stopped",
@@ -124,9 +135,7 @@ def conditions(
                 f"Publishing stopped at {show(stop.get('at'), tz)}: "
                 f"{redact(health.stop_reason(stop))}. "
                 "Nothing will be sent until it is resumed.",
-                "If X locked or suspended the account, unlock it on x.com. If the keys were "
-                "revoked or changed, put the new keys in the daemon's credentials file and "
-                "restart the daemon. Then press Resume publishing on the console's status page "
+                f"{first} Then press Resume publishing on the console's status page "
                 "(or run `campaign resume`). Approved posts wait meanwhile; posts more than "
                 f"{s.overdue_limit_minutes} minutes late are marked missed.",
             )

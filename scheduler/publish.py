@@ -15,8 +15,9 @@ For each due post, in time order:
    to ``approved`` and nothing is sent before X's reset time. ``5xx``: treated as ambiguous —
    a gateway error can hide a post that was made — so the post is reconciled after a backoff of
    1, 2, 4 s (+ jitter) and only then sent again, at most ``retries`` times, then ``failed``.
-   ``401`` or an authentication ``403``: publishing stops (state ``publishing_stopped``) until
-   a person runs ``campaign publish --resume`` or restarts the daemon.
+   ``401``, an authentication ``403`` or a ``403`` saying the account is locked or suspended:
+   publishing stops (state ``publishing_stopped``) until a person runs ``campaign resume`` (or
+   ``campaign publish --resume``) or restarts the daemon; the post stays ``approved``.
 
 Any trouble stops the round, so posts keep their order. A post later than the overdue limit
 becomes ``missed`` instead of going out; a reply waits for its parent to be published; at most
@@ -211,14 +212,16 @@ class Publishing:
         value: dict[str, Any] = {"reason": reason, "at": to_db(now())}
         if refused is not None:
             value.update(status=refused.status, detail=refused.detail)
+            if refused.account_state:  # locked or suspended: the account, not the keys
+                value["account_state"] = refused.account_state
         set_state(self.db, STOPPED_KEY, json.dumps(value))
-        event(
-            log,
-            logging.ERROR,
-            f"publishing STOPPED: {reason}. Fix the credentials, then run `campaign resume` (it "
-            "works while the daemon runs) or restart the daemon",
-            event="stop",
+        then = (
+            " (`campaign resume` works while the daemon runs; restarting the daemon also does)"
+            if refused is not None and refused.account_state  # the reason names the fix
+            else ". Fix the credentials, then run `campaign resume` (it works while the daemon "
+            "runs) or restart the daemon"
         )
+        event(log, logging.ERROR, f"publishing STOPPED: {reason}{then}", event="stop")
 
     def _backoff(self, n: int) -> timedelta:
         base = self.config.backoff * (2 ** min(30, max(0, n - 1)))

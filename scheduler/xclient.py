@@ -58,6 +58,7 @@ from scheduler.xanswer import (
     x_id,
 )
 from scheduler.xerrors import (
+    AccountLocked,
     AuthFailed,
     DuplicateContent,
     NoAnswer,
@@ -108,6 +109,21 @@ AUTH_403_MARKERS = (
     "not configured with the appropriate",
     "authenticat",
     "not permitted to use",
+)
+
+# 403 answers about the account itself: locked (v1.1 code 326, "To protect our users from spam
+# and other malicious activity, this account is temporarily locked. Please log in to
+# https://twitter.com to unlock your account.") or suspended (code 64, "Your account is suspended
+# and is not permitted to access this feature"; v2: the problem type ``…/problems/user-suspended``
+# with "The user used for authentication is suspended"). Checked before AUTH_403_MARKERS, whose
+# "authenticat" the v2 suspension text also holds.
+LOCKED_CODES = frozenset({326})
+SUSPENDED_CODES = frozenset({64})
+LOCKED_MARKERS = ("temporarily locked", "account is locked", "unlock your account")
+SUSPENDED_MARKERS = (
+    "problems/user-suspended",
+    "user used for authentication is suspended",
+    "your account is suspended",
 )
 
 # 403 answers to a reply or quote that are about the post it answers (X's texts).
@@ -988,6 +1004,11 @@ class XClient:
             problem = _problem_text(e)
             if "duplicate" in problem:
                 raise DuplicateContent(detail) from None
+            codes = {c for c in e.api_codes if isinstance(c, int)}
+            if codes & SUSPENDED_CODES or any(m in problem for m in SUSPENDED_MARKERS):
+                raise AccountLocked(403, detail, suspended=True) from None
+            if codes & LOCKED_CODES or any(m in problem for m in LOCKED_MARKERS):
+                raise AccountLocked(403, detail) from None
             if any(m in problem for m in AUTH_403_MARKERS):
                 raise AuthFailed(403, detail) from None
             if any(m in problem for m in REPLY_GONE_MARKERS):

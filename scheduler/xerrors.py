@@ -43,6 +43,12 @@ class DuplicateContent(XError):
 class AuthFailed(XError):
     "X refused the credentials (401, or a 403 about authentication or app permissions)"
 
+    #: ``"locked"`` or ``"suspended"`` when X refused because of the account itself
+    #: (:class:`AccountLocked`), else None: the keys are at fault.
+    account_state: str | None = None
+    #: What a person does before resuming, in plain words.
+    fix = "fix the credentials"
+
     def __init__(self, status: int, detail: str = "") -> None:
         self.status = status
         self.detail = detail
@@ -51,6 +57,27 @@ class AuthFailed(XError):
             + (f": {detail}" if detail else "")
             + "): check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET (and "
             "X_BEARER_TOKEN for search) and that the app has read and write permission"
+        )
+
+
+class AccountLocked(AuthFailed):
+    """X refused because the account is locked (v1.1 code 326, "this account is temporarily
+    locked") or suspended (code 64, or v2's ``user-suspended`` problem). The keys are fine and
+    every request made as the account is refused alike, so publishing stops as for refused
+    credentials until a person has unlocked the account and resumes."""
+
+    def __init__(self, status: int, detail: str = "", *, suspended: bool = False) -> None:
+        self.account_state = "suspended" if suspended else "locked"
+        self.fix = (
+            "have the suspension lifted (appeal in the X app or at help.x.com)"
+            if suspended
+            else "unlock it in the X app (log in as the account and follow X's steps)"
+        )
+        super().__init__(status, detail)
+        self.args = (
+            f"the X account is {self.account_state} ({status}"
+            + (f": {detail}" if detail else "")
+            + f"): {self.fix}, then run `campaign resume`",
         )
 
 

@@ -301,6 +301,8 @@ def publish(
             ids = ", ".join(str(i) for i in run.unsettled)
             click.echo(f"Not settled yet (run again to check them): {ids}")
     if run.stopped:
+        if run.stopped.get("account_state"):  # locked or suspended: the reason names the fix
+            raise UserError(f"publishing is stopped: {run.stopped['reason']}")
         raise UserError(
             f"publishing is stopped: {run.stopped['reason']}. Fix the credentials, then run "
             "`campaign publish --resume`"
@@ -372,8 +374,18 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
         s = snap["publishing_stopped"]
         console.print(
             f"[bold red]Publishing STOPPED[/] since {show(s['at'], tz)}: {escape(stop_reason(s))}\n"
-            "  If X locked the account, unlock it on x.com; if the keys were revoked or changed, "
-            "put the new keys in the daemon's credentials file and restart the daemon.\n"
+            + {
+                "locked": "  Log in to the X account in the X app (or on x.com) and follow X's "
+                "steps to unlock it; new keys do not help.\n",
+                "suspended": "  The account's owner must appeal the suspension in the X app (or "
+                "at help.x.com); new keys do not help.\n",
+            }.get(
+                str(s.get("account_state")),
+                "  If X locked the account, unlock it on x.com; if the keys were revoked or "
+                "changed, put the new keys in the daemon's credentials file and restart the "
+                "daemon.\n",
+            )
+            + 
             "  Then run `campaign resume` (or press Resume publishing on the console's status page)."
         )
     for i in snap.get("incidents", []):

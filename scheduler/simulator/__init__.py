@@ -48,7 +48,10 @@ Control API (no authentication; JSON in and out):
   ``/_storage/compliance/`` (see :mod:`scheduler.simulator.compliance`). Lookups answer a post
   of a suspended or protected author with X's ``Forbidden`` / ``Authorization Error``.
 - ``POST /_sim/tweets/:id/delete``: delete a post as its author would in the X app.
-- ``POST /_sim/users/:id``: ``{"protected": true}`` or ``{"suspended": true}``.
+- ``POST /_sim/users/:id``: ``{"protected": true}``, ``{"suspended": true}`` or
+  ``{"locked": true}`` (``false`` undoes each). The campaign account locked or suspended has
+  every request made as it (user context) refused with 403, as X words it: locked, error code
+  326 "this account is temporarily locked"; suspended, the problem ``user-suspended``.
 - ``POST /_sim/compliance``: ``{"polls": N}``: a job says in_progress N times (default 1).
 - ``GET /_sim/users``: every account.
 - ``GET /_sim/requests`` / ``DELETE /_sim/requests``: the log of answered API requests

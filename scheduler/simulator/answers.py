@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from scheduler.simulator.state import User
+
 
 class ApiError(Exception):
     """An answer other than success, already in X's shape."""
@@ -20,6 +22,35 @@ class ApiError(Exception):
 def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> ApiError:
     """X's "problem" answer: ``{"title", "detail", "type", "status"}``."""
     return ApiError(status, {"title": title, "detail": detail, "type": kind, "status": status})
+
+
+LOCKED = (
+    "To protect our users from spam and other malicious activity, this account is temporarily "
+    "locked. Please log in to https://x.com to unlock your account."
+)
+
+
+def account_refused(user: User) -> ApiError:
+    """The 403 for a request made as a locked or suspended account. Suspended: X's v2 problem
+    ``user-suspended``. Locked: X's error code 326 with its words (as X has long answered a
+    locked account), inside a v2 problem body."""
+    if user.suspended:
+        return problem(
+            403,
+            "Forbidden",
+            "The user used for authentication is suspended",
+            "https://api.twitter.com/2/problems/user-suspended",
+        )
+    return ApiError(
+        403,
+        {
+            "errors": [{"code": 326, "message": LOCKED}],
+            "title": "Forbidden",
+            "detail": LOCKED,
+            "type": "about:blank",
+            "status": 403,
+        },
+    )
 
 
 def invalid_request(error: dict[str, Any]) -> ApiError:

@@ -109,7 +109,8 @@ class SimClient:
         self._call("POST", f"/_sim/tweets/{tweet_id}/delete")
 
     def set_user(self, user_id: str, **flags: bool) -> dict[str, Any]:
-        """Protect or suspend an account: ``set_user(id, suspended=True)``."""
+        """Protect, suspend or lock an account: ``set_user(id, suspended=True)``,
+        ``set_user(id, locked=True)`` (then ``locked=False`` to unlock it)."""
         result: dict[str, Any] = self._call("POST", f"/_sim/users/{user_id}", json=flags)
         return result
 

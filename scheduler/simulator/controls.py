@@ -58,16 +58,20 @@ def register(app: Flask, state: SimState) -> None:
 
     @app.post("/_sim/users/<user_id>")
     def change_user(user_id: str) -> Answer:
-        """Set an account's ``protected`` or ``suspended`` flag."""
+        """Set an account's ``protected``, ``suspended`` or ``locked`` flag. The simulated
+        campaign account locked or suspended has every request made as it refused (403)."""
         spec = body()
         with state.lock:
             user = state.users.get(user_id)
             if user is None:
                 return bad(f"no user {user_id}")
-            for key in ("protected", "suspended"):
+            for key in ("protected", "suspended", "locked"):
                 if key in spec:
                     setattr(user, key, bool(spec[key]))
-            return user.to_json({"protected"}) | {"suspended": user.suspended}, 200
+            return user.to_json({"protected"}) | {
+                "suspended": user.suspended,
+                "locked": user.locked,
+            }, 200
 
     @app.post("/_sim/compliance")
     def compliance_settings() -> Answer:

@@ -73,6 +73,8 @@ def create_app(state: SimState) -> Flask:
                     error: answers.ApiError | None = None
                     if caller is None:
                         error = answers.problem(401, "Unauthorized", "Unauthorized")
+                    elif caller.user is not None and (caller.user.locked or caller.user.suspended):
+                        error = answers.account_refused(caller.user)
                     elif user_only and caller.user is None:
                         error = answers.problem(
                             403,

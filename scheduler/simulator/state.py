@@ -66,6 +66,7 @@ class User:
     verified: bool = False
     protected: bool = False  # only approved followers see its posts
     suspended: bool = False  # X suspended the account: its posts are gone from the API
+    locked: bool = False  # X locked the account: every request made as it is refused (326)
 
     def to_json(self, fields: set[str]) -> dict[str, Any]:
         """X's user object with the default fields plus those asked for in ``user.fields``."""
@@ -342,6 +343,7 @@ class SimState:
         with self.lock:
             self.users: dict[str, User] = {self.account.id: self.account}
             self.account.tweet_count = 0
+            self.account.locked = self.account.suspended = False
             self.tweets: dict[str, Tweet] = {}
             self.order: list[int] = []  # tweet ids, ascending
             self.by_author: dict[str, list[int]] = {}  # the same, per author
