@@ -78,7 +78,9 @@ def stop_reason(stop: dict[str, Any]) -> str:
     if stop.get("status"):
         detail = f": {stop['detail']}" if stop.get("detail") else ""
         if stop.get("account_state") in ("locked", "suspended"):
-            return f"X says the campaign account is {stop['account_state']} ({stop['status']}{detail})"
+            return (
+                f"X says the campaign account is {stop['account_state']} ({stop['status']}{detail})"
+            )
         return f"X refused the campaign account’s keys ({stop['status']}{detail})"
     return str(stop.get("reason") or "X refused the campaign account’s keys")
 

@@ -385,8 +385,7 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
                 "changed, put the new keys in the daemon's credentials file and restart the "
                 "daemon.\n",
             )
-            + 
-            "  Then run `campaign resume` (or press Resume publishing on the console's status page)."
+            + "  Then run `campaign resume` (or press Resume publishing on the console's status page)."
         )
     for i in snap.get("incidents", []):
         console.print(f"[red]Incident[/] since {show(i['opened_at'], tz)}: {escape(i['summary'])}")
