@@ -70,8 +70,11 @@ def create(
     actor: str,
     by: str | None = None,
     images: Sequence[media.Image] = (),
+    campaign_id: int | None = None,
 ) -> Series:
-    """Queue a series: every occurrence a draft, each text checked by posts.rules first."""
+    """Queue a series for campaign ``campaign_id`` (None: no campaign is loaded): every
+    occurrence a draft, each text checked by posts.rules first (with that campaign's hashtag
+    and links)."""
     from campaign.store import immediate
     from posts.editing import _aware, _prepare
     from posts.rules import duplicate_key
@@ -101,7 +104,7 @@ def create(
         prepared: list[tuple[str, int]] = []
         for i, text in enumerate(texts, start=1):
             try:
-                final, length = _prepare(db, text)
+                final, length = _prepare(db, text, campaign_id=campaign_id)
             except RuleError as e:
                 raise RuleError(f"variant {i}: {e}") from e
             prepared.append((final, length))
@@ -119,7 +122,9 @@ def create(
         for k, at in enumerate(times, start=1):
             variant = (k - 1) % len(prepared)
             final, length = prepared[variant]
-            new = queue.NewPost(KIND, final, length, at, hand_edited=True, created_by=by)
+            new = queue.NewPost(
+                KIND, final, length, at, hand_edited=True, created_by=by, campaign_id=campaign_id
+            )
             detail = f"series {series_id}, occurrence {k} of {len(times)} (variant {variant + 1})"
             post_id = queue.insert_draft(db, new, actor, detail, at=stamp)
             if images:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,4 +138,26 @@ def test_series_is_approved_once(run: Run, db: sqlite_utils.Database) -> None:
     )
     assert ["approved"] * 3 == [
         p["status"] for p in json.loads(run("posts", "list", "--json").stdout)
+    ]
+
+
+def test_series_goes_to_the_campaign_named(
+    run: Run, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """With two campaigns `--campaign SLUG` picks the series' campaign (and hashtag); without
+    it the command is refused (exit 2) and nothing is queued."""
+    from campaign.metadata import parse_file, save
+    from tests.web_helpers import SAMPLE
+    from tests.workspace_helpers import event_yaml
+
+    save(db, parse_file(SAMPLE), str(SAMPLE))
+    other = event_yaml(tmp_path, "#PeaceTech2027", day="2026-12-20", name="Peace Tech 2027")
+    second = save(db, parse_file(other), str(other)).id
+    args = ["posts", "series", "add", "--text", "Monthly digest", "--at", "2026-11-23T10:00Z"]
+    args += ["--every", "30", "--until", "2027-01-10"]
+    assert 2 == run(*args).exit_code
+    assert [] == queue.list_posts(db)
+    _ok(run(*args, "--campaign", "peacetech2027"))
+    assert [(second, "Monthly digest #PeaceTech2027")] * 2 == [
+        (p.campaign_id, p.text) for p in queue.list_posts(db)
     ]

@@ -196,3 +196,32 @@ def test_reply_from_the_inbox_with_the_keyboard(
     )
     assert f"Reply queued as post {post.id} (draft)." in page.inner_text(".flashes")
     assert [] == page.errors
+
+
+def test_a_series_composed_in_the_console(
+    page: Any, server: str, db: sqlite_utils.Database
+) -> None:
+    """From the queue's New series: five variants, one more box with Add a variant (what was
+    typed is kept), weekly from noon the day after tomorrow for four weeks; saved, the first
+    post's page names the series and offers to approve it whole."""
+    first = local(now() + timedelta(days=2), "America/New_York").replace(hour=12, minute=0)
+    page.goto(f"{server}/queue")
+    page.click("#new-series-link")
+    texts = [f"Read our report on policing, part {i}" for i in range(1, 7)]
+    for i, text in enumerate(texts[:5], start=1):
+        page.fill(f"#text_{i}", text)
+    with page.expect_navigation():
+        page.click("#more-variants")
+    assert texts[0] == page.input_value("#text_1")
+    page.fill("#text_6", texts[5])
+    page.fill("#at", first.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#every", "7")
+    page.fill("#until", (first + timedelta(days=28)).date().isoformat())
+    with page.expect_navigation():
+        page.click("#save-series")
+    assert "Evergreen series 1: post 1 of 5." in page.inner_text("#thread")
+    assert page.locator("#approve-series").is_visible()
+    posts = queue.list_posts(db)
+    assert [f"{t} #PolicingInConflict" for t in texts[:5]] == [p.text for p in posts]
+    assert {("evergreen", "draft")} == {(p.kind, p.status) for p in posts}
+    assert [] == page.errors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from campaign.cli.common import CliContext, pass_ctx
+from campaign.cli.common import CAMPAIGN, CliContext, one_campaign, pass_ctx
 
 
 @click.group("series")
@@ -35,6 +35,7 @@ def series() -> None:
     "--alt", "alts", multiple=True, metavar="TEXT", help="The alt text of the --image before it."
 )
 @click.option("--approve", is_flag=True, help="Approve the whole series at once.")
+@CAMPAIGN
 @pass_ctx
 def add(
     obj: CliContext,
@@ -45,6 +46,7 @@ def add(
     images: tuple[str, ...],
     alts: tuple[str, ...],
     approve: bool,
+    campaign_slug: str | None,
 ) -> None:
     """Queue a series: one post every DAYS days from --at until --until, rotating the variants
     so no text comes back while X would refuse it as a duplicate. Prints the series id and the
@@ -55,8 +57,9 @@ def add(
     from posts import series as evergreen
 
     db = obj.db()
+    chosen = one_campaign(obj, campaign_slug)
     obj.require("approve" if approve else "edit", "adding a series")
-    settings = settings_for(db)
+    settings = settings_for(db, chosen.id if chosen else None)
     tz = settings.timezone
     first = parse_when(when, tz, strict=True)
     end = parse_when(until if ("T" in until or " " in until) else until + "T23:59", tz)
@@ -70,6 +73,7 @@ def add(
         actor=obj.actor,
         by=by,
         images=media.pair(images, alts),
+        campaign_id=chosen.id if chosen else None,
     )
     if approve:
         evergreen.approve(db, made.id, actor=obj.actor, by=by)

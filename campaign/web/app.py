@@ -92,6 +92,7 @@ def create_app(
         performance,
         queue,
         report,
+        series,
         status,
         workspace,
     )
@@ -107,6 +108,7 @@ def create_app(
         imports,
         performance,
         workspace,
+        series,
     ):
         app.register_blueprint(module.bp)
 

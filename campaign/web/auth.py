@@ -211,6 +211,10 @@ def _work_for(endpoint: str) -> tuple[str, str]:
         if request.form.get("approve") == "1":
             return "approve", "approving posts"
         return "edit", "writing posts"
+    if endpoint == "series.new_series":
+        if request.form.get("approve") == "1":
+            return "approve", "approving posts"
+        return "edit", "adding a series"
     return POST_WORK.get(endpoint, ("admin", "this change"))
 
 
@@ -275,7 +279,7 @@ def _check() -> Response | None:
             return outcome
         found = outcome
     g.person = found
-    if request.method == "POST" or request.endpoint == "queue.compose":
+    if request.method == "POST" or request.endpoint in ("queue.compose", "series.new_series"):
         work, what = _work_for(request.endpoint or "")
         if not found.may(work):
             needed = NEEDS[work].value

@@ -20,7 +20,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 # The forms that may carry image files (the composer, a post's page, the CSV import).
-FILE_ENDPOINTS = frozenset({"queue.compose", "queue.post_edit", "imports.import_page"})
+FILE_ENDPOINTS = frozenset(
+    {"queue.compose", "queue.post_edit", "imports.import_page", "series.new_series"}
+)
 
 
 def install(app: Flask) -> None:
