@@ -1,4 +1,4 @@
-"""Who may publish from a database: one lease row with a heartbeat.
+"""Who may publish from a database: one lease row per account with a heartbeat (:func:`name_for`).
 
 The holder renews the lease every few seconds; it expires ``ttl`` seconds after the last
 heartbeat. Another process takes it over once it has expired, or at once when it was held by a
@@ -20,8 +20,14 @@ import sqlite_utils
 from campaign.clock import from_db, now, to_db
 from campaign.store import immediate
 
-PUBLISHER = "publisher"
+PUBLISHER = "publisher"  # the default account's lease (the name every release has used)
 DEFAULT_TTL = 15.0
+
+
+def name_for(account: str = "default") -> str:
+    """The publishing lease of ``account``: one per account, so one process publishes for each
+    (``publisher`` for the default account, ``publisher:events`` for the account events)."""
+    return PUBLISHER if account == "default" else f"{PUBLISHER}:{account}"
 
 
 def new_holder(role: str = "daemon") -> str:
