@@ -333,7 +333,7 @@ class Daemon:
         info = lease.current(db, unit.lease_name)
         if info is not None and info.alive and info.holder != self.holder:
             return  # another daemon publishes for it
-        stop(db, unit.name, f"account {unit.name}: {unit.missing}")
+        stop(db, unit.name, f"account {unit.name}: {unit.missing}", missing=True)
 
     # -- lifecycle -------------------------------------------------------------------------
 

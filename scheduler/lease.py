@@ -84,6 +84,23 @@ def current(db: sqlite_utils.Database, name: str = PUBLISHER) -> LeaseInfo | Non
     )
 
 
+def publishing(db: sqlite_utils.Database) -> list[LeaseInfo]:
+    """Every account's publishing lease that is held (the default account's first)."""
+    rows = db.execute(
+        "SELECT name FROM lease WHERE name = ? OR name LIKE ? ORDER BY name = ? DESC, name",
+        [PUBLISHER, PUBLISHER + ":%", PUBLISHER],
+    ).fetchall()
+    found = [current(db, row[0]) for row in rows]
+    return [info for info in found if info is not None]
+
+
+def running(db: sqlite_utils.Database) -> LeaseInfo | None:
+    """The default account's lease if it is alive, else any account's live lease: a daemon is
+    running (one that publishes only for another account holds only that account's lease)."""
+    alive = [info for info in publishing(db) if info.alive]
+    return alive[0] if alive else None
+
+
 def _pid_gone(info: LeaseInfo) -> bool:
     """The holder ran on this host and its process no longer exists."""
     if info.host != socket.gethostname() or not info.pid or info.pid == os.getpid():

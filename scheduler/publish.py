@@ -188,18 +188,18 @@ def stop(
     account: str,
     reason: str,
     refused: AuthFailed | None = None,
-    missing: list[str] | None = None,
+    missing: bool = False,
 ) -> None:
     """Stop ``account``'s publishing (the other accounts' go on). ``refused``: X's refusal,
-    kept as data (its status and words); ``missing``: the names of the variables the account
-    lacks (never their values)."""
+    kept as data (its status and words); ``missing``: the account has no credentials (the
+    reason names the variables it needs, never their values)."""
     value: dict[str, Any] = {"reason": reason, "at": to_db(now())}
     if account != DEFAULT_ACCOUNT:
         value["account"] = account
     if refused is not None:
         value.update(status=refused.status, detail=refused.detail)
     if missing:
-        value["missing"] = missing
+        value["missing_credentials"] = True
     set_state(db, account_key(STOPPED_KEY, account), json.dumps(value))
     of = "" if account == DEFAULT_ACCOUNT else f" for account {account}"
     which = "" if account == DEFAULT_ACCOUNT else f" --account {account}"
@@ -732,63 +732,111 @@ class PublishRun:
     """What ``campaign publish`` did."""
 
     outcomes: list[Outcome]
-    stopped: dict[str, Any] | None
+    stopped: dict[str, Any] | None  # the default account's stop (each account's: accounts)
     waiting: dict[str, Any] | None
     unsettled: list[int]
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # {"stopped", "waiting"}
 
 
 def publish_now(
     db: sqlite_utils.Database,
-    publisher: Publisher,
+    publisher: Publisher | None,
     *,
     config: PublishConfig | None = None,
     resume_first: bool = False,
     max_wait: float | None = None,
     lease_ttl: float = 60.0,
+    publishers: Callable[[str], Publisher] | None = None,
+    missing_default: str = "",
 ) -> PublishRun:
-    """Publish what is due now, then return (for cron). Takes the lease for the run.
+    """Publish what is due now, then return (for cron). Takes each account's lease for the run.
 
-    Waits (at most ``max_wait`` seconds at a time; default the call timeout plus settling plus
-    the longest backoff) for posts that must be reconciled before it can finish.
+    ``publisher`` posts as the default account (None: its keys are missing, ``missing_default``
+    says which); ``publishers(name)`` makes another account's (CampaignError: its keys are
+    missing). An account without keys that has posts due is stopped, its stop naming the
+    variables; the other accounts publish. Waits (at most ``max_wait`` seconds at a time;
+    default the call timeout plus settling plus the longest backoff) for posts that must be
+    reconciled before it can finish.
     """
     cfg = config or PublishConfig()
     holder = lease.new_holder("publish")
-    if not lease.acquire(db, holder, ttl=lease_ttl):
-        info = lease.current(db)
-        who = f"{info.holder} (pid {info.pid} on {info.host})" if info else "another process"
-        raise LeaseHeldError(
-            f"{who} holds the publishing lease, so it is the one publishing: stop it first, or "
-            "let it do the work (`campaign status` shows it)"
-        )
+    started = now()
+    found: dict[str, Publisher] = {}
+    for name in accounts(db) if publishers is not None else [DEFAULT_ACCOUNT]:
+        try:
+            if name == DEFAULT_ACCOUNT:
+                if publisher is None:
+                    raise CampaignError(missing_default or "no publisher for the default account")
+                found[name] = publisher
+            else:
+                assert publishers is not None
+                found[name] = publishers(name)
+        except CampaignError as e:
+            ids = account_campaign_ids(db, name)
+            due = queue.sendable(
+                db, started, 1, campaign_ids=ids, unassigned=name == DEFAULT_ACCOUNT
+            )
+            if due and stopped(db, name) is None:
+                stop(db, name, f"account {name}: {e}", missing=True)
+    taken: list[str] = []
+    try:
+        for name in found:
+            if not lease.acquire(db, holder, ttl=lease_ttl, name=lease.name_for(name)):
+                info = lease.current(db, lease.name_for(name))
+                who = (
+                    f"{info.holder} (pid {info.pid} on {info.host})" if info else "another process"
+                )
+                of = "" if name == DEFAULT_ACCOUNT else f" of account {name}"
+                raise LeaseHeldError(
+                    f"{who} holds the publishing lease{of}, so it is the one publishing: stop it "
+                    "first, or let it do the work (`campaign status` shows it)"
+                )
+            taken.append(name)
+    except LeaseHeldError:
+        for name in taken:
+            lease.release(db, holder, name=lease.name_for(name))
+        raise
     if resume_first and resume(db):
         event(log, logging.INFO, "publishing resumed", event="resume", holder=holder)
-    started = now()
+    for name in found:
+        was = stopped(db, name)
+        if was is not None and was.get("missing_credentials"):
+            resume(db, name)  # its keys are there now
     wait_cap = (
         max_wait
         if max_wait is not None
         else cfg.x_timeout + cfg.settle + cfg.backoff * (2**cfg.retries) * 1.5
     )
-    run = Publishing(db, publisher, holder, cfg)
+    runs = [Publishing(db, p, holder, cfg, account=name) for name, p in found.items()]
     outcomes: list[Outcome] = []
     try:
         while True:
-            lease.renew(db, holder, ttl=lease_ttl)
-            new = run.run_due(until=started)
+            new: list[Outcome] = []
+            for run in runs:
+                lease.renew(db, holder, ttl=lease_ttl, name=run.lease_name)
+                if not run.stopped() and not run.lease_lost:
+                    new += run.run_due(until=started)
             outcomes += new
-            if stopped(db) or run.lease_lost:
+            going = [r for r in runs if not r.stopped() and not r.lease_lost]
+            # Each account goes on to its next action, unless that is further than wait_cap.
+            ahead = [n for r in going if (n := r.next_action_at(until=started)) is not None]
+            ahead = [n for n in ahead if (n - now()).total_seconds() <= wait_cap]
+            if not ahead:
                 break
-            nxt = run.next_action_at(until=started)
-            if nxt is None:
-                break
-            delay = (nxt - now()).total_seconds()
-            if delay > wait_cap or (delay <= 0 and not new):
+            delay = (min(ahead) - now()).total_seconds()
+            if delay <= 0 and not new:
                 break
             time.sleep(max(0.0, delay) + 0.01)
     finally:
-        lease.release(db, holder)
+        for name in found:
+            lease.release(db, holder, name=lease.name_for(name))
     return PublishRun(
         outcomes=outcomes,
         stopped=stopped(db),
         waiting=waiting(db),
         unsettled=[p.id for p in queue.pending(db)],
+        accounts={
+            name: {"stopped": stopped(db, name), "waiting": waiting(db, name)}
+            for name in accounts(db)
+        },
     )
