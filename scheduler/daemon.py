@@ -691,7 +691,9 @@ class Daemon:
         )
         self._collect_minutes = minutes
 
-    def _round(self, unit: _Account) -> None:
+    def _round(self, unit: _Account | None = None) -> None:
+        """One account's round (default: the default account's)."""
+        unit = unit or self.units[DEFAULT_ACCOUNT]
         if self.stop_event.is_set() or not unit.active or unit.watched is None:
             return
         run = self.publishing(unit)
@@ -763,7 +765,7 @@ class Daemon:
             self.scheduler.add_job(
                 self._job(self._round),
                 "date",
-                args=[unit],
+                args=[] if unit.name == DEFAULT_ACCOUNT else [unit],
                 run_date=at,
                 id=job,
                 executor=PUBLISH_EXECUTOR,
