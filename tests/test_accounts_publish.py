@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -388,3 +388,30 @@ def test_the_daemon_refuses_to_start_when_no_account_has_keys(
     )
     assert 2 == result.returncode
     assert "X_API_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_console_banner_names_the_stopped_account_and_resume_clears_it(
+    run: Run, tmp_path: Path, db_path: Path
+) -> None:
+    """Every page's banner says which account stopped; Resume publishing clears every stop."""
+    import time_machine
+
+    from campaign.web import create_app
+    from scheduler.publish import stop
+    from tests.test_web_pages import text_of
+    from tests.web_helpers import Browserish
+
+    at = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        _two_accounts(run, tmp_path)
+        db = open_db(db_path)
+        stop(
+            db, "events", "account events: X posting credentials are missing: set X_EVENTS_API_KEY"
+        )
+        web = Browserish(create_app(db_path))
+        page = web.get("/queue").get_data(as_text=True)
+        banner = text_of(page.split('id="publishing-stopped">', 1)[1].split("</div>", 1)[0])
+        assert banner.startswith("Publishing for account events stopped since 2026-12-01 10:00")
+        assert "X_EVENTS_API_KEY" in banner
+        web.post("/status/resume", {})
+    assert stopped(db, "events") is None
