@@ -762,6 +762,7 @@ def publish_now(
     holder = lease.new_holder("publish")
     started = now()
     found: dict[str, Publisher] = {}
+    missing: dict[str, str] = {}
     for name in accounts(db) if publishers is not None else [DEFAULT_ACCOUNT]:
         try:
             if name == DEFAULT_ACCOUNT:
@@ -772,12 +773,7 @@ def publish_now(
                 assert publishers is not None
                 found[name] = publishers(name)
         except CampaignError as e:
-            ids = account_campaign_ids(db, name)
-            due = queue.sendable(
-                db, started, 1, campaign_ids=ids, unassigned=name == DEFAULT_ACCOUNT
-            )
-            if due and stopped(db, name) is None:
-                stop(db, name, f"account {name}: {e}", missing=True)
+            missing[name] = str(e)
     taken: list[str] = []
     try:
         for name in found:
@@ -798,6 +794,13 @@ def publish_now(
         raise
     if resume_first and resume(db):
         event(log, logging.INFO, "publishing resumed", event="resume", holder=holder)
+    for name, why in missing.items():
+        # Stopped, naming its variables, if it has posts due and no live process publishes it.
+        ids = account_campaign_ids(db, name)
+        due = queue.sendable(db, started, 1, campaign_ids=ids, unassigned=name == DEFAULT_ACCOUNT)
+        info = lease.current(db, lease.name_for(name))
+        if due and stopped(db, name) is None and (info is None or not info.alive):
+            stop(db, name, f"account {name}: {why}", missing=True)
     for name in found:
         was = stopped(db, name)
         if was is not None and was.get("missing_credentials"):
