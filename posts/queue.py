@@ -395,50 +395,58 @@ def sendable(
     limit: int = 1,
     *,
     campaign_ids: Iterable[int] | None = None,
+    unassigned: bool = True,
 ) -> list[Post]:
     """Approved posts that may go out (lone posts, or replies whose parent is published), due
     by ``at`` if given, in the order they go out; with ``campaign_ids``, only posts of those
-    campaigns or of none (one account's)."""
+    campaigns or of none (one account's; posts of none only if ``unassigned``)."""
     sql = (
         "SELECT p.* FROM posts p LEFT JOIN posts parent ON parent.id = p.reply_to_post_id "
         "WHERE p.status = 'approved' AND (p.reply_to_post_id IS NULL OR "
         "(parent.status = 'published' AND parent.tweet_id IS NOT NULL))"
     )
-    params: list[Any] = []
-    if campaign_ids is not None:
-        sql += " AND (p.campaign_id IS NULL OR p.campaign_id IN (SELECT value FROM json_each(?)))"
-        params.append(json.dumps([int(i) for i in campaign_ids]))
+    extra, params = _of_account(campaign_ids, unassigned, "p.")
+    sql += extra
     if at is not None:
         sql += " AND p.scheduled_at <= ?"
         params.append(to_db(at))
     return select_posts(db, sql + " ORDER BY p.scheduled_at, p.id LIMIT ?", [*params, limit])
 
 
-def pending(db: sqlite_utils.Database) -> list[Post]:
-    """Posts whose fate is not known yet: claimed (``publishing``) or ``unknown``."""
+def pending(
+    db: sqlite_utils.Database,
+    *,
+    campaign_ids: Iterable[int] | None = None,
+    unassigned: bool = True,
+) -> list[Post]:
+    """Posts whose fate is not known yet: claimed (``publishing``) or ``unknown`` (with
+    ``campaign_ids``: one account's, as :func:`sendable`)."""
+    extra, params = _of_account(campaign_ids, unassigned)
     return select_posts(
         db,
-        "SELECT * FROM posts WHERE status IN ('publishing', 'unknown') ORDER BY claimed_at, id",
+        "SELECT * FROM posts WHERE status IN ('publishing', 'unknown')"
+        + extra
+        + " ORDER BY claimed_at, id",
+        params,
     )
 
 
 def overdue(
-    db: sqlite_utils.Database, cutoff: datetime, *, campaign_ids: Iterable[int] | None = None
+    db: sqlite_utils.Database,
+    cutoff: datetime,
+    *,
+    campaign_ids: Iterable[int] | None = None,
+    unassigned: bool = True,
 ) -> list[Post]:
     """Approved posts scheduled before ``cutoff``, oldest first (with ``campaign_ids``: only
-    those campaigns' posts and posts of none)."""
-    if campaign_ids is None:
-        return select_posts(
-            db,
-            "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? "
-            "ORDER BY scheduled_at",
-            [to_db(cutoff)],
-        )
+    those campaigns' posts and, if ``unassigned``, posts of none)."""
+    extra, params = _of_account(campaign_ids, unassigned)
     return select_posts(
         db,
-        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ? AND (campaign_id "
-        "IS NULL OR campaign_id IN (SELECT value FROM json_each(?))) ORDER BY scheduled_at",
-        [to_db(cutoff), json.dumps([int(i) for i in campaign_ids])],
+        "SELECT * FROM posts WHERE status = 'approved' AND scheduled_at < ?"
+        + extra
+        + " ORDER BY scheduled_at",
+        [to_db(cutoff), *params],
     )
 
 
@@ -468,22 +476,28 @@ def parent(db: sqlite_utils.Database, post: Post) -> Parent:
     return Parent(PostStatus(row[0]), row[1]) if row else Parent("deleted", None)
 
 
-def _of_account(campaign_ids: Iterable[int] | None) -> tuple[str, list[Any]]:
-    """A condition keeping one account's posts (those of ``campaign_ids`` and of no campaign),
-    or nothing for every post."""
+def _of_account(
+    campaign_ids: Iterable[int] | None, unassigned: bool = True, alias: str = ""
+) -> tuple[str, list[Any]]:
+    """A condition keeping one account's posts (those of ``campaign_ids``, and of no campaign
+    if ``unassigned``: those are the default account's), or nothing for every post."""
     if campaign_ids is None:
         return "", []
+    none = f"{alias}campaign_id IS NULL OR " if unassigned else ""
     return (
-        " AND (campaign_id IS NULL OR campaign_id IN (SELECT value FROM json_each(?)))",
+        f" AND ({none}{alias}campaign_id IN (SELECT value FROM json_each(?)))",
         [json.dumps([int(i) for i in campaign_ids])],
     )
 
 
 def published_since(
-    db: sqlite_utils.Database, since: datetime, campaign_ids: Iterable[int] | None = None
+    db: sqlite_utils.Database,
+    since: datetime,
+    campaign_ids: Iterable[int] | None = None,
+    unassigned: bool = True,
 ) -> int:
     """How many posts went out after ``since`` (of one account's campaigns, when given)."""
-    extra, params = _of_account(campaign_ids)
+    extra, params = _of_account(campaign_ids, unassigned)
     row = db.execute(
         "SELECT count(*) FROM posts WHERE status = 'published' AND published_at > ?" + extra,
         [to_db(since), *params],
@@ -505,15 +519,16 @@ def cap_usage(
     cap: int,
     at: datetime,
     campaign_ids: Iterable[int] | None = None,
+    unassigned: bool = True,
 ) -> CapUsage:
     """How much of the daily ``cap`` is used at ``at`` (by one account's campaigns, when
     ``campaign_ids`` are given: X caps each account)."""
     ids = None if campaign_ids is None else list(campaign_ids)
     since = at - timedelta(hours=24)
-    used = published_since(db, since, ids)
+    used = published_since(db, since, ids, unassigned)
     if used < cap:
         return CapUsage(used, None)
-    extra, params = _of_account(ids)
+    extra, params = _of_account(ids, unassigned)
     row = db.execute(
         "SELECT published_at FROM posts WHERE status = 'published' AND published_at > ?"
         + extra

@@ -3,15 +3,22 @@
 One process, APScheduler 3.x ``BackgroundScheduler`` with jobs in memory only (no job store, no
 pickling); the SQLite queue is the only truth. Jobs:
 
-- ``wake``: a one-off ``DateTrigger`` job at the next moment a round has something to do (the
-  earliest due post, a claim to reconcile, the end of a rate-limit wait). After each round it is
-  put back at the next such moment: the daemon sleeps until then, it does not poll.
+- ``wake`` (``wake:NAME`` for the account NAME): one per account, a one-off ``DateTrigger`` job
+  at the next moment that account's round has something to do (the earliest due post, a claim
+  to reconcile, the end of its rate-limit wait). After each round it is put back at the next
+  such moment: the daemon sleeps until then, it does not poll.
 - ``watch`` (every second): ``PRAGMA data_version`` on the publishing connection changes when
   another process commits (staff adding, editing, approving or cancelling posts): the wake-up is
   then recomputed, so a change is noticed within about a second.
-- ``heartbeat`` (every ``ttl / 3``): renew the publishing lease, or, standing by, take it once
-  it has expired. It does not renew while a call to X has outlived its timeout by
+- ``heartbeat`` (every ``ttl / 3``): renew each account's publishing lease, or, standing by,
+  take it once it has expired. It does not renew while a call to X has outlived its timeout by
   :data:`STUCK_GRACE`: a stuck daemon must not look alive, or no stand-by could take over.
+
+**Accounts.** Each account the workspace posts from (``campaign.account``; the default one
+always) has its own publisher (its own keys), its own lease (:func:`scheduler.lease.name_for`),
+rate-limit wait, stop and wake-up; the rounds run in turn on one thread. An account whose
+credentials are missing is stopped (the stop names the variables it needs) once it has approved
+posts; the others keep publishing.
 - ``collect`` (every ``collect_every_minutes``): :func:`scheduler.collect.collect_workspace`,
   every active campaign of the workspace in the fewest searches; its
   failures are logged and never stop publishing. A change of the setting (``campaign load``) is
@@ -53,7 +60,17 @@ from campaign.store import explain, open_db, set_state
 from scheduler import health, lease
 from scheduler.alerts import Alerts
 from scheduler.events import event
-from scheduler.publish import PublishConfig, Publishing, resume, stopped
+from scheduler.publish import (
+    DEFAULT_ACCOUNT,
+    PublishConfig,
+    Publishing,
+    account_campaign_ids,
+    accounts,
+    resume,
+    stop,
+    stopped,
+    stops,
+)
 from scheduler.publisher import ImagePublisher, Publisher
 from scheduler.xerrors import AuthFailed, XError
 
@@ -87,6 +104,10 @@ class DaemonConfig:
     compliance_every_hours: float = 24.0  # X's terms: honour deletions within a day
     metrics_every: float = 300.0  # seconds between looks for posts whose metrics are due
 
+
+# The publisher of an account other than the default (its own keys); raises CampaignError
+# (credentials missing: the message names the variables, never their values).
+PublisherFor = Callable[[str], Publisher]
 
 STUCK_GRACE = 2.0  # seconds past its timeout after which a call to X counts as stuck
 TIMELINE_REQUESTS = 32  # reading the timeline: a request a page, 32 pages at most (X's 3,200)
@@ -166,34 +187,75 @@ class _WatchedImages(_Watched):
         )
 
 
+def _watch(publisher: Publisher) -> _Watched:
+    return (
+        _WatchedImages(publisher) if isinstance(publisher, ImagePublisher) else _Watched(publisher)
+    )
+
+
+@dataclass(eq=False)
+class _Account:
+    """One account's publishing in the daemon: its publisher (None: credentials missing), its
+    lease and its wake-up."""
+
+    name: str
+    watched: _Watched | None
+    missing: str = ""  # why there is no publisher (names of variables, never values)
+    active: bool = False  # holds the account's lease
+    wake_at: datetime | None = None
+    reported: str | None = None  # the other holder last logged while standing by
+    stuck_since: float | None = None  # the stuck call last logged
+
+    @property
+    def lease_name(self) -> str:
+        return lease.name_for(self.name)
+
+    @property
+    def job_id(self) -> str:
+        return "wake" if self.name == DEFAULT_ACCOUNT else f"wake:{self.name}"
+
+    def of(self) -> str:
+        """`` for account events`` in log lines (nothing for the default account)."""
+        return "" if self.name == DEFAULT_ACCOUNT else f" for account {self.name}"
+
+
 class Daemon:
-    """The publishing (and collecting) daemon over the database at ``db_path``."""
+    """The publishing (and collecting) daemon over the database at ``db_path``.
+
+    ``publisher`` posts as the default account (None: its credentials are missing);
+    ``publishers(name)`` makes the publisher of any other account (without it, only the default
+    account's posts are sent).
+    """
 
     def __init__(
         self,
         db_path: str,
-        publisher: Publisher,
+        publisher: Publisher | None,
         config: DaemonConfig | None = None,
         *,
         search_client: Callable[[], Any] | None = None,
+        publishers: PublisherFor | None = None,
+        missing_default: str = "",
     ) -> None:
         self.db_path = db_path
-        self.watched = (
-            _WatchedImages(publisher)
-            if isinstance(publisher, ImagePublisher)
-            else _Watched(publisher)
+        self.units: dict[str, _Account] = {}
+        self._units_lock = threading.Lock()
+        self._publishers = publishers
+        default = _Account(
+            DEFAULT_ACCOUNT,
+            _watch(publisher) if publisher is not None else None,
+            missing=missing_default or "no publisher for the default account",
         )
-        self.publisher: Publisher = self.watched
+        self.units[DEFAULT_ACCOUNT] = default
+        # The default account's publisher, as before accounts (None when its keys are missing).
+        self.watched: _Watched | None = default.watched
+        self.publisher: Publisher | None = default.watched
         self.config = config or DaemonConfig()
         self.search_client = search_client
         self.holder = lease.new_holder("daemon")
         self.stop_event = threading.Event()
-        self.active = False  # holds the lease
         self._local = threading.local()
         self._data_version: int | None = None
-        self._wake_at: datetime | None = None
-        self._reported: str | None = None  # the other holder last logged while standing by
-        self._stuck_since: float | None = None  # the stuck call last logged
         self._running = 0  # jobs in flight
         self._jobs_cv = threading.Condition()
         self._collect_minutes: float | None = None  # the collect job's interval, once started
@@ -217,12 +279,61 @@ class Daemon:
             self._local.db = db
         return db
 
-    def publishing(self) -> Publishing:
-        run = getattr(self._local, "publishing", None)
+    @property
+    def active(self) -> bool:
+        """The daemon holds a publishing lease (of any account)."""
+        return any(u.active for u in list(self.units.values()))
+
+    def publishing(self, unit: _Account | None = None) -> Publishing:
+        """This thread's rounds for ``unit``'s account (default: the default account)."""
+        unit = unit or self.units[DEFAULT_ACCOUNT]
+        runs: dict[str, Publishing] | None = getattr(self._local, "publishing", None)
+        if runs is None:
+            runs = self._local.publishing = {}
+        run = runs.get(unit.name)
         if run is None:
-            run = Publishing(self.db(), self.publisher, self.holder, self.config.publish)
-            self._local.publishing = run
+            assert unit.watched is not None
+            run = Publishing(
+                self.db(), unit.watched, self.holder, self.config.publish, account=unit.name
+            )
+            runs[unit.name] = run
         return run
+
+    def _sync_accounts(self, db: sqlite_utils.Database) -> None:
+        """A unit for every account the workspace posts from (campaigns loaded while running
+        included); an account without a publisher is stopped once it has approved posts."""
+        with self._units_lock:
+            for name in accounts(db):
+                if name in self.units:
+                    continue
+                if self._publishers is None:
+                    continue  # only the default account's posts are sent (older callers)
+                try:
+                    unit = _Account(name, _watch(self._publishers(name)))
+                except CampaignError as e:
+                    unit = _Account(name, None, missing=str(e))
+                self.units[name] = unit
+                if unit.watched is not None:
+                    self._check_account(db, unit)
+                    log.info("publishing for account %s", name)
+        for unit in list(self.units.values()):
+            if unit.watched is None:
+                self._report_missing(db, unit)
+
+    def _report_missing(self, db: sqlite_utils.Database, unit: _Account) -> None:
+        """Stop an account that cannot publish (no credentials) while it has approved posts,
+        unless a live daemon that can holds its lease: the stop names the variables it needs."""
+        if stopped(db, unit.name) is not None:
+            return
+        from posts.queue import sendable
+
+        ids = account_campaign_ids(db, unit.name)
+        if not sendable(db, None, 1, campaign_ids=ids, unassigned=unit.name == DEFAULT_ACCOUNT):
+            return
+        info = lease.current(db, unit.lease_name)
+        if info is not None and info.alive and info.holder != self.holder:
+            return  # another daemon publishes for it
+        stop(db, unit.name, f"account {unit.name}: {unit.missing}", missing=True)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -232,13 +343,17 @@ class Daemon:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         db = self.db()
-        was = stopped(db)
-        if was is not None:
-            resume(db)
+        for name, was in stops(db).items():
+            resume(db, name)
             log.warning(
-                "publishing had been stopped (%s); restarting clears it", was.get("reason", "")
+                "publishing%s had been stopped (%s); restarting clears it",
+                "" if name == DEFAULT_ACCOUNT else f" for account {name}",
+                was.get("reason", ""),
             )
-        self._check_account(db)
+        default = self.units[DEFAULT_ACCOUNT]
+        if default.watched is not None:
+            self._check_account(db, default)
+        self._sync_accounts(db)
         defaults = {"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
         self.scheduler = BackgroundScheduler(
             executors={
@@ -322,22 +437,22 @@ class Daemon:
             from apscheduler.jobstores.base import JobLookupError
 
             for job in self.scheduler.get_jobs():
-                if job.id != "wake":
+                if not job.id.startswith("wake"):
                     with contextlib.suppress(JobLookupError):  # shutting down meanwhile
                         job.modify(next_run_time=wall_now)
 
-    def _check_account(self, db: sqlite_utils.Database) -> None:
-        if getattr(self.watched.inner, "account", None) is None:
+    def _check_account(self, db: sqlite_utils.Database, unit: _Account) -> None:
+        watched = unit.watched
+        if watched is None or getattr(watched.inner, "account", None) is None:
             return
-        account = self.watched.account
         try:
-            me = account()
+            me = watched.account()
             health.x_answered(db)  # X answers: an "unreachable since" left from before is over
-            log.info("publishing as @%s on %s", me.get("username"), self.publisher.name)
+            log.info("publishing%s as @%s on %s", unit.of(), me.get("username"), watched.name)
         except AuthFailed as e:
-            Publishing(db, self.publisher, self.holder, self.config.publish)._stop(str(e), e)
+            stop(db, unit.name, str(e), e)
         except XError as e:
-            log.warning("could not check the account yet: %s", e)
+            log.warning("could not check the account%s yet: %s", unit.of(), e)
 
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; exit code 0. If a call is stuck past its timeout, the
@@ -382,17 +497,23 @@ class Daemon:
                 log.error(
                     "a call to %s is stuck past its timeout: stopping without it; the lease is "
                     "left to expire and the post in flight is checked against the timeline",
-                    self.watched.name,
+                    self._stuck_name(),
                 )
                 faulthandler.dump_traceback(all_threads=True)
                 return False
             if self.alerts is not None:
                 self.alerts.stop()
             db = open_db(self.db_path)
-            if lease.release(db, self.holder):
-                event(
-                    log, logging.INFO, "lease released", event="lease_released", holder=self.holder
-                )
+            for unit in list(self.units.values()):
+                if lease.release(db, self.holder, name=unit.lease_name):
+                    event(
+                        log,
+                        logging.INFO,
+                        f"lease released{unit.of()}",
+                        event="lease_released",
+                        holder=self.holder,
+                        account=unit.name,
+                    )
             db.close()
         finally:
             faulthandler.cancel_dump_traceback_later()
@@ -405,20 +526,35 @@ class Daemon:
         limit = time.monotonic() + STOP_LIMIT
         with self._jobs_cv:
             while self._running:
-                stuck = self.watched.overdue(self.config.publish.x_timeout) > STUCK_GRACE
+                stuck = self._stuck() > STUCK_GRACE
                 if stuck or time.monotonic() > limit:
                     return False
                 self._jobs_cv.wait(0.1)
         return True
 
-    def _job(self, job: Callable[[], None]) -> Callable[[], None]:
+    def _stuck(self) -> float:
+        """How long the call in flight (of any account: the rounds share one thread) has run
+        past its time (0 when none has)."""
+        timeout = self.config.publish.x_timeout
+        return max(
+            [u.watched.overdue(timeout) for u in list(self.units.values()) if u.watched] or [0.0]
+        )
+
+    def _stuck_name(self) -> str:
+        timeout = self.config.publish.x_timeout
+        for u in list(self.units.values()):
+            if u.watched is not None and u.watched.overdue(timeout) > 0:
+                return u.watched.name
+        return "X"
+
+    def _job(self, job: Callable[..., None]) -> Callable[..., None]:
         """``job``, counted while it runs (so stopping knows what is in flight)."""
 
-        def run() -> None:
+        def run(*args: Any) -> None:
             with self._jobs_cv:
                 self._running += 1
             try:
-                job()
+                job(*args)
             finally:
                 with self._jobs_cv:
                     self._running -= 1
@@ -444,52 +580,70 @@ class Daemon:
 
     def _beat(self) -> None:
         db = self.db()
+        self._sync_accounts(db)
+        # The rounds of every account share one thread: a call stuck past its deadline holds
+        # them all, so no lease is renewed and a stand-by can take every account over.
+        stuck = self._stuck()
+        for unit in list(self.units.values()):
+            self._beat_account(db, unit, stuck)
+
+    def _beat_account(self, db: sqlite_utils.Database, unit: _Account, stuck: float) -> None:
         ttl = self.config.lease_ttl
-        if self.active:
-            stuck = self.watched.overdue(self.config.publish.x_timeout)
+        name = unit.lease_name
+        if unit.active:
             if stuck > STUCK_GRACE:
                 # A call that outlives its own deadline is stuck: a heartbeat now would keep a
                 # dead daemon's lease alive for ever. Let it expire, so a stand-by takes over.
-                if self._stuck_since == self.watched.since:
+                since = next(
+                    (u.watched.since for u in self.units.values() if u.watched and u.watched.since),
+                    None,
+                )
+                if unit.stuck_since == since:
                     return
-                self._stuck_since = self.watched.since
+                unit.stuck_since = since
                 log.error(
                     "a call to %s has run %.0f s past its timeout (%g s a request): not "
-                    "renewing the publishing lease, so a stand-by can take over",
-                    self.watched.name,
+                    "renewing the publishing lease%s, so a stand-by can take over",
+                    self._stuck_name(),
                     stuck,
                     self.config.publish.x_timeout,
+                    unit.of(),
                 )
                 return
-            if not lease.renew(db, self.holder, ttl=ttl):
-                self.active = False
+            if not lease.renew(db, self.holder, ttl=ttl, name=name):
+                unit.active = False
                 event(
                     log,
                     logging.WARNING,
-                    "lost the publishing lease: standing by",
+                    f"lost the publishing lease{unit.of()}: standing by",
                     event="lease_lost",
                     holder=self.holder,
+                    account=unit.name,
                 )
             return
-        if lease.acquire(db, self.holder, ttl=ttl):
-            self.active = True
+        if unit.watched is None:
+            return  # no credentials: a daemon that has them may publish for this account
+        if lease.acquire(db, self.holder, ttl=ttl, name=name):
+            unit.active = True
             event(
                 log,
                 logging.INFO,
-                "took the publishing lease",
+                f"took the publishing lease{unit.of()}",
                 event="lease_taken",
                 holder=self.holder,
+                account=unit.name,
             )
-            self._schedule_wake(now())
+            self._schedule_wake(unit, now())
         else:
-            info = lease.current(db)
-            if info is not None and self._reported != info.holder:
-                self._reported = info.holder
+            info = lease.current(db, name)
+            if info is not None and unit.reported != info.holder:
+                unit.reported = info.holder
                 log.info(
-                    "standing by: %s (pid %s on %s) holds the publishing lease until %s",
+                    "standing by: %s (pid %s on %s) holds the publishing lease%s until %s",
                     info.holder,
                     info.pid,
                     info.host,
+                    unit.of(),
                     to_db(info.expires_at),
                 )
 
@@ -502,8 +656,9 @@ class Daemon:
         if version != self._data_version:
             self._data_version = version
             self._follow_collect_setting()
-            if self.active:
-                self._reschedule(did_something=True)
+            for unit in list(self.units.values()):
+                if unit.active:
+                    self._reschedule(unit, did_something=True)
 
     def _collect_seconds(self, minutes: float) -> float:
         return max(1.0, minutes * self.config.minute)
@@ -536,21 +691,24 @@ class Daemon:
         )
         self._collect_minutes = minutes
 
-    def _round(self) -> None:
-        if self.stop_event.is_set() or not self.active:
+    def _round(self, unit: _Account | None = None) -> None:
+        """One account's round (default: the default account's)."""
+        unit = unit or self.units[DEFAULT_ACCOUNT]
+        if self.stop_event.is_set() or not unit.active or unit.watched is None:
             return
-        run = self.publishing()
-        log.debug("round starts")
+        run = self.publishing(unit)
+        log.debug("round starts%s", unit.of())
         try:
             outcomes = run.run_due(should_stop=self.stop_event.is_set)
         except CampaignError as e:
             event(
                 log,
                 logging.ERROR,
-                f"publishing round failed: {e}; trying again in {RETRY_ROUND} s",
+                f"publishing round{unit.of()} failed: {e}; trying again in {RETRY_ROUND} s",
                 event="round_failed",
+                account=unit.name,
             )
-            self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
+            self._schedule_wake(unit, now() + timedelta(seconds=RETRY_ROUND))
             return
         except sqlite3.Error as e:  # a full disk, a read-only file: told at once, retried
             log.error(
@@ -558,11 +716,11 @@ class Daemon:
             )
             if self.alerts is not None:
                 self.alerts.database_error(explain(e, self.db_path))
-            self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
+            self._schedule_wake(unit, now() + timedelta(seconds=RETRY_ROUND))
             return
         except Exception:  # a bug in one round must not end the daemon's wake-ups
             log.exception("publishing round failed; trying again in %s s", RETRY_ROUND)
-            self._schedule_wake(now() + timedelta(seconds=RETRY_ROUND))
+            self._schedule_wake(unit, now() + timedelta(seconds=RETRY_ROUND))
             return
         if self.alerts is not None:
             self.alerts.database_ok()
@@ -570,40 +728,46 @@ class Daemon:
                 self.alerts.kick()  # a post failed, was missed or went out: look now
         if run.lease_lost:
             run.lease_lost = False
-            self.active = False
+            unit.active = False
             return
         version = self.db().execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
             self._follow_collect_setting()  # a change during the round is not missed
-        self._reschedule(did_something=bool(outcomes))
+            # another account's posts may have changed too (the watch saw this version)
+            for other in list(self.units.values()):
+                if other is not unit and other.active:
+                    self._reschedule(other, did_something=True)
+        self._reschedule(unit, did_something=bool(outcomes))
 
-    def _reschedule(self, *, did_something: bool) -> None:
-        if self.stop_event.is_set() or not self.active:
+    def _reschedule(self, unit: _Account, *, did_something: bool) -> None:
+        if self.stop_event.is_set() or not unit.active or unit.watched is None:
             return
-        nxt = self.publishing().next_action_at()
+        nxt = self.publishing(unit).next_action_at()
         current = now()
         if nxt is not None and nxt <= current and not did_something:
             nxt = current + timedelta(seconds=1)  # nothing could be done: do not spin
-        self._schedule_wake(nxt)
+        self._schedule_wake(unit, nxt)
 
-    def _schedule_wake(self, at: datetime | None) -> None:
+    def _schedule_wake(self, unit: _Account, at: datetime | None) -> None:
         with self._lock:
             if self._closing:
                 return
-            if at == self._wake_at and self.scheduler.get_job("wake") is not None:
+            job = unit.job_id
+            if at == unit.wake_at and self.scheduler.get_job(job) is not None:
                 return
-            self._wake_at = at
-            log.debug("next wake-up: %s", to_db(at) if at else "none")
+            unit.wake_at = at
+            log.debug("next wake-up%s: %s", unit.of(), to_db(at) if at else "none")
             if at is None:
-                if self.scheduler.get_job("wake") is not None:
-                    self.scheduler.remove_job("wake")
+                if self.scheduler.get_job(job) is not None:
+                    self.scheduler.remove_job(job)
                 return
             self.scheduler.add_job(
                 self._job(self._round),
                 "date",
+                args=[] if unit.name == DEFAULT_ACCOUNT else [unit],
                 run_date=at,
-                id="wake",
+                id=job,
                 executor=PUBLISH_EXECUTOR,
                 replace_existing=True,
                 # Called from inside a round, the new wake-up can fire before that round's

@@ -120,17 +120,21 @@ def check(db: sqlite_utils.Database) -> Check:
     """What a monitor needs to know, from the database alone."""
     from campaign.metadata import settings_for
     from scheduler import lease
-    from scheduler.publish import cap_until, stopped
+    from scheduler.publish import DEFAULT_ACCOUNT, cap_until, stops
 
     at = now()
     found: list[Finding] = []
-    info = lease.current(db)
-    running = info is not None and info.alive
-    stop = stopped(db)
-    if stop is not None:
-        state = stop.get("account_state")
-        why = f": the X account is {state}" if state in ("locked", "suspended") else ""
-        found.append(Finding(Level.CRITICAL, "publishing_stopped", f"publishing is stopped{why}"))
+    running = lease.running(db) is not None
+    stopped = stops(db)
+    if stopped:
+        which = ""  # the default account alone, as before accounts
+        if list(stopped) != [DEFAULT_ACCOUNT]:
+            which = f" for account{'s' if len(stopped) > 1 else ''} {', '.join(stopped)}"
+        states = {s.get("account_state") for s in stopped.values()} & {"locked", "suspended"}
+        why = f": the X account is {' or '.join(sorted(states))}" if states else ""
+        found.append(
+            Finding(Level.CRITICAL, "publishing_stopped", f"publishing is stopped{which}{why}")
+        )
     since = unreachable_since(db)
     if since is not None:
         level = Level.CRITICAL if at - since >= UNREACHABLE_ALERT else Level.WARNING
@@ -173,7 +177,7 @@ def public(db: sqlite_utils.Database) -> dict[str, Any]:
     from scheduler import lease
 
     result = check(db)
-    info = lease.current(db)
+    info = lease.running(db) or lease.current(db)
     since = unreachable_since(db)
     return {
         "status": result.level.name.lower(),

@@ -15,6 +15,7 @@ from X pass through :func:`redact` so no credential can reach a notifier.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,9 @@ from posts import queue
 from posts.queue import Reason
 from scheduler import health, lease
 
+ACCOUNT_KEY = re.compile(
+    r"X_\w+_(API_KEY|API_SECRET|ACCESS_TOKEN|ACCESS_TOKEN_SECRET|BEARER_TOKEN)"
+)
 RECENT = timedelta(hours=24)  # failed or missed posts older than this are not news
 UNKNOWN_ALERT = timedelta(minutes=2)  # a post unsettled this long is an incident
 LONG_429 = timedelta(minutes=15)  # a collection rate-limit wait this long is an incident
@@ -79,7 +83,9 @@ class Condition:
 def redact(text: str, environ: dict[str, str] | None = None) -> str:
     """``text`` with the value of every credential variable masked."""
     env = os.environ if environ is None else environ
-    for name in SECRET_VARS:
+    # Another account's keys too (X_EVENTS_API_KEY …: campaign.accounts.variable).
+    names = [*SECRET_VARS, *(k for k in env if ACCOUNT_KEY.fullmatch(k))]
+    for name in names:
         value = env.get(name, "")
         if len(value) >= 4:
             text = text.replace(value, "•••")
@@ -109,35 +115,42 @@ def conditions(
 
     ``in_daemon``: asked by a running daemon, which is a daemon even while its lease lapses
     (a full disk stops its heartbeat): "no daemon is running" is then never true."""
-    from scheduler.publish import cap_until, stopped
+    from scheduler.publish import DEFAULT_ACCOUNT, cap_until, stops
 
     at = at or now()
     s = settings_for(db)
     tz = s.timezone
     found: list[Condition] = []
-    stop = stopped(db)
-    if stop is not None:
-        first = {
+    for account, stop in stops(db).items():
+        # The default account's incident keeps its subject ""; another's is the account.
+        subject, of, option = "", "", ""
+        if account != DEFAULT_ACCOUNT:
+            subject, of, option = account, f" for account {account}", f" --account {account}"
+        fix = {
             "locked": "X locked the campaign account: log in to it in the X app or on x.com and "
             "follow X's steps to unlock it (new keys do not help).",
             "suspended": "X suspended the campaign account: its owner must appeal in the X app "
             "or at help.x.com and wait until X lifts it (new keys do not help).",
         }.get(
             str(stop.get("account_state")),
-            "If X locked or suspended the account, unlock it on x.com. If the keys were "
+            "Set the variables it names in the daemon's environment or credentials file and "
+            "restart the daemon."
+            if stop.get("missing_credentials")
+            else "If X locked or suspended the account, unlock it on x.com. If the keys were "
             "revoked or changed, put the new keys in the daemon's credentials file and "
             "restart the daemon.",
         )
         found.append(
             Condition(
                 "publishing_stopped",
-                "",
-                f"Publishing stopped at {show(stop.get('at'), tz)}: "
+                subject,
+                f"Publishing{of} stopped at {show(stop.get('at'), tz)}: "
                 f"{redact(health.stop_reason(stop))}. "
                 "Nothing will be sent until it is resumed.",
-                f"{first} Then press Resume publishing on the console's status page "
-                "(or run `campaign resume`). Approved posts wait meanwhile; posts more than "
-                f"{s.overdue_limit_minutes} minutes late are marked missed.",
+                f"{fix} Then press Resume publishing on the console's status page "
+                f"(or run `campaign resume{option}`). Approved posts wait meanwhile; posts more "
+                f"than {s.overdue_limit_minutes} minutes late are marked missed."
+                + (" The other accounts keep publishing." if subject else ""),
             )
         )
     u = health.unreachable(db)
@@ -155,8 +168,8 @@ def conditions(
             )
         )
     found += _post_conditions(db, at, s)
-    info = lease.current(db)
-    if not in_daemon and (info is None or not info.alive):
+    info = lease.running(db)
+    if not in_daemon and info is None:
         due = queue.first_approved_between(
             db, at - timedelta(minutes=s.overdue_limit_minutes), at + health.DUE_SOON
         )

@@ -1,4 +1,4 @@
-"""Who may publish from a database: one lease row with a heartbeat.
+"""Who may publish from a database: one lease row per account with a heartbeat (:func:`name_for`).
 
 The holder renews the lease every few seconds; it expires ``ttl`` seconds after the last
 heartbeat. Another process takes it over once it has expired, or at once when it was held by a
@@ -20,8 +20,14 @@ import sqlite_utils
 from campaign.clock import from_db, now, to_db
 from campaign.store import immediate
 
-PUBLISHER = "publisher"
+PUBLISHER = "publisher"  # the default account's lease (the name every release has used)
 DEFAULT_TTL = 15.0
+
+
+def name_for(account: str = "default") -> str:
+    """The publishing lease of ``account``: one per account, so one process publishes for each
+    (``publisher`` for the default account, ``publisher:events`` for the account events)."""
+    return PUBLISHER if account == "default" else f"{PUBLISHER}:{account}"
 
 
 def new_holder(role: str = "daemon") -> str:
@@ -76,6 +82,23 @@ def current(db: sqlite_utils.Database, name: str = PUBLISHER) -> LeaseInfo | Non
         heartbeat_at=from_db(row[5]),
         expires_at=from_db(row[6]),
     )
+
+
+def publishing(db: sqlite_utils.Database) -> list[LeaseInfo]:
+    """Every account's publishing lease that is held (the default account's first)."""
+    rows = db.execute(
+        "SELECT name FROM lease WHERE name = ? OR name LIKE ? ORDER BY name = ? DESC, name",
+        [PUBLISHER, PUBLISHER + ":%", PUBLISHER],
+    ).fetchall()
+    found = [current(db, row[0]) for row in rows]
+    return [info for info in found if info is not None]
+
+
+def running(db: sqlite_utils.Database) -> LeaseInfo | None:
+    """The default account's lease if it is alive, else any account's live lease: a daemon is
+    running (one that publishes only for another account holds only that account's lease)."""
+    alive = [info for info in publishing(db) if info.alive]
+    return alive[0] if alive else None
 
 
 def _pid_gone(info: LeaseInfo) -> bool:

@@ -63,8 +63,10 @@ from scheduler.xerrors import (
 
 log = logging.getLogger("scheduler.publish")
 
+# The default account's keys; another account's add ``:NAME`` (``publishing_wait:events``).
 STOPPED_KEY = "publishing_stopped"  # {"reason", "at"}: set on an auth failure
 WAIT_KEY = "publishing_wait"  # {"until", "reason"}: nothing is sent before "until"
+DEFAULT_ACCOUNT = "default"
 
 # The first words of ``last_error`` for each way a post becomes unknown (for people: code reads
 # the post's ``reason`` instead).
@@ -112,27 +114,60 @@ def cap_until(
     cap: int,
     at: datetime | None = None,
     campaign_ids: list[int] | None = None,
+    unassigned: bool = True,
 ) -> datetime | None:
     """When the daily cap lets the next post out, if it is full at ``at`` (else None); with
     ``campaign_ids``, the cap of the account those campaigns post from."""
-    return queue.cap_usage(db, cap, at or now(), campaign_ids).until
+    return queue.cap_usage(db, cap, at or now(), campaign_ids, unassigned).until
 
 
-def stopped(db: sqlite_utils.Database) -> dict[str, Any] | None:
-    """``{"reason", "at"}`` when publishing is stopped, else None."""
-    return get_json_state(db, STOPPED_KEY)
+def account_key(key: str, account: str = DEFAULT_ACCOUNT) -> str:
+    """The state key ``key`` (:data:`STOPPED_KEY`, :data:`WAIT_KEY`) of ``account``: the default
+    account keeps the key it always had, another adds its name (``publishing_wait:events``)."""
+    return key if account == DEFAULT_ACCOUNT else f"{key}:{account}"
 
 
-def resume(db: sqlite_utils.Database) -> bool:
-    """Clear a stop; True if publishing was stopped."""
-    was = stopped(db) is not None
-    set_state(db, STOPPED_KEY, None)
+def accounts(db: sqlite_utils.Database) -> list[str]:
+    """Every account the workspace publishes from: the default one (posts of no campaign, and
+    a workspace with none loaded), then each other account its campaigns name."""
+    from campaign.metadata.store import campaigns
+
+    others = sorted({c.account for c in campaigns(db)} - {DEFAULT_ACCOUNT})
+    return [DEFAULT_ACCOUNT, *others]
+
+
+def account_campaign_ids(db: sqlite_utils.Database, account: str) -> list[int]:
+    """The campaigns posting from ``account``."""
+    from campaign.metadata.store import campaigns
+
+    return [c.id for c in campaigns(db) if c.account == account]
+
+
+def stopped(db: sqlite_utils.Database, account: str = DEFAULT_ACCOUNT) -> dict[str, Any] | None:
+    """``{"reason", "at"}`` when ``account``'s publishing is stopped, else None."""
+    return get_json_state(db, account_key(STOPPED_KEY, account))
+
+
+def stops(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """Every stopped account and its stop (``{"reason", "at", …}``), the default one first."""
+    found = {a: stopped(db, a) for a in accounts(db)}
+    return {a: s for a, s in found.items() if s is not None}
+
+
+def resume(db: sqlite_utils.Database, account: str | None = None) -> bool:
+    """Clear a stop (``account``'s, or with None every account's); True if one was stopped."""
+    names = accounts(db) if account is None else [account]
+    was = False
+    for name in names:
+        was = stopped(db, name) is not None or was
+        set_state(db, account_key(STOPPED_KEY, name), None)
     return was
 
 
-def waiting(db: sqlite_utils.Database) -> dict[str, Any] | None:
-    """``{"until", "reason"}`` while publishing waits (rate limit, backoff), else None."""
-    w = get_json_state(db, WAIT_KEY)
+def waiting(db: sqlite_utils.Database, account: str = DEFAULT_ACCOUNT) -> dict[str, Any] | None:
+    """``{"until", "reason"}`` while ``account``'s publishing waits (rate limit, backoff), else
+    None."""
+    w = get_json_state(db, account_key(WAIT_KEY, account))
     if w is None:
         return None
     try:
@@ -141,6 +176,43 @@ def waiting(db: sqlite_utils.Database) -> dict[str, Any] | None:
     except (KeyError, ValueError):
         return None
     return w
+
+
+def waits(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """Every account whose publishing waits, and its wait, the default one first."""
+    found = {a: waiting(db, a) for a in accounts(db)}
+    return {a: w for a, w in found.items() if w is not None}
+
+
+def stop(
+    db: sqlite_utils.Database,
+    account: str,
+    reason: str,
+    refused: AuthFailed | None = None,
+    missing: bool = False,
+) -> None:
+    """Stop ``account``'s publishing (the other accounts' go on). ``refused``: X's refusal,
+    kept as data (its status and words); ``missing``: the account has no credentials (the
+    reason names the variables it needs, never their values)."""
+    value: dict[str, Any] = {"reason": reason, "at": to_db(now())}
+    if account != DEFAULT_ACCOUNT:
+        value["account"] = account
+    if refused is not None:
+        value.update(status=refused.status, detail=refused.detail)
+        if refused.account_state:  # locked or suspended: the account, not the keys
+            value["account_state"] = refused.account_state
+    if missing:
+        value["missing_credentials"] = True
+    set_state(db, account_key(STOPPED_KEY, account), json.dumps(value))
+    of = "" if account == DEFAULT_ACCOUNT else f" for account {account}"
+    which = "" if account == DEFAULT_ACCOUNT else f" --account {account}"
+    then = (
+        f" (`campaign resume{which}` works while the daemon runs; restarting the daemon also does)"
+        if refused is not None and refused.account_state  # the reason names the fix
+        else f". Fix the credentials, then run `campaign resume{which}` (it works while the "
+        "daemon runs) or restart the daemon"
+    )
+    event(log, logging.ERROR, f"publishing{of} STOPPED: {reason}{then}", event="stop", account=account)
 
 
 def _after_reset(e: RateLimited) -> datetime:
@@ -157,15 +229,31 @@ class Publishing:
     publisher: Publisher
     holder: str
     config: PublishConfig = field(default_factory=PublishConfig)
-    lease_name: str = lease.PUBLISHER
-    account: str = "default"  # the X account its publisher posts as: only its campaigns' posts
+    lease_name: str = ""  # "": the account's lease (lease.name_for)
+    account: str = DEFAULT_ACCOUNT  # the X account its publisher posts as: its campaigns' posts
     lease_lost: bool = False
     retry_at: dict[int, datetime] = field(default_factory=dict)
     _unreachable: int = 0  # calls in a row that got no answer from X
 
+    def __post_init__(self) -> None:
+        if not self.lease_name:
+            self.lease_name = lease.name_for(self.account)
+
     @property
     def actor(self) -> str:
         return self.holder
+
+    @property
+    def unassigned(self) -> bool:
+        """Whether posts of no campaign are this publisher's: the default account's only."""
+        return self.account == DEFAULT_ACCOUNT
+
+    def stopped(self) -> dict[str, Any] | None:
+        return stopped(self.db, self.account)
+
+    def pending(self) -> list[Post]:
+        """This account's posts whose fate is not known yet (claimed or unknown)."""
+        return queue.pending(self.db, campaign_ids=self.campaign_ids(), unassigned=self.unassigned)
 
     # -- limits and waits --------------------------------------------------------------------
 
@@ -175,9 +263,7 @@ class Publishing:
     def campaign_ids(self) -> list[int]:
         """The campaigns posting from this publisher's account (posts of no campaign too: the
         workspace with none loaded): never another account's post under these keys."""
-        from campaign.metadata.store import campaigns
-
-        return [c.id for c in campaigns(self.db) if c.account == self.account]
+        return account_campaign_ids(self.db, self.account)
 
     def limits(self) -> tuple[int, int]:
         """``(overdue limit in minutes, daily cap)`` from the config, else the campaign."""
@@ -190,38 +276,32 @@ class Publishing:
         )
 
     def blocked_until(self) -> datetime | None:
-        w = waiting(self.db)
+        w = waiting(self.db, self.account)
         return from_db(str(w["until"])) if w else None
 
     def _wait(self, until: datetime, reason: str) -> None:
         current = self.blocked_until()
         if current is not None and current >= until:
             return
-        set_state(self.db, WAIT_KEY, json.dumps({"until": to_db(until), "reason": reason}))
+        value = json.dumps({"until": to_db(until), "reason": reason})
+        set_state(self.db, account_key(WAIT_KEY, self.account), value)
         event(
             log,
             logging.WARNING,
-            f"publishing waits until {to_db(until)}: {reason}",
+            f"publishing{self._of()} waits until {to_db(until)}: {reason}",
             event="wait",
             until=to_db(until),
+            account=self.account,
         )
+
+    def _of(self) -> str:
+        """`` for account events`` in log lines of another account than the default."""
+        return "" if self.account == DEFAULT_ACCOUNT else f" for account {self.account}"
 
     def _stop(self, reason: str, refused: AuthFailed | None = None) -> None:
         """Stop publishing; ``refused``: X's refusal, kept as data (its status and words) so
         the console and the alerts can say it without the variable names of ``reason``."""
-        value: dict[str, Any] = {"reason": reason, "at": to_db(now())}
-        if refused is not None:
-            value.update(status=refused.status, detail=refused.detail)
-            if refused.account_state:  # locked or suspended: the account, not the keys
-                value["account_state"] = refused.account_state
-        set_state(self.db, STOPPED_KEY, json.dumps(value))
-        then = (
-            " (`campaign resume` works while the daemon runs; restarting the daemon also does)"
-            if refused is not None and refused.account_state  # the reason names the fix
-            else ". Fix the credentials, then run `campaign resume` (it works while the daemon "
-            "runs) or restart the daemon"
-        )
-        event(log, logging.ERROR, f"publishing STOPPED: {reason}{then}", event="stop")
+        stop(self.db, self.account, reason, refused)
 
     def _backoff(self, n: int) -> timedelta:
         base = self.config.backoff * (2 ** min(30, max(0, n - 1)))
@@ -256,20 +336,20 @@ class Publishing:
         ``until``: send only posts due by then (``campaign publish``: the moment it started).
         """
         out: list[Outcome] = []
-        if stopped(self.db) or self.blocked_until() is not None:
+        if self.stopped() or self.blocked_until() is not None:
             return out
         out += self.reconcile_pending()
-        if stopped(self.db) or self.blocked_until() is not None or queue.pending(self.db):
+        if self.stopped() or self.blocked_until() is not None or self.pending():
             return out  # posts keep their order: nothing new while one is unsettled
         out += self.mark_overdue()
         while not should_stop() and not self.lease_lost:
-            if stopped(self.db) or self.blocked_until() is not None:
+            if self.stopped() or self.blocked_until() is not None:
                 break
             post, reply_to = self._next_sendable(until)
             if post is None:
                 break
             _, cap = self.limits()
-            if cap_until(self.db, cap, campaign_ids=self.campaign_ids()) is not None:
+            if cap_until(self.db, cap, None, self.campaign_ids(), self.unassigned) is not None:
                 break  # held by the daily cap: status says until when
             outcome = self.publish_one(post, reply_to)
             if outcome is None:
@@ -290,7 +370,8 @@ class Publishing:
 
     def _next_sendable(self, until: datetime | None) -> tuple[Post | None, str | None]:
         at = now() if until is None else min(now(), until)
-        for post in queue.sendable(self.db, at, campaign_ids=self.campaign_ids()):
+        ids = self.campaign_ids()
+        for post in queue.sendable(self.db, at, campaign_ids=ids, unassigned=self.unassigned):
             # A reply in our own thread answers its parent's tweet; a reply to a collected post
             # answers that post (issue 11).
             return post, queue.parent(self.db, post).tweet_id or post.reply_to_tweet_id
@@ -301,7 +382,8 @@ class Publishing:
         limit, _ = self.limits()
         cutoff = now() - timedelta(minutes=limit)
         out: list[Outcome] = []
-        for post in queue.overdue(self.db, cutoff, campaign_ids=self.campaign_ids()):
+        ids = self.campaign_ids()
+        for post in queue.overdue(self.db, cutoff, campaign_ids=ids, unassigned=self.unassigned):
             minutes = (now() - post.scheduled_at).total_seconds() / 60
             detail = (
                 f"{minutes:.0f} minutes late, over the overdue limit of {limit} minutes: not sent. "
@@ -532,7 +614,7 @@ class Publishing:
     def reconcile_pending(self) -> list[Outcome]:
         """Settle every claimed or unknown post whose time to be checked has come."""
         current = now()
-        ready = [p for p in queue.pending(self.db) if self._ready_at(p) <= current]
+        ready = [p for p in self.pending() if self._ready_at(p) <= current]
         if not ready:
             return []
         starts = [first_claim(self.db, p.id) or p.claimed_at or p.updated_at for p in ready]
@@ -625,19 +707,20 @@ class Publishing:
 
     def next_action_at(self, *, until: datetime | None = None) -> datetime | None:
         """When a round next has something to do (None: nothing queued, or stopped)."""
-        if stopped(self.db):
+        if self.stopped():
             return None
-        pending = [self._ready_at(p) for p in queue.pending(self.db)]
+        pending = [self._ready_at(p) for p in self.pending()]
         if pending:
             blocked = self.blocked_until()
             return max(min(pending), blocked) if blocked else min(pending)
         # A reply whose parent is not out yet goes in the round that sends the parent.
-        sendable = queue.sendable(self.db, until, campaign_ids=self.campaign_ids())
+        ids = self.campaign_ids()
+        sendable = queue.sendable(self.db, until, campaign_ids=ids, unassigned=self.unassigned)
         if not sendable:
             return None
         first = sendable[0].scheduled_at
         _, cap = self.limits()
-        held = cap_until(self.db, cap, max(first, now()), self.campaign_ids())
+        held = cap_until(self.db, cap, max(first, now()), ids, self.unassigned)
         at = max(first, held) if held else first
         blocked = self.blocked_until()
         return max(at, blocked) if blocked else at
@@ -651,63 +734,114 @@ class PublishRun:
     """What ``campaign publish`` did."""
 
     outcomes: list[Outcome]
-    stopped: dict[str, Any] | None
+    stopped: dict[str, Any] | None  # the default account's stop (each account's: accounts)
     waiting: dict[str, Any] | None
     unsettled: list[int]
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # {"stopped", "waiting"}
 
 
 def publish_now(
     db: sqlite_utils.Database,
-    publisher: Publisher,
+    publisher: Publisher | None,
     *,
     config: PublishConfig | None = None,
     resume_first: bool = False,
     max_wait: float | None = None,
     lease_ttl: float = 60.0,
+    publishers: Callable[[str], Publisher] | None = None,
+    missing_default: str = "",
 ) -> PublishRun:
-    """Publish what is due now, then return (for cron). Takes the lease for the run.
+    """Publish what is due now, then return (for cron). Takes each account's lease for the run.
 
-    Waits (at most ``max_wait`` seconds at a time; default the call timeout plus settling plus
-    the longest backoff) for posts that must be reconciled before it can finish.
+    ``publisher`` posts as the default account (None: its keys are missing, ``missing_default``
+    says which); ``publishers(name)`` makes another account's (CampaignError: its keys are
+    missing). An account without keys that has posts due is stopped, its stop naming the
+    variables; the other accounts publish. Waits (at most ``max_wait`` seconds at a time;
+    default the call timeout plus settling plus the longest backoff) for posts that must be
+    reconciled before it can finish.
     """
     cfg = config or PublishConfig()
     holder = lease.new_holder("publish")
-    if not lease.acquire(db, holder, ttl=lease_ttl):
-        info = lease.current(db)
-        who = f"{info.holder} (pid {info.pid} on {info.host})" if info else "another process"
-        raise LeaseHeldError(
-            f"{who} holds the publishing lease, so it is the one publishing: stop it first, or "
-            "let it do the work (`campaign status` shows it)"
-        )
+    started = now()
+    found: dict[str, Publisher] = {}
+    missing: dict[str, str] = {}
+    for name in accounts(db) if publishers is not None else [DEFAULT_ACCOUNT]:
+        try:
+            if name == DEFAULT_ACCOUNT:
+                if publisher is None:
+                    raise CampaignError(missing_default or "no publisher for the default account")
+                found[name] = publisher
+            else:
+                assert publishers is not None
+                found[name] = publishers(name)
+        except CampaignError as e:
+            missing[name] = str(e)
+    taken: list[str] = []
+    try:
+        for name in found:
+            if not lease.acquire(db, holder, ttl=lease_ttl, name=lease.name_for(name)):
+                info = lease.current(db, lease.name_for(name))
+                who = (
+                    f"{info.holder} (pid {info.pid} on {info.host})" if info else "another process"
+                )
+                of = "" if name == DEFAULT_ACCOUNT else f" of account {name}"
+                raise LeaseHeldError(
+                    f"{who} holds the publishing lease{of}, so it is the one publishing: stop it "
+                    "first, or let it do the work (`campaign status` shows it)"
+                )
+            taken.append(name)
+    except LeaseHeldError:
+        for name in taken:
+            lease.release(db, holder, name=lease.name_for(name))
+        raise
     if resume_first and resume(db):
         event(log, logging.INFO, "publishing resumed", event="resume", holder=holder)
-    started = now()
+    for name, why in missing.items():
+        # Stopped, naming its variables, if it has posts due and no live process publishes it.
+        ids = account_campaign_ids(db, name)
+        due = queue.sendable(db, started, 1, campaign_ids=ids, unassigned=name == DEFAULT_ACCOUNT)
+        info = lease.current(db, lease.name_for(name))
+        if due and stopped(db, name) is None and (info is None or not info.alive):
+            stop(db, name, f"account {name}: {why}", missing=True)
+    for name in found:
+        was = stopped(db, name)
+        if was is not None and was.get("missing_credentials"):
+            resume(db, name)  # its keys are there now
     wait_cap = (
         max_wait
         if max_wait is not None
         else cfg.x_timeout + cfg.settle + cfg.backoff * (2**cfg.retries) * 1.5
     )
-    run = Publishing(db, publisher, holder, cfg)
+    runs = [Publishing(db, p, holder, cfg, account=name) for name, p in found.items()]
     outcomes: list[Outcome] = []
     try:
         while True:
-            lease.renew(db, holder, ttl=lease_ttl)
-            new = run.run_due(until=started)
+            new: list[Outcome] = []
+            for run in runs:
+                lease.renew(db, holder, ttl=lease_ttl, name=run.lease_name)
+                if not run.stopped() and not run.lease_lost:
+                    new += run.run_due(until=started)
             outcomes += new
-            if stopped(db) or run.lease_lost:
+            going = [r for r in runs if not r.stopped() and not r.lease_lost]
+            # Each account goes on to its next action, unless that is further than wait_cap.
+            ahead = [n for r in going if (n := r.next_action_at(until=started)) is not None]
+            ahead = [n for n in ahead if (n - now()).total_seconds() <= wait_cap]
+            if not ahead:
                 break
-            nxt = run.next_action_at(until=started)
-            if nxt is None:
-                break
-            delay = (nxt - now()).total_seconds()
-            if delay > wait_cap or (delay <= 0 and not new):
+            delay = (min(ahead) - now()).total_seconds()
+            if delay <= 0 and not new:
                 break
             time.sleep(max(0.0, delay) + 0.01)
     finally:
-        lease.release(db, holder)
+        for name in found:
+            lease.release(db, holder, name=lease.name_for(name))
     return PublishRun(
         outcomes=outcomes,
         stopped=stopped(db),
         waiting=waiting(db),
         unsettled=[p.id for p in queue.pending(db)],
+        accounts={
+            name: {"stopped": stopped(db, name), "waiting": waiting(db, name)}
+            for name in accounts(db)
+        },
     )

@@ -21,7 +21,7 @@ from posts.queue import PostStatus
 from scheduler import lease
 from scheduler.health import unreachable
 from scheduler.incidents import open_incidents
-from scheduler.publish import cap_until, stopped, waiting
+from scheduler.publish import accounts, cap_until, stopped, waiting
 
 LAST_ERRORS = 10
 
@@ -64,7 +64,7 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
     """The publisher's state: lease and heartbeat, next post, counts, errors, stops and holds."""
     current = now()
     settings = settings_for(db)
-    info = lease.current(db)
+    info = lease.running(db) or lease.current(db)
     daemon = info.to_json() if info is not None else None
 
     held_until = cap_until(db, settings.daily_cap, current)
@@ -101,7 +101,8 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "next_due": _next_due(db),
         "counts": _counts(db),
         "last_errors": _last_errors(db),
-        "publishing_stopped": stopped(db),
+        "publishing_stopped": stopped(db),  # the default account's (each: "accounts")
+        "accounts": _accounts(db),
         "x_unreachable": unreachable(db),
         "incidents": open_incidents(db),
         "waiting": waiting(db),
@@ -117,6 +118,22 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "collect_last_error": collect_error,
         "cost": cost(db, settings, current),
     }
+
+
+def _accounts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Each account's publishing: its lease (the daemon publishing for it), stop and wait."""
+    out = []
+    for name in accounts(db):
+        info = lease.current(db, lease.name_for(name))
+        out.append(
+            {
+                "account": name,
+                "daemon": info.to_json() if info is not None else None,
+                "publishing_stopped": stopped(db, name),
+                "waiting": waiting(db, name),
+            }
+        )
+    return out
 
 
 def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) -> dict[str, Any]:

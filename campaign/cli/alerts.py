@@ -82,21 +82,36 @@ def notify_watch(obj: CliContext) -> None:
 
 
 @click.command()
+@click.option(
+    "--account",
+    "account",
+    default=None,
+    metavar="NAME",
+    help="Resume only this account's publishing (default: every account's).",
+)
 @pass_ctx
-def resume(obj: CliContext) -> None:
+def resume(obj: CliContext, account: str | None) -> None:
     """Resume publishing after it stopped (works while the daemon runs).
 
     Fix the cause first (unlock the account on x.com, or put new keys in the daemon's
-    credentials file and restart the daemon).
+    credentials file and restart the daemon). Every account's publishing is resumed, or only
+    that of --account NAME.
     """
     from scheduler import lease
+    from scheduler.publish import accounts
     from scheduler.publish import resume as clear_stop
 
     db = obj.db()
-    if not clear_stop(db):
-        click.echo("Publishing was not stopped: nothing to resume.")
+    if account is not None and account not in accounts(db):
+        raise UserError(
+            f"no campaign posts from the account {account!r}: use one of "
+            f"{', '.join(accounts(db))} (`campaign accounts list` shows them)"
+        )
+    if not clear_stop(db, account):
+        which = "" if account is None else f" for account {account}"
+        click.echo(f"Publishing{which} was not stopped: nothing to resume.")
         return
-    info = lease.current(db)
+    info = lease.running(db)
     if info is not None and info.alive:
         click.echo("Publishing resumed: the running daemon goes on within a second or two.")
     else:
@@ -137,7 +152,7 @@ def restore(obj: CliContext, path: Path) -> None:
     if target.exists():
         from scheduler import lease
 
-        info = lease.current(obj.db())
+        info = lease.running(obj.db())
         obj.db().close()
         if info is not None and info.alive:
             raise LeaseHeldError(

@@ -180,18 +180,19 @@ def daemon(
     """Publish due posts and collect, until stopped.
 
     Publishes approved posts when they are due and collects the conversation. Needs X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (and
-    X_BEARER_TOKEN to collect) in the environment or in --credentials FILE. One daemon
-    publishes per database; a second one stands by and takes over if the first dies.
+    X_BEARER_TOKEN to collect) in the environment or in --credentials FILE; a campaign on
+    another account (campaign.account: events) posts with that account's keys
+    (X_EVENTS_API_KEY …). One daemon publishes for each account; a second one stands by and
+    takes over if the first dies.
     Alerts go to the campaign's `notify:` URLs and CAMPAIGN_NOTIFY; a backup is made daily.
     SIGTERM or Ctrl-C finishes the post in flight and exits. See docs/daemon.md.
     """
     _logging(verbose)
     from scheduler.daemon import Daemon, DaemonConfig
-    from scheduler.xclient import Credentials, XClient
+    from scheduler.xclient import XClient
 
     # The file is read once, so its warnings print once; posting needs the four user keys.
-    creds = Credentials.from_env(need_user=True, file=credentials, insecure=insecure)
-    publisher = _publisher(creds, timeout, insecure)
+    creds, publisher, missing = _default_publisher(obj, credentials, timeout, insecure)
     if collect is None:
         collect = creds.can_search
     if collect and not creds.can_search:
@@ -214,8 +215,64 @@ def daemon(
         minute=collect_minute,
     )
     obj.db()  # migrate the database (a missing one is refused) before the jobs start
-    code = Daemon(obj.db_path, publisher, config, search_client=search if collect else None).run()
+    code = Daemon(
+        obj.db_path,
+        publisher,
+        config,
+        search_client=search if collect else None,
+        publishers=_account_publishers(credentials, timeout, insecure),
+        missing_default=missing,
+    ).run()
     sys.exit(code)
+
+
+def _default_publisher(
+    obj: CliContext, credentials: str | None, timeout: float, insecure: bool
+) -> tuple[Credentials, Publisher | None, str]:
+    """The default account's credentials, publisher and, when its keys are missing, why.
+
+    Missing keys are refused as they always were, unless another account of the workspace
+    (``campaign.account``) has its keys: that one publishes and the default account's posts
+    wait (its stop names the variables)."""
+    from campaign.errors import CampaignError, CredentialsError
+    from scheduler.publish import DEFAULT_ACCOUNT, accounts
+    from scheduler.xclient import Credentials
+
+    try:
+        creds = Credentials.from_env(need_user=True, file=credentials, insecure=insecure)
+    except CredentialsError as e:
+        try:
+            others = [a for a in accounts(obj.db()) if a != DEFAULT_ACCOUNT]
+        except CampaignError:
+            raise e from None  # no database yet: the credentials are what to fix first
+        if not any(_can_post(a, credentials, insecure) for a in others):
+            raise
+        creds = Credentials.from_env(file=credentials, insecure=insecure)
+        return creds, None, str(e)
+    return creds, _publisher(creds, timeout, insecure), ""
+
+
+def _can_post(account: str, credentials: str | None, insecure: bool) -> bool:
+    from scheduler.xclient import Credentials
+
+    return Credentials.from_env(file=credentials, insecure=insecure, account=account).can_post
+
+
+def _account_publishers(
+    credentials: str | None, timeout: float, insecure: bool
+) -> Callable[[str], Publisher]:
+    """The publisher of another account than the default, with its own keys (``events``:
+    X_EVENTS_API_KEY …, from the environment or the credentials file); CredentialsError
+    names the variables it lacks."""
+    from scheduler.xclient import Credentials
+
+    def make(account: str) -> Publisher:
+        creds = Credentials.from_env(
+            need_user=True, file=credentials, insecure=insecure, account=account
+        )
+        return _publisher(creds, timeout, insecure)
+
+    return make
 
 
 def _publisher(creds: Credentials, timeout: float, insecure: bool) -> Publisher:
@@ -263,20 +320,21 @@ def publish(
     """Publish what is due now, then exit (for cron).
 
     Same guarantees as the daemon: each post at most once, unclear outcomes checked against
-    the account's timeline. Refuses to run while a daemon holds the publishing lease.
+    the account's timeline. Every account publishes with its own keys (campaign.account:
+    events uses X_EVENTS_API_KEY …). Refuses to run while a daemon holds a publishing lease.
     """
     _logging(verbose)
     from posts.queue import PostStatus
     from scheduler.publish import publish_now
-    from scheduler.xclient import Credentials
 
-    creds = Credentials.from_env(need_user=True, file=credentials, insecure=insecure)
-    publisher = _publisher(creds, timeout, insecure)
+    _, publisher, missing = _default_publisher(obj, credentials, timeout, insecure)
     run = publish_now(
         obj.db(),
         publisher,
         config=_config(overdue_limit, daily_cap, timeout, settle, retries, backoff),
         resume_first=resume,
+        publishers=_account_publishers(credentials, timeout, insecure),
+        missing_default=missing,
     )
     if as_json:
         print_json(
@@ -285,6 +343,7 @@ def publish(
                 "publishing_stopped": run.stopped,
                 "waiting": run.waiting,
                 "unsettled": run.unsettled,
+                "accounts": run.accounts,
             }
         )
     else:
@@ -300,11 +359,29 @@ def publish(
         if run.unsettled:
             ids = ", ".join(str(i) for i in run.unsettled)
             click.echo(f"Not settled yet (run again to check them): {ids}")
+        for name, state in run.accounts.items():
+            if name != "default" and state.get("waiting"):
+                w = state["waiting"]
+                click.echo(f"Account {name} waits until {w['until']}: {w['reason']}")
     if run.stopped:
         if run.stopped.get("account_state"):  # locked or suspended: the reason names the fix
             raise UserError(f"publishing is stopped: {run.stopped['reason']}")
         raise UserError(
             f"publishing is stopped: {run.stopped['reason']}. Fix the credentials, then run "
+            "`campaign publish --resume`"
+        )
+    others = {
+        name: state["stopped"]
+        for name, state in run.accounts.items()
+        if name != "default" and state.get("stopped")
+    }
+    if others:
+        raise UserError(
+            "; ".join(
+                f"publishing for account {name} is stopped: {s['reason']}"
+                for name, s in others.items()
+            )
+            + ". The other accounts' posts went out. Fix the credentials, then run "
             "`campaign publish --resume`"
         )
 
@@ -387,6 +464,23 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
             )
             + "  Then run `campaign resume` (or press Resume publishing on the console's status page)."
         )
+    for a in snap.get("accounts", []):
+        if a["account"] == "default":
+            continue  # shown above, as before accounts
+        if a["publishing_stopped"]:
+            s = a["publishing_stopped"]
+            console.print(
+                f"[bold red]Publishing STOPPED for account {escape(a['account'])}[/] since "
+                f"{show(s['at'], tz)}: {escape(stop_reason(s))}\n"
+                f"  The other accounts keep publishing. Fix it, then run `campaign resume "
+                f"--account {escape(a['account'])}` (or restart the daemon)."
+            )
+        if a["waiting"]:
+            w = a["waiting"]
+            console.print(
+                f"[yellow]Waiting[/] for account {escape(a['account'])} until "
+                f"{show(w['until'], tz)}: {escape(w['reason'])}"
+            )
     for i in snap.get("incidents", []):
         console.print(f"[red]Incident[/] since {show(i['opened_at'], tz)}: {escape(i['summary'])}")
     if snap["waiting"]:

@@ -17,11 +17,12 @@ bp = Blueprint("status", __name__)
 
 def publishing_stopped() -> dict[str, Any] | None:
     """``{"reason", "at"}`` when the daemon stopped publishing (X refused its credentials):
-    the same record ``scheduler.status.snapshot`` reports, read once per request."""
+    the same record ``scheduler.status.snapshot`` reports, read once per request (the default
+    account's, else the first other account stopped: its record names the ``account``)."""
     if "stopped" not in g:
-        from scheduler.publish import stopped
+        from scheduler.publish import stops
 
-        g.stopped = stopped(get_db())
+        g.stopped = next(iter(stops(get_db()).values()), None)
     found: dict[str, Any] | None = g.stopped
     return found
 

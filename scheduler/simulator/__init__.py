@@ -26,7 +26,10 @@ app token on a user-context endpoint is 403 "Unsupported Authentication".
 Default credentials (clearly fake; see :class:`~scheduler.simulator.state.Credentials`):
 ``sim-key``, ``sim-secret``, ``sim-token``, ``sim-token-secret``,
 ``sim-bearer``, ``sim-user-bearer``. The account is @PolicingConflict, id
-``1600000000000000001``.
+``1600000000000000001``. A second account of the same app, @PeaceTechEvents, id
+``1600000000000000002``, posts with the access token ``sim-events-token`` (secret
+``sim-events-token-secret``) or the user bearer token ``sim-events-user-bearer``: what it posts
+is authored by it, so a test tells two accounts' posts apart (``SimClient.account_env``).
 
 Endpoint groups, for rate limits, delays and errors: ``post``, ``delete``, ``me``,
 ``timeline``, ``lookup``, ``search``, ``media``. Default windows: post 100 / 15 min per user,
@@ -65,7 +68,8 @@ Control API (no authentication; JSON in and out):
   - ``"latency": S``: a base delay on every API answer.
   - ``"rate_limit": {"group": "post", "reset_in": N, "count": K}``: 429 with
     ``x-rate-limit-reset`` N seconds ahead, for the next K requests of that group (``"*"`` for
-    all), or until the reset when ``count`` is null or missing. A list sets several.
+    all), or until the reset when ``count`` is null or missing; with ``"user": ID`` only that
+    account's requests get it (X limits posting per user). A list sets several.
   - ``"error_every": N``: every Nth answer is a 5xx; ``"error_next": K``: the next K are
     (a 5xx answer means nothing was done: no tweet is made);
     ``"error_status"`` (default 503); ``"error_groups": ["post", ...]`` (default all).
@@ -96,10 +100,18 @@ moment that moves only through ``/_sim/clock``, so generated dates and ids are t
 
 from scheduler.simulator.client import SimClient
 from scheduler.simulator.server import SimulatorServer, create_app, is_loopback
-from scheduler.simulator.state import ACCOUNT_ID, Clock, Credentials, SimState, frozen
+from scheduler.simulator.state import (
+    ACCOUNT_ID,
+    EVENTS_ACCOUNT_ID,
+    Clock,
+    Credentials,
+    SimState,
+    frozen,
+)
 
 __all__ = [
     "ACCOUNT_ID",
+    "EVENTS_ACCOUNT_ID",
     "Clock",
     "Credentials",
     "SimClient",

@@ -37,13 +37,16 @@ def authenticate(state: SimState, header: str) -> Caller | None:
             return Caller("app", None)
         if token and token == creds.user_bearer_token:
             return Caller("oauth2-user", state.account)
+        if token and token == creds.events_user_bearer_token:
+            return Caller("oauth2-user", state.events_account)
         return None
     if scheme == "OAuth":
         params = {k: unquote(v) for k, v in OAUTH_PARAM.findall(rest)}
-        if (
-            params.get("oauth_consumer_key") == creds.api_key
-            and params.get("oauth_token") == creds.access_token
-            and params.get("oauth_signature")
-        ):
+        if params.get("oauth_consumer_key") != creds.api_key or not params.get("oauth_signature"):
+            return None
+        # One app, two accounts: the access token says which user is posting.
+        if params.get("oauth_token") == creds.access_token:
             return Caller("oauth1-user", state.account)
+        if params.get("oauth_token") == creds.events_access_token:
+            return Caller("oauth1-user", state.events_account)
     return None

@@ -37,6 +37,21 @@ class SimClient:
             "X_BEARER_TOKEN": c.bearer_token,
         }
 
+    def account_env(self, account: str) -> dict[str, str]:
+        """The variables of the tool's ``account`` (``X_EVENTS_API_KEY`` …) holding the keys
+        of the simulator's second account, @PeaceTechEvents (the same app, its own tokens)."""
+        from campaign.accounts import variable
+
+        c = self.credentials
+        values = {
+            "X_API_KEY": c.api_key,
+            "X_API_SECRET": c.api_secret,
+            "X_ACCESS_TOKEN": c.events_access_token,
+            "X_ACCESS_TOKEN_SECRET": c.events_access_token_secret,
+            "X_BEARER_TOKEN": c.bearer_token,
+        }
+        return {variable(account, k): v for k, v in values.items()}
+
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/_sim/health")
         return result

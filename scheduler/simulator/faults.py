@@ -38,14 +38,21 @@ class FaultSpecError(ValueError):
 
 @dataclass
 class RateLimitFault:
-    """429 for ``group`` until ``reset_at``, or for the next ``count`` requests."""
+    """429 for ``group`` until ``reset_at``, or for the next ``count`` requests (only the
+    requests of the account ``user``, an id, when given: X limits posting per user)."""
 
     group: str
     reset_at: datetime
     count: int | None
+    user: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"group": self.group, "reset_at": self.reset_at.timestamp(), "count": self.count}
+        return {
+            "group": self.group,
+            "reset_at": self.reset_at.timestamp(),
+            "count": self.count,
+            "user": self.user,
+        }
 
 
 def _matches(groups: list[str], group: str) -> bool:
@@ -151,8 +158,11 @@ class Faults:
         groups = _groups(item.get("group", "*"), "rate_limit.group")
         reset_in = _number(item, "reset_in", float) if "reset_in" in item else 60.0
         count = _number(item, "count", int, 1) if item.get("count") is not None else None
+        user = item.get("user")
+        if user is not None and not isinstance(user, str):
+            raise FaultSpecError("'rate_limit.user' must be a user id (a string)")
         return RateLimitFault(
-            group=groups[0], reset_at=now + timedelta(seconds=reset_in), count=count
+            group=groups[0], reset_at=now + timedelta(seconds=reset_in), count=count, user=user
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -176,8 +186,9 @@ class Faults:
         table = self.delay_before if before else self.delay
         return table.get(group, table.get("*", 0.0))
 
-    def forced_429(self, group: str, now: datetime) -> datetime | None:
-        """The reset time when this request must get a 429, else None."""
+    def forced_429(self, group: str, now: datetime, user: str | None = None) -> datetime | None:
+        """The reset time when this request (by the account ``user``, if a user's) must get a
+        429, else None."""
         live = []
         hit: datetime | None = None
         for rl in self.rate_limits:
@@ -185,7 +196,7 @@ class Faults:
             if expired:
                 continue
             live.append(rl)
-            if hit is None and rl.group in ("*", group):
+            if hit is None and rl.group in ("*", group) and rl.user in (None, user):
                 hit = rl.reset_at
                 if rl.count is not None:
                     rl.count -= 1

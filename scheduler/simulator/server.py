@@ -83,7 +83,8 @@ def create_app(state: SimState) -> Flask:
                             "https://api.twitter.com/2/problems/unsupported-authentication",
                         )
                     else:
-                        forced = state.faults.forced_429(group, state.now())
+                        user = caller.user.id if caller.user is not None else None
+                        forced = state.faults.forced_429(group, state.now(), user)
                         if forced is not None:
                             remaining, reset_at = 0, forced
                             error = answers.problem(429, "Too Many Requests", "Too Many Requests")

@@ -48,6 +48,10 @@ class Credentials:
     access_token_secret: str = "sim-token-secret"  # noqa: S105 (fake, guards nothing)
     bearer_token: str = "sim-bearer"  # noqa: S105 (fake, guards nothing)
     user_bearer_token: str = "sim-user-bearer"  # noqa: S105 (fake, guards nothing)
+    # A second account of the same app (its own user tokens, X's way): @PeaceTechEvents.
+    events_access_token: str = "sim-events-token"  # noqa: S105 (fake, guards nothing)
+    events_access_token_secret: str = "sim-events-token-secret"  # noqa: S105 (fake)
+    events_user_bearer_token: str = "sim-events-user-bearer"  # noqa: S105 (fake)
 
 
 @dataclass
@@ -294,6 +298,7 @@ class RequestRecord:
 
 
 ACCOUNT_ID = "1600000000000000001"
+EVENTS_ACCOUNT_ID = "1600000000000000002"  # the second account, @PeaceTechEvents
 WORKER = 37  # the "machine" bits of every simulated snowflake
 
 
@@ -330,6 +335,14 @@ class SimState:
         self.account = User(
             id=ACCOUNT_ID, username=username, name=name, followers_count=1250, following_count=310
         )
+        # A second account of the app, posting with the events tokens (Credentials).
+        self.events_account = User(
+            id=EVENTS_ACCOUNT_ID,
+            username="PeaceTechEvents",
+            name="Peace Tech Events",
+            followers_count=430,
+            following_count=120,
+        )
         self.seed = seed
         self.accept_duplicates = accept_duplicates
         self.latency = latency
@@ -341,9 +354,14 @@ class SimState:
         """Back to an empty X: no tweets but the account, no faults, fresh windows, and the
         caller's clock without an offset."""
         with self.lock:
-            self.users: dict[str, User] = {self.account.id: self.account}
+            self.users: dict[str, User] = {
+                self.account.id: self.account,
+                self.events_account.id: self.events_account,
+            }
             self.account.tweet_count = 0
-            self.account.locked = self.account.suspended = False
+            for account in (self.account, self.events_account):
+                account.locked = account.suspended = False
+            self.events_account.tweet_count = 0
             self.tweets: dict[str, Tweet] = {}
             self.order: list[int] = []  # tweet ids, ascending
             self.by_author: dict[str, list[int]] = {}  # the same, per author
