@@ -130,7 +130,7 @@ def check(db: sqlite_utils.Database) -> Check:
         which = ""  # the default account alone, as before accounts
         if list(stopped) != [DEFAULT_ACCOUNT]:
             which = f" for account{'s' if len(stopped) > 1 else ''} {', '.join(stopped)}"
-        states = {s.get("account_state") for s in stopped.values()} & {"locked", "suspended"}
+        states = {str(s.get("account_state")) for s in stopped.values()} & {"locked", "suspended"}
         why = f": the X account is {' or '.join(sorted(states))}" if states else ""
         found.append(
             Finding(Level.CRITICAL, "publishing_stopped", f"publishing is stopped{which}{why}")

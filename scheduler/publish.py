@@ -212,7 +212,9 @@ def stop(
         else f". Fix the credentials, then run `campaign resume{which}` (it works while the "
         "daemon runs) or restart the daemon"
     )
-    event(log, logging.ERROR, f"publishing{of} STOPPED: {reason}{then}", event="stop", account=account)
+    event(
+        log, logging.ERROR, f"publishing{of} STOPPED: {reason}{then}", event="stop", account=account
+    )
 
 
 def _after_reset(e: RateLimited) -> datetime:

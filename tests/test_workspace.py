@@ -14,7 +14,7 @@ from click.testing import Result
 
 from campaign.metadata.store import campaigns
 from campaign.store import open_db
-from posts.queue import list_posts
+from posts.queue import claim, list_posts, move, transition
 from posts.rules import count_hashtag
 from tests.workspace_helpers import event_yaml
 
@@ -194,6 +194,32 @@ def test_a_slug_of_another_campaign_with_another_hashtag_is_refused(
         in result.output
     )
     assert before == _snapshot(db_path)
+
+
+@time_machine.travel(BEFORE, tick=False)
+def test_a_campaign_with_a_post_x_has_not_confirmed_does_not_move_to_another_account(
+    run: Run, sample_yaml: Path, tmp_path: Path, db_path: Path
+) -> None:
+    """Its unsettled post is checked against the timeline of the account that sent it: moving
+    the campaign first could send it twice. Refused, changing nothing, until it is settled."""
+    _two(run, sample_yaml, tmp_path)
+    assert 0 == run("plan", "--campaign", "peacetech2027").exit_code
+    db = open_db(db_path)
+    post = list_posts(db, campaign_ids=[2])[0]
+    move(db, post.id, "approved", "dana")
+    assert claim(db, post.id, "daemon-1", "daemon", timeout=10)
+    before = _snapshot(db_path)
+    moved = event_yaml(tmp_path, "#PeaceTech2027", account="events")
+    result = run("load", moved)
+    assert 2 == result.exit_code, result.output
+    assert (
+        "the campaign 'peacetech2027' cannot move from the account 'default' to 'events' yet: "
+        f"X has not confirmed post {post.id}"
+    ) in result.output
+    assert before == _snapshot(db_path)
+    assert transition(db, post.id, "publishing", "published", "daemon", tweet_id="1001")
+    assert 0 == run("load", moved).exit_code
+    assert "events" == campaigns(open_db(db_path))[1].account
 
 
 def test_a_bad_slug_is_refused_with_its_line(run: Run, tmp_path: Path) -> None:

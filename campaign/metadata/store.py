@@ -186,6 +186,24 @@ class Saved:
     created: bool
 
 
+def _refuse_moving_unsettled(
+    db: sqlite_utils.Database, slug: str, campaign_id: int, old: str, new: str
+) -> None:
+    """A post of the campaign whose fate X has not told yet (``publishing`` or ``unknown``) is
+    settled against the timeline of the account that sent it: moved to another account, it
+    would be looked for on the wrong timeline and could go out twice."""
+    from posts.queue import pending
+
+    unsettled = pending(db, campaign_ids=[campaign_id], unassigned=False)
+    if unsettled:
+        ids = ", ".join(str(p.id) for p in unsettled)
+        raise CampaignError(
+            f"the campaign {slug!r} cannot move from the account {old!r} to {new!r} yet: "
+            f"X has not confirmed post {ids} sent from {old!r} (`campaign status` shows it). "
+            "Nothing was changed. Load the file again once the daemon has settled it"
+        )
+
+
 def save(db: sqlite_utils.Database, md: Metadata, source_file: str | None) -> Saved:
     """Store ``md`` as the campaign its slug names: added if new, else updated in place.
 
@@ -199,13 +217,17 @@ def save(db: sqlite_utils.Database, md: Metadata, source_file: str | None) -> Sa
     slug = c.key
     start = md.event.start.isoformat()
     with immediate(db):
-        same = db.execute("SELECT id, hashtag FROM campaigns WHERE slug = ?", [slug]).fetchone()
+        same = db.execute(
+            "SELECT id, hashtag, account FROM campaigns WHERE slug = ?", [slug]
+        ).fetchone()
         if same is not None and str(same[1]).lower() != c.hashtag.lower():
             raise CampaignError(
                 f"the campaign {slug!r} has the hashtag {same[1]}, not {c.hashtag}: nothing was "
                 f"changed. To add another campaign, give it its own `slug:` under `campaign:`; "
                 f"to change {slug!r}'s hashtag, archive it and load the file under a new slug"
             )
+        if same is not None and str(same[2]) != c.account:
+            _refuse_moving_unsettled(db, slug, int(same[0]), str(same[2]), c.account)
         clash = db.execute(
             "SELECT slug FROM campaigns WHERE account = ? AND hashtag = ? COLLATE NOCASE "
             "AND slug != ?",
