@@ -187,10 +187,13 @@ def list_posts(
     campaign_ids: Iterable[int] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
 ) -> list[Post]:
     """Posts in schedule order, optionally only those in ``status`` (one or several), only
     campaign ``campaign_id``'s (or those of ``campaign_ids``), and only those scheduled from
-    ``start`` (inclusive) to ``end`` (exclusive)."""
+    ``start`` (inclusive) to ``end`` (exclusive); with ``newest_first`` the order reversed;
+    with ``limit`` only the first ``limit`` of them."""
     terms: list[str] = []
     params: list[Any] = []
     if status is not None:
@@ -210,7 +213,11 @@ def list_posts(
             terms.append(f"scheduled_at {op} ?")
             params.append(to_db(at))
     where = ("WHERE " + " AND ".join(terms)) if terms else ""
-    return select_posts(db, f"SELECT * FROM posts {where} ORDER BY scheduled_at, id", params)
+    order = "scheduled_at DESC, id DESC" if newest_first else "scheduled_at, id"
+    if limit is not None:
+        order += " LIMIT ?"
+        params.append(int(limit))
+    return select_posts(db, f"SELECT * FROM posts {where} ORDER BY {order}", params)
 
 
 def adopt_unassigned(db: sqlite_utils.Database, campaign_id: int) -> int:
@@ -675,14 +682,37 @@ def counts(db: sqlite_utils.Database) -> dict[PostStatus, int]:
     return found
 
 
-def status_texts_by_campaign(
-    db: sqlite_utils.Database,
-) -> dict[int | None, list[tuple[PostStatus, str]]]:
-    """``(status, text)`` of every post, by campaign id (for comparing their costs)."""
-    found: dict[int | None, list[tuple[PostStatus, str]]] = {}
-    for cid, status, text in db.execute("SELECT campaign_id, status, text FROM posts"):
-        found.setdefault(cid, []).append((PostStatus(status), text))
-    return found
+@dataclass(frozen=True)
+class Tally:
+    """How many posts of one campaign are in one status, and the texts among them that may
+    hold a link (those with a dot: a text without one has none, see
+    :func:`posts.length.url_spans`), for cost estimates without reading every text."""
+
+    count: int
+    dotted: tuple[str, ...]
+
+
+def tallies(
+    db: sqlite_utils.Database, where: Filter | None = None
+) -> dict[tuple[int | None, PostStatus], Tally]:
+    """A :class:`Tally` for each (campaign id, status) of the posts matching ``where`` (every
+    post without it): two grouped reads instead of one row per post."""
+    clause, params = where.where() if where is not None else ("", [])
+    counts = {
+        (cid, PostStatus(status)): n
+        for cid, status, n in db.execute(
+            f"SELECT campaign_id, status, count(*) FROM posts {clause} GROUP BY campaign_id, status",
+            params,
+        )
+    }
+    dotted: dict[tuple[int | None, PostStatus], list[str]] = {}
+    also = "AND" if clause else "WHERE"
+    for cid, status, text in db.execute(
+        f"SELECT campaign_id, status, text FROM posts {clause} {also} instr(text, '.') > 0",
+        params,
+    ):
+        dotted.setdefault((cid, PostStatus(status)), []).append(text)
+    return {key: Tally(n, tuple(dotted.get(key, ()))) for key, n in counts.items()}
 
 
 def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostStatus, int]]:
@@ -829,15 +859,6 @@ def listing(db: sqlite_utils.Database, where: Filter, limit: int, offset: int = 
 def kinds(db: sqlite_utils.Database) -> list[str]:
     """Every kind of post in the queue, sorted."""
     return [r[0] for r in db.execute("SELECT DISTINCT kind FROM posts ORDER BY kind")]
-
-
-def status_texts(db: sqlite_utils.Database, where: Filter) -> list[tuple[PostStatus, str]]:
-    """``(status, text)`` of every post matching ``where`` (for cost estimates)."""
-    clause, params = where.where()
-    return [
-        (PostStatus(r[0]), r[1])
-        for r in db.execute(f"SELECT status, text FROM posts {clause}", params)
-    ]
 
 
 # The bare query of the calendar page (also quoted in docs/benchmarks.md).
