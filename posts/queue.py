@@ -189,11 +189,13 @@ def list_posts(
     end: datetime | None = None,
     newest_first: bool = False,
     limit: int | None = None,
+    planned: bool = False,
 ) -> list[Post]:
     """Posts in schedule order, optionally only those in ``status`` (one or several), only
     campaign ``campaign_id``'s (or those of ``campaign_ids``), and only those scheduled from
     ``start`` (inclusive) to ``end`` (exclusive); with ``newest_first`` the order reversed;
-    with ``limit`` only the first ``limit`` of them."""
+    with ``limit`` only the first ``limit`` of them; with ``planned`` only the planner's (those
+    with a ``source_key``)."""
     terms: list[str] = []
     params: list[Any] = []
     if status is not None:
@@ -212,12 +214,39 @@ def list_posts(
         if at is not None:
             terms.append(f"scheduled_at {op} ?")
             params.append(to_db(at))
+    if planned:
+        terms.append("source_key IS NOT NULL")
     where = ("WHERE " + " AND ".join(terms)) if terms else ""
     order = "scheduled_at DESC, id DESC" if newest_first else "scheduled_at, id"
     if limit is not None:
         order += " LIMIT ?"
         params.append(int(limit))
     return select_posts(db, f"SELECT * FROM posts {where} ORDER BY {order}", params)
+
+
+def times_and_texts(
+    db: sqlite_utils.Database,
+    statuses: Iterable[str],
+    campaign_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, str]]:
+    """``(scheduled_at, text)`` of the posts of ``campaign_ids`` in ``statuses`` scheduled
+    from ``start`` (inclusive) to ``end`` (exclusive), in schedule order: what the planner keeps
+    clear of, without reading whole posts."""
+    wanted = [check_status(s) for s in statuses]
+    sql = (
+        "SELECT scheduled_at, text FROM posts WHERE status IN (SELECT value FROM json_each(?)) "
+        "AND campaign_id IN (SELECT value FROM json_each(?)) "
+        "AND scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id"
+    )
+    params = [
+        json.dumps(wanted),
+        json.dumps([int(i) for i in campaign_ids]),
+        to_db(start),
+        to_db(end),
+    ]
+    return [(from_db(at), text) for at, text in db.execute(sql, params)]
 
 
 def adopt_unassigned(db: sqlite_utils.Database, campaign_id: int) -> int:
