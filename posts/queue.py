@@ -754,13 +754,6 @@ def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostS
     return found
 
 
-def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
-    """The texts of the posts in ``statuses`` (for cost estimates)."""
-    wanted = [check_status(s) for s in statuses]
-    marks = ", ".join("?" * len(wanted))
-    return [r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", wanted)]
-
-
 def other_texts(
     db: sqlite_utils.Database,
     exclude: int | None = None,
