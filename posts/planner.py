@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -166,13 +166,15 @@ def place(
     window_end: time,
     gap: timedelta,
     tz: ZoneInfo,
+    presorted: bool = False,
 ) -> datetime:
     """The first time at or after ``preferred`` inside the window and ``gap`` from all ``taken``.
 
     The window is read on the local wall clock; gaps are measured in UTC (real elapsed time).
+    ``presorted``: ``taken`` is already in order, every time in UTC (not sorted again).
     """
     t = preferred.astimezone(tz)
-    ordered = sorted(o.astimezone(UTC) for o in taken)
+    ordered = taken if presorted else sorted(o.astimezone(UTC) for o in taken)
     for _ in range(10_000):  # a bound, never reached by a real campaign
         local_t = t.time().replace(tzinfo=None)
         if local_t < window_start:
@@ -302,6 +304,7 @@ def plan(
     for at, text in busy:
         taken.append(at.astimezone(UTC))
         texts.append((None, text))
+    taken.sort()  # kept in order as times are added: placing a post does not sort it again
 
     times: dict[str, datetime] = dict(keep)
     for s in sorted(all_slots, key=lambda s: (not s.fixed, s.preferred.astimezone(UTC), s.key)):
@@ -318,9 +321,10 @@ def plan(
                 window_end=settings.window_end,
                 gap=gap,
                 tz=tz,
+                presorted=True,
             )
         times[s.key] = at
-        taken.append(at)
+        insort(taken, at)
 
     domains = event_domains(md)
     by_key: dict[str, list[tuple[str | None, str]]] = {}  # the texts to keep apart, by their key
