@@ -15,30 +15,56 @@
    - every web page through Flask's test client (p50/p95 of ``--runs``), all campaigns and
      one, against ``/healthz`` (the framework's floor).
 Prints Markdown tables for docs/benchmarks.md.
+
+``--baseline SRC`` also times, in the same run, the code of another checkout (``git archive
+COMMIT | tar -x -C SRC``) on its own copy of the database (``--baseline-db``, made from the
+workspace before this code's migrations touch it): commands alternate between the two
+checkouts, and the pages of each are measured in a child process per round, alternating too.
+The tables then give both and their ratio (new / baseline).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# BENCH_CODE: the checkout whose code a child process measures (the baseline's, or this one).
+CODE = Path(os.environ.get("BENCH_CODE", str(ROOT)))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(CODE))
 
-from bench_mentions import generate, timed  # noqa: E402
+# A child measuring another checkout's pages must import only that checkout's code: the
+# builder's imports (bench_mentions puts this checkout first on the path) come in main().
+if "--pages-json" not in sys.argv:
+    from bench_mentions import generate, timed
 
-from campaign.clock import to_db  # noqa: E402
-from campaign.mentions.importer import import_lines  # noqa: E402
-from campaign.store import open_db  # noqa: E402
-from campaign.web import create_app  # noqa: E402
+    from campaign.clock import to_db
+    from campaign.mentions.importer import import_lines
+    from campaign.store import open_db
+else:
+
+    def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+        """p50 and p95 in milliseconds of ``runs`` calls after one warm-up (as bench_mentions)."""
+        fn()
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - t0) * 1000)
+        samples.sort()
+        return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+
 
 SAMPLE = ROOT / "campaign" / "data" / "policing-in-conflict.yaml"
 CAMPAIGN = str(Path(sys.executable).with_name("campaign"))
@@ -47,11 +73,17 @@ FIRST_EVENT = datetime(2026, 12, 6, tzinfo=UTC)
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
 
-def cli(db_file: Path, *args: str) -> float:
-    """Wall seconds of one `campaign` run as a subprocess (it must succeed)."""
+def cli(db_file: Path, *args: str, code: Path | None = None) -> float:
+    """Wall seconds of one `campaign` run as a subprocess (it must succeed); with ``code``, the
+    command line of that checkout (the same interpreter and packages)."""
     env = {**os.environ, "CAMPAIGN_DB": str(db_file), "CAMPAIGN_USER": "bench"}
+    argv = [CAMPAIGN, *args]
+    if code is not None:
+        # `python -c` puts the working folder first on the path: run in the checkout's own
+        env["PYTHONPATH"] = str(code)
+        argv = [sys.executable, "-c", "from campaign.cli import main; main()", *args]
     t0 = time.perf_counter()
-    subprocess.run([CAMPAIGN, *args], env=env, check=True, capture_output=True)
+    subprocess.run(argv, env=env, check=True, capture_output=True, cwd=code)
     return time.perf_counter() - t0
 
 
@@ -122,15 +154,81 @@ def build(work: Path, campaigns: int, posts: int, mentions: int) -> Path:
     return db_file
 
 
+COMMANDS = [
+    ("`campaign --version` (start-up floor)", ["--version"]),
+    ("`campaign plan` (every campaign)", ["plan"]),
+    ("`campaign plan --campaign season07talks`", ["plan", "--campaign", "season07talks"]),
+    ("`campaign posts list` (the table)", ["posts", "list"]),
+    ("`campaign posts list --json` (all)", ["posts", "list", "--json"]),
+    ("`campaign posts list --campaign season07talks`", ["posts", "list", "--campaign", "season07talks"]),
+    ("`campaign campaigns list --json`", ["campaigns", "list", "--json"]),
+    ("`campaign status`", ["status"]),
+    ("`campaign calendar --days 7`", ["calendar", "--days", "7"]),
+]  # fmt: skip
+PAGES = [
+    "/calendar?view=week&date=2026-12-02",
+    "/calendar?view=month&date=2026-12-02",
+    "/queue",
+    "/queue?status=draft",
+    "/inbox",
+    "/report",
+    "/status",
+    "/posts/new",
+]
+
+
+def measure_pages(db_file: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """p50 and p95 (ms) of every page, all campaigns and one, through Flask's test client."""
+    import time_machine
+
+    from campaign.web import create_app
+
+    out: dict[str, tuple[float, float]] = {}
+    with time_machine.travel(NOW, tick=False):
+        app = create_app(db_file)
+        client = app.test_client()
+
+        def get(path: str) -> None:
+            response = client.get(path, headers={"Host": "127.0.0.1"})
+            # /healthz answers 503 here (no daemon runs): still the framework's floor
+            assert response.status_code in (200, 302, 503), (path, response.status_code)
+
+        out["`/healthz` (floor)"] = timed(lambda: get("/healthz"), runs)
+        for scope in ("all campaigns", "one campaign (season07talks)"):
+            get("/campaign?slug=" + ("season07talks" if scope.startswith("one") else ""))
+            for path in PAGES:
+                out[f"{scope}: `{path}`"] = timed(lambda path=path: get(path), runs)  # type: ignore[misc]
+    return out
+
+
+def pages_in_child(db_file: Path, runs: int, code: Path) -> dict[str, tuple[float, float]]:
+    """:func:`measure_pages` in a new process running the code of the checkout ``code``."""
+    env = {**os.environ, "BENCH_CODE": str(code)}
+    argv = [sys.executable, __file__, "--pages-json", "--db", str(db_file), "--runs", str(runs)]
+    done = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
+    return {k: (v[0], v[1]) for k, v in json.loads(done.stdout.splitlines()[-1]).items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--campaigns", type=int, default=50)
     ap.add_argument("--posts", type=int, default=20_000)
     ap.add_argument("--mentions", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=20, help="requests per page and round")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each command")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of page measurements")
     ap.add_argument("--dir", default="/tmp/bench-workspace")
     ap.add_argument("--reuse", action="store_true", help="reuse the database of an earlier run")
+    ap.add_argument("--baseline", metavar="SRC", help="a checkout of the code to compare with")
+    ap.add_argument(
+        "--baseline-db", metavar="FILE", help="the workspace as the baseline's code built it"
+    )
+    ap.add_argument("--pages-json", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.pages_json:
+        print(json.dumps(measure_pages(Path(args.db), args.runs)))
+        return
     work = Path(args.dir)
     db_file = work / "campaign.db"
     if not (args.reuse and db_file.exists()):
@@ -144,57 +242,59 @@ def main() -> None:
     print(
         f"\nWorkspace: {counts[0]} campaigns, {counts[1]:,} posts, {counts[2]:,} collected posts."
     )
+    versions: list[tuple[str, Path, Path]] = []
+    if args.baseline:
+        if not args.baseline_db:
+            ap.error("--baseline needs --baseline-db")
+        versions.append(("baseline", Path(args.baseline), Path(args.baseline_db)))
+    versions.append(("new", ROOT, db_file))
 
-    floor = median_of(5, lambda: cli(db_file, "--version"))
-    print("\nCommand line, wall time (median of 5):")
-    print("| command | seconds | / start-up |")
-    print("|---|---:|---:|")
-    print(f"| `campaign --version` (start-up floor) | {floor:.2f} | 1.0× |")
-    for label, argv in (
-        ("`campaign plan` (every campaign)", ["plan"]),
-        ("`campaign plan --campaign season07talks`", ["plan", "--campaign", "season07talks"]),
-        ("`campaign posts list --json` (all)", ["posts", "list", "--json"]),
-        (
-            "`campaign posts list --campaign season07talks`",
-            ["posts", "list", "--campaign", "season07talks"],
-        ),
-        ("`campaign campaigns list --json`", ["campaigns", "list", "--json"]),
-        ("`campaign calendar --days 7`", ["calendar", "--days", "7"]),
-    ):
-        s = median_of(5, lambda argv=argv: cli(db_file, *argv))  # type: ignore[misc]
-        print(f"| {label} | {s:.2f} | {s / floor:.1f}× |")
+    print(f"\nCommand line, wall seconds (median of {args.repeat}, versions alternating):")
+    names = [v[0] for v in versions]
+    head = " | ".join(names)
+    ratio = " new / baseline |" if len(versions) > 1 else ""
+    print(f"| command | {head} |{ratio}")
+    print("|---|" + "---:|" * (len(versions) + (1 if ratio else 0)))
+    for label, argv in COMMANDS:
+        times: dict[str, list[float]] = {n: [] for n in names}
+        for r in range(args.repeat):
+            order = versions if r % 2 == 0 else list(reversed(versions))
+            for name, code, file in order:
+                times[name].append(cli(file, *argv, code=code))
+        med = [statistics.median(times[n]) for n in names]
+        cells = " | ".join(f"{m:.2f}" for m in med)
+        extra = f" {med[-1] / med[0]:.2f}× |" if ratio else ""
+        print(f"| {label} | {cells} |{extra}", flush=True)
 
-    import time_machine
-
-    with time_machine.travel(NOW, tick=False):
-        app = create_app(db_file)
-        client = app.test_client()
-
-        def get(path: str) -> None:
-            response = client.get(path, headers={"Host": "127.0.0.1"})
-            # /healthz answers 503 here (no daemon runs): still the framework's floor
-            assert response.status_code in (200, 302, 503), (path, response.status_code)
-
-        f50, f95 = timed(lambda: get("/healthz"), args.runs)
-        print(f"\nWeb pages, server-side ms ({args.runs} runs):")
-        print("| page | p50 | p95 | p50 / floor |")
-        print("|---|---:|---:|---:|")
-        print(f"| `/healthz` (floor) | {f50:.1f} | {f95:.1f} | 1.0× |")
-        pages = [
-            "/calendar?view=week&date=2026-12-02",
-            "/calendar?view=month&date=2026-12-02",
-            "/queue",
-            "/queue?status=draft",
-            "/inbox",
-            "/report",
-            "/status",
-            "/posts/new",
-        ]
-        for scope in ("all campaigns", "one campaign (season07talks)"):
-            get("/campaign?slug=" + ("season07talks" if scope.startswith("one") else ""))
-            for path in pages:
-                p50, p95 = timed(lambda path=path: get(path), args.runs)  # type: ignore[misc]
-                print(f"| {scope}: `{path}` | {p50:.1f} | {p95:.1f} | {p50 / f50:.1f}× |")
+    found: dict[str, dict[str, list[tuple[float, float]]]] = {n: {} for n in names}
+    for r in range(args.rounds):
+        order = versions if r % 2 == 0 else list(reversed(versions))
+        for name, code, file in order:
+            for page, figures in pages_in_child(file, args.runs, code).items():
+                found[name].setdefault(page, []).append(figures)
+    print(
+        f"\nWeb pages, server-side ms (median over {args.rounds} rounds of {args.runs} "
+        "requests each of the round's p50 and p95):"
+    )
+    cols = " | ".join(f"{n} p50 | {n} p95" for n in names)
+    ratio = " p95 new / baseline |" if len(versions) > 1 else ""
+    print(f"| page | {cols} |{ratio}")
+    print("|---|" + "---:|" * (2 * len(versions) + (1 if ratio else 0)))
+    for page in found["new"]:
+        meds = []
+        for n in names:
+            rounds = found[n].get(page, [])
+            meds.append(
+                (
+                    statistics.median(p for p, _ in rounds),
+                    statistics.median(q for _, q in rounds),
+                )
+                if rounds
+                else (float("nan"), float("nan"))
+            )
+        cells = " | ".join(f"{a:.1f} | {b:.1f}" for a, b in meds)
+        extra = f" {meds[-1][1] / meds[0][1]:.2f}× |" if ratio else ""
+        print(f"| {page} | {cells} |{extra}", flush=True)
 
 
 if __name__ == "__main__":

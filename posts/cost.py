@@ -9,13 +9,13 @@ decimal text so 0.015 stays 0.015.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from campaign.models import CampaignSettings
 from posts.length import url_spans
-from posts.queue import PostStatus
+from posts.queue import PostStatus, Tally
 
 __all__ = [
     "COMMITTED",
@@ -23,6 +23,7 @@ __all__ = [
     "CostEstimate",
     "dollars",
     "estimate",
+    "estimate_tallied",
     "has_link",
     "post_cost",
     "read_cost",
@@ -87,6 +88,28 @@ def estimate(texts: Iterable[str], settings: CampaignSettings) -> CostEstimate:
     for text in texts:
         count += 1
         links += has_link(text)
+    total = dollars(settings.price_post_with_link) * links + dollars(settings.price_post) * (
+        count - links
+    )
+    return CostEstimate(count, links, total)
+
+
+def estimate_tallied(
+    tallies: Mapping[tuple[int | None, PostStatus], Tally],
+    statuses: Iterable[str],
+    settings: CampaignSettings,
+    campaigns: Container[int | None] | None = None,
+) -> CostEstimate:
+    """:func:`estimate` of the posts counted in ``tallies`` (:func:`posts.queue.tallies`) whose
+    status is one of ``statuses`` (and whose campaign id is in ``campaigns`` when given): only
+    the texts that may hold a link are looked at."""
+    wanted = frozenset(statuses)
+    count = links = 0
+    for (cid, status), tally in tallies.items():
+        if status not in wanted or (campaigns is not None and cid not in campaigns):
+            continue
+        count += tally.count
+        links += sum(has_link(text) for text in tally.dotted)
     total = dollars(settings.price_post_with_link) * links + dollars(settings.price_post) * (
         count - links
     )

@@ -24,14 +24,52 @@ Two things are done differently:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
+from typing import Any
 
-from twitter_text.extract_urls import extract_urls_with_indices
-from twitter_text.regexp.spaces_group import spaces_group
+
+def _twitter_text(name: str) -> ModuleType:
+    """The module ``twitter_text.<name>``, without running the package's ``__init__``.
+
+    That ``__init__`` imports the library's whole tweet parser, whose emoji table loads
+    ``pkg_resources`` and compiles thousands of alternatives: about a quarter of a second at
+    every start of the command line, for nothing we use (we need only its URL expression and
+    its list of spaces). The submodules are loaded under a bare package module that is taken
+    away again, so a later ``import twitter_text`` (the simulator's ``parse_tweet``) runs the
+    real ``__init__`` and shares these same submodules.
+    """
+    full = f"twitter_text.{name}"
+    if full in sys.modules or "twitter_text" in sys.modules:
+        return importlib.import_module(full)
+    spec = importlib.util.find_spec("twitter_text")
+    assert spec is not None and spec.submodule_search_locations is not None
+    sys.modules["twitter_text"] = importlib.util.module_from_spec(spec)  # not executed
+    try:
+        return importlib.import_module(full)
+    finally:
+        del sys.modules["twitter_text"]
+
+
+spaces_group: str = _twitter_text("regexp.spaces_group").spaces_group
+_extract: Any = None
+
+
+def extract_urls_with_indices(text: str) -> list[dict[str, Any]]:
+    """twitter-text's URLs of ``text`` (its expression is compiled on first use)."""
+    global _extract
+    if _extract is None:
+        _extract = _twitter_text("extract_urls").extract_urls_with_indices
+    found: list[dict[str, Any]] = _extract(text)
+    return found
+
 
 LIMIT = 280
 URL_WEIGHT = 23

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,7 +46,16 @@ from campaign.errors import RuleError
 from campaign.models import CampaignSettings, Metadata, Publication, Speaker
 from posts import media
 from posts.editing import event_domains
-from posts.queue import NewPost, Post, PostStatus, audit, insert_draft, list_posts, update_content
+from posts.queue import (
+    NewPost,
+    Post,
+    PostStatus,
+    audit,
+    insert_draft,
+    list_posts,
+    times_and_texts,
+    update_content,
+)
 from posts.render import context, render_post
 from posts.rules import duplicate_key, prepare
 from posts.templates import source, variants
@@ -157,13 +166,15 @@ def place(
     window_end: time,
     gap: timedelta,
     tz: ZoneInfo,
+    presorted: bool = False,
 ) -> datetime:
     """The first time at or after ``preferred`` inside the window and ``gap`` from all ``taken``.
 
     The window is read on the local wall clock; gaps are measured in UTC (real elapsed time).
+    ``presorted``: ``taken`` is already in order, every time in UTC (not sorted again).
     """
     t = preferred.astimezone(tz)
-    ordered = sorted(o.astimezone(UTC) for o in taken)
+    ordered = taken if presorted else sorted(o.astimezone(UTC) for o in taken)
     for _ in range(10_000):  # a bound, never reached by a real campaign
         local_t = t.time().replace(tzinfo=None)
         if local_t < window_start:
@@ -183,10 +194,30 @@ def place(
     )
 
 
-def _hash(template_source: str, ctx: dict[str, Any], md: Metadata, at: datetime) -> str:
+def _hash(
+    template_source: str,
+    ctx: dict[str, Any],
+    md: Metadata,
+    at: datetime,
+    plain: dict[int, Any] | None = None,
+) -> str:
+    """What the post is made from, as a digest. ``plain``: the plain form of each record
+    already seen in this plan, by identity (every post's context holds the same settings and
+    event: made plain once, not once per post)."""
+    memo: dict[int, Any] = {} if plain is None else plain
+
+    def flat(v: Any) -> Any:
+        if isinstance(v, list):  # a new list for each post, of the same records
+            return [flat(x) for x in v]
+        if not hasattr(v, "__dataclass_fields__"):
+            return _plain(v)
+        if id(v) not in memo:
+            memo[id(v)] = (v, _plain(v))  # the record is kept so its id is not reused
+        return memo[id(v)][1]
+
     shaping = {
         "template": template_source,
-        "context": {k: _plain(v) for k, v in sorted(ctx.items())},
+        "context": {k: flat(v) for k, v in sorted(ctx.items())},
         "hashtag": md.campaign.hashtag,
         "tracking": md.campaign.tracking,
         "tracked_domains": md.campaign.tracked_domains,
@@ -273,6 +304,7 @@ def plan(
     for at, text in busy:
         taken.append(at.astimezone(UTC))
         texts.append((None, text))
+    taken.sort()  # kept in order as times are added: placing a post does not sort it again
 
     times: dict[str, datetime] = dict(keep)
     for s in sorted(all_slots, key=lambda s: (not s.fixed, s.preferred.astimezone(UTC), s.key)):
@@ -289,9 +321,10 @@ def plan(
                 window_end=settings.window_end,
                 gap=gap,
                 tz=tz,
+                presorted=True,
             )
         times[s.key] = at
-        taken.append(at)
+        insort(taken, at)
 
     domains = event_domains(md)
     by_key: dict[str, list[tuple[str | None, str]]] = {}  # the texts to keep apart, by their key
@@ -300,6 +333,7 @@ def plan(
     per_kind: dict[str, list[str]] = {}  # each kind's variants, listed once per plan
     sources: dict[str, str] = {}  # each template's text, read once per plan
     out: list[PlannedPost] = []
+    plain: dict[int, Any] = {}  # records made plain for the hash, once per plan
     for s in sorted(all_slots, key=lambda s: (times[s.key], s.key)):
         if s.kind not in per_kind:
             per_kind[s.kind] = variants(s.kind, templates_dir)
@@ -322,7 +356,7 @@ def plan(
         if name not in sources:
             sources[name] = source(name, templates_dir)
         pictures = _picture(s.item, Path(images_dir or "."))
-        digest = _hash(sources[name], ctx, md, at)
+        digest = _hash(sources[name], ctx, md, at, plain)
         if pictures:  # the same file name with new bytes is a change too
             both = digest + "".join(p.sha256 + p.alt_text for p in pictures)
             digest = hashlib.sha256(both.encode("utf-8")).hexdigest()
@@ -362,7 +396,10 @@ def apply(
     stamp = from_db(to_db(now()))  # one time for the whole plan, as stored
 
     def run() -> None:
-        have_now = list_posts(db, campaign_id=campaign_id) if existing is None else existing
+        # Only the planner's own posts (those with a source key) can be one of the plan's.
+        have_now = (
+            list_posts(db, campaign_id=campaign_id, planned=True) if existing is None else existing
+        )
         current = {p.source_key: p for p in have_now if p.source_key}
         for p in planned:
             have = current.get(p.source_key)
@@ -460,16 +497,13 @@ def refresh(
         # Only their posts near this plan's times can be in its way (placement moves a post
         # by hours, not weeks): a season of campaigns is not read whole for each one.
         near = timedelta(days=NEIGHBOUR_DAYS)
-        others = [
-            (p.scheduled_at, p.text)
-            for p in list_posts(
-                db,
-                ACTIVE,
-                campaign_ids=theirs,
-                start=min(planned_times) - near,
-                end=max(planned_times) + near,
-            )
-        ]
+        others = times_and_texts(
+            db,
+            ACTIVE,
+            theirs,
+            start=min(planned_times) - near,
+            end=max(planned_times) + near,
+        )
     planned = plan(
         md, templates_dir=templates_dir, existing=existing, busy=others, images_dir=images_dir
     )

@@ -187,10 +187,15 @@ def list_posts(
     campaign_ids: Iterable[int] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+    planned: bool = False,
 ) -> list[Post]:
     """Posts in schedule order, optionally only those in ``status`` (one or several), only
     campaign ``campaign_id``'s (or those of ``campaign_ids``), and only those scheduled from
-    ``start`` (inclusive) to ``end`` (exclusive)."""
+    ``start`` (inclusive) to ``end`` (exclusive); with ``newest_first`` the order reversed;
+    with ``limit`` only the first ``limit`` of them; with ``planned`` only the planner's (those
+    with a ``source_key``)."""
     terms: list[str] = []
     params: list[Any] = []
     if status is not None:
@@ -209,8 +214,39 @@ def list_posts(
         if at is not None:
             terms.append(f"scheduled_at {op} ?")
             params.append(to_db(at))
+    if planned:
+        terms.append("source_key IS NOT NULL")
     where = ("WHERE " + " AND ".join(terms)) if terms else ""
-    return select_posts(db, f"SELECT * FROM posts {where} ORDER BY scheduled_at, id", params)
+    order = "scheduled_at DESC, id DESC" if newest_first else "scheduled_at, id"
+    if limit is not None:
+        order += " LIMIT ?"
+        params.append(int(limit))
+    return select_posts(db, f"SELECT * FROM posts {where} ORDER BY {order}", params)
+
+
+def times_and_texts(
+    db: sqlite_utils.Database,
+    statuses: Iterable[str],
+    campaign_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, str]]:
+    """``(scheduled_at, text)`` of the posts of ``campaign_ids`` in ``statuses`` scheduled
+    from ``start`` (inclusive) to ``end`` (exclusive), in schedule order: what the planner keeps
+    clear of, without reading whole posts."""
+    wanted = [check_status(s) for s in statuses]
+    sql = (
+        "SELECT scheduled_at, text FROM posts WHERE status IN (SELECT value FROM json_each(?)) "
+        "AND campaign_id IN (SELECT value FROM json_each(?)) "
+        "AND scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at, id"
+    )
+    params = [
+        json.dumps(wanted),
+        json.dumps([int(i) for i in campaign_ids]),
+        to_db(start),
+        to_db(end),
+    ]
+    return [(from_db(at), text) for at, text in db.execute(sql, params)]
 
 
 def adopt_unassigned(db: sqlite_utils.Database, campaign_id: int) -> int:
@@ -690,14 +726,37 @@ def counts(db: sqlite_utils.Database) -> dict[PostStatus, int]:
     return found
 
 
-def status_texts_by_campaign(
-    db: sqlite_utils.Database,
-) -> dict[int | None, list[tuple[PostStatus, str]]]:
-    """``(status, text)`` of every post, by campaign id (for comparing their costs)."""
-    found: dict[int | None, list[tuple[PostStatus, str]]] = {}
-    for cid, status, text in db.execute("SELECT campaign_id, status, text FROM posts"):
-        found.setdefault(cid, []).append((PostStatus(status), text))
-    return found
+@dataclass(frozen=True)
+class Tally:
+    """How many posts of one campaign are in one status, and the texts among them that may
+    hold a link (those with a dot: a text without one has none, see
+    :func:`posts.length.url_spans`), for cost estimates without reading every text."""
+
+    count: int
+    dotted: tuple[str, ...]
+
+
+def tallies(
+    db: sqlite_utils.Database, where: Filter | None = None
+) -> dict[tuple[int | None, PostStatus], Tally]:
+    """A :class:`Tally` for each (campaign id, status) of the posts matching ``where`` (every
+    post without it): two grouped reads instead of one row per post."""
+    clause, params = where.where() if where is not None else ("", [])
+    counts = {
+        (cid, PostStatus(status)): n
+        for cid, status, n in db.execute(
+            f"SELECT campaign_id, status, count(*) FROM posts {clause} GROUP BY campaign_id, status",
+            params,
+        )
+    }
+    dotted: dict[tuple[int | None, PostStatus], list[str]] = {}
+    also = "AND" if clause else "WHERE"
+    for cid, status, text in db.execute(
+        f"SELECT campaign_id, status, text FROM posts {clause} {also} instr(text, '.') > 0",
+        params,
+    ):
+        dotted.setdefault((cid, PostStatus(status)), []).append(text)
+    return {key: Tally(n, tuple(dotted.get(key, ()))) for key, n in counts.items()}
 
 
 def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostStatus, int]]:
@@ -708,13 +767,6 @@ def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostS
     ):
         found.setdefault(cid, dict.fromkeys(STATUSES, 0))[PostStatus(status)] = n
     return found
-
-
-def texts(db: sqlite_utils.Database, statuses: Iterable[str]) -> list[str]:
-    """The texts of the posts in ``statuses`` (for cost estimates)."""
-    wanted = [check_status(s) for s in statuses]
-    marks = ", ".join("?" * len(wanted))
-    return [r[0] for r in db.execute(f"SELECT text FROM posts WHERE status IN ({marks})", wanted)]
 
 
 def other_texts(
@@ -844,15 +896,6 @@ def listing(db: sqlite_utils.Database, where: Filter, limit: int, offset: int = 
 def kinds(db: sqlite_utils.Database) -> list[str]:
     """Every kind of post in the queue, sorted."""
     return [r[0] for r in db.execute("SELECT DISTINCT kind FROM posts ORDER BY kind")]
-
-
-def status_texts(db: sqlite_utils.Database, where: Filter) -> list[tuple[PostStatus, str]]:
-    """``(status, text)`` of every post matching ``where`` (for cost estimates)."""
-    clause, params = where.where()
-    return [
-        (PostStatus(r[0]), r[1])
-        for r in db.execute(f"SELECT status, text FROM posts {clause}", params)
-    ]
 
 
 # The bare query of the calendar page (also quoted in docs/benchmarks.md).

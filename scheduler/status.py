@@ -16,7 +16,7 @@ from campaign.metadata import settings_for
 from campaign.models import CampaignSettings
 from campaign.store import get_state
 from posts import queue
-from posts.cost import COMMITTED, dollars, estimate, read_cost, unit
+from posts.cost import COMMITTED, dollars, estimate_tallied, read_cost, unit
 from posts.queue import PostStatus
 from scheduler import lease
 from scheduler.health import unreachable
@@ -142,8 +142,10 @@ def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) ->
     last 24 hours against the daily read budget). Dollars are strings with three decimals, e.g. ``"0.215"``."""
     from scheduler.collect import read_budget
 
+    tallies = queue.tallies(db)  # counted in SQL; only texts with a dot are looked at
+
     def posts_in(*statuses: str) -> dict[str, Any]:
-        return estimate(queue.texts(db, statuses), settings).to_json()
+        return estimate_tallied(tallies, statuses, settings).to_json()
 
     has_runs = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collect_runs'"

@@ -137,14 +137,15 @@ def _cost_line(
     campaign_id: int,
 ) -> None:
     """What the drafts cost on X if they all go out (dry run: the drafts the plan would leave)."""
-    from posts.cost import dollars, estimate, usd
-    from posts.queue import PostStatus, list_posts
+    from posts.cost import dollars, estimate, estimate_tallied, usd
+    from posts.queue import Filter, PostStatus, tallies
 
     if dry_run:
         texts = [p.text for p in planned if outcomes.get(p.source_key) != "skipped_protected"]
+        cost = estimate(texts, settings)
     else:
-        texts = [p.text for p in list_posts(db, PostStatus.DRAFT, campaign_id=campaign_id)]
-    cost = estimate(texts, settings)
+        drafts = tallies(db, Filter(status=PostStatus.DRAFT, campaign_id=campaign_id))
+        cost = estimate_tallied(drafts, [PostStatus.DRAFT], settings)
     noun = "draft" if cost.count == 1 else "drafts"
     click.echo(
         f"Estimated cost on X if all {cost.count} {noun} go out: {usd(cost.total)} "

@@ -78,16 +78,31 @@ def posts() -> None:
     """
 
 
+# How many posts the table shows unless --limit says otherwise (--json lists every post).
+TABLE_ROWS = 100
+
+
 @posts.command("list")
 @click.option("--status", "status", metavar="STATUS", help="Only posts in this status.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help=f"Show the first N posts (0: all). Default: the table shows {TABLE_ROWS}, --json all.",
+)
 @CAMPAIGN_FILTER
 @pass_ctx
 def list_posts(
-    obj: CliContext, status: str | None, as_json: bool, campaign_slug: str | None
+    obj: CliContext,
+    status: str | None,
+    as_json: bool,
+    limit: int | None,
+    campaign_slug: str | None,
 ) -> None:
     """List posts in time order, with their status, time and length (every campaign's, or
-    --campaign's)."""
+    --campaign's). The table shows the first 100 (--limit N for more, 0 for all), with the
+    counts and cost of every post listed; --json gives every post unless --limit is given."""
     from campaign.metadata.store import campaigns
     from posts import queue
 
@@ -95,7 +110,11 @@ def list_posts(
         queue.check_status(status)
     db = obj.db()
     chosen = some_campaign(obj, campaign_slug)
-    found = queue.list_posts(db, status, campaign_id=chosen.id if chosen else None)
+    if limit is None:
+        limit = 0 if as_json else TABLE_ROWS
+    found = queue.list_posts(
+        db, status, campaign_id=chosen.id if chosen else None, limit=limit or None
+    )
     if as_json:
         from campaign.metadata import settings_for
         from posts.cost import post_cost, unit
@@ -155,22 +174,37 @@ def list_posts(
     for p, row in zip(found, rows, strict=True):
         table.add_row(*row, Text(_first_line(p.text, text_width)))
     console.print(table)
+    # Counts and costs are of every post the filters match, shown or not (grouped in SQL).
+    tallies = queue.tallies(
+        db,
+        queue.Filter(
+            status=queue.PostStatus(status) if status else None,
+            campaign_id=chosen.id if chosen else None,
+        ),
+    )
     counts: dict[str, int] = {}
-    for p in found:
-        counts[p.status] = counts.get(p.status, 0) + 1
+    for (_, s), tally in tallies.items():
+        counts[s] = counts.get(s, 0) + tally.count
+    total = sum(counts.values())
     parts = [f"{counts[s]} {s}" for s in queue.STATUSES if s in counts]
-    noun = "post" if len(found) == 1 else "posts"
-    click.echo(f"{len(found)} {noun}: {', '.join(parts)}")
-    _cost_footer(found, settings)
+    noun = "post" if total == 1 else "posts"
+    click.echo(f"{total} {noun}: {', '.join(parts)}")
+    _cost_footer(tallies, settings)
+    if total > len(found):
+        click.echo(
+            f"Showing the first {len(found)} of {total} in time order: --limit N for more "
+            "(0: all), or narrow with --status and --campaign.",
+            err=True,
+        )
 
 
-def _cost_footer(found: list[Any], settings: Any) -> None:
+def _cost_footer(tallies: Any, settings: Any) -> None:
     """What the listed posts cost on X: those still to go out, and those already out."""
-    from posts.cost import TO_GO_OUT, estimate, usd
+    from posts.cost import TO_GO_OUT, estimate_tallied, usd
     from posts.queue import PostStatus
 
-    ahead = estimate((p.text for p in found if p.status in TO_GO_OUT), settings)
-    spent = estimate((p.text for p in found if p.status == PostStatus.PUBLISHED), settings)
+    ahead = estimate_tallied(tallies, TO_GO_OUT, settings)
+    spent = estimate_tallied(tallies, [PostStatus.PUBLISHED], settings)
     click.echo(
         f"Cost on X: {usd(ahead.total)} for the {ahead.count} listed drafts and approved posts "
         f"if they go out ({ahead.with_link} with links); {usd(spent.total)} for the "

@@ -19,10 +19,39 @@ Every field is declared once, in the records of :mod:`campaign.models` (see
 - :mod:`~campaign.metadata.writer`: YAML written back (for ``campaign import-page``).
 """
 
-from campaign.metadata.document import SAMPLE, parse_file, parse_text, summary
-from campaign.metadata.problems import InvalidMetadata, Problem
-from campaign.metadata.serialise import from_dict, to_dict
-from campaign.metadata.store import require, save, settings_for, stored
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from campaign.metadata.document import SAMPLE, parse_file, parse_text, summary
+    from campaign.metadata.problems import InvalidMetadata, Problem
+    from campaign.metadata.serialise import from_dict, to_dict
+    from campaign.metadata.store import require, save, settings_for, stored
+
+# Where each name lives: imported on first use, so a command that only reads the stored
+# campaign (``settings_for``) does not load the YAML reader.
+_HOME = {
+    "SAMPLE": "document",
+    "parse_file": "document",
+    "parse_text": "document",
+    "summary": "document",
+    "InvalidMetadata": "problems",
+    "Problem": "problems",
+    "from_dict": "serialise",
+    "to_dict": "serialise",
+    "require": "store",
+    "save": "store",
+    "settings_for": "store",
+    "stored": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+
 
 __all__ = [
     "SAMPLE",

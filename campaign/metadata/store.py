@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlite_utils
 
@@ -336,12 +337,19 @@ def stored(db: sqlite_utils.Database, campaign_id: int | None = None) -> Metadat
     if row is None:
         return None
     try:
-        return from_dict(json.loads(row[0]))
+        return _parsed(row[0])
     except (ValueError, KeyError, TypeError, IndexError, CampaignError) as e:
         raise ConfigError(
             "the campaign stored in this database cannot be read (it may come from another "
             "version of the tool): load its YAML file again with `campaign load FILE`"
         ) from e
+
+
+@lru_cache(maxsize=128)
+def _parsed(stored_json: str) -> Metadata:
+    """The metadata stored as ``stored_json``, read once per process for each text: a page of
+    every campaign reads each one's settings (immutable records, so sharing them is safe)."""
+    return from_dict(json.loads(stored_json))
 
 
 def source_file(db: sqlite_utils.Database, campaign_id: int | None = None) -> str | None:

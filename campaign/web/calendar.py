@@ -22,20 +22,36 @@ bp = Blueprint("calendar", __name__)
 
 # The page's query is posts.queue.CALENDAR_SQL (quoted in docs/benchmarks.md).
 
+# The most posts a day of the month view shows; the rest are a link to that day's week. Fifty
+# campaigns put dozens of posts on one day, which no month cell can show (nor a page render
+# quickly); the week view shows them all.
+MONTH_DAY_POSTS = 10
+
 
 @dataclass
 class Day:
-    """One day cell: its date, whether it is in the month shown, and its posts."""
+    """One day cell: its date, whether it is in the month shown, and its posts (``limit``: how
+    many of them it shows, all if None)."""
 
     day: date
     in_range: bool
     today: bool
     posts: list[Scheduled] = field(default_factory=list)
     load: list[tuple[str, int, int]] = field(default_factory=list)  # (account, posts, daily cap)
+    limit: int | None = None
 
     @property
     def drafts(self) -> int:
         return sum(1 for p in self.posts if p.status == PostStatus.DRAFT)
+
+    @property
+    def shown(self) -> list[Scheduled]:
+        return self.posts if self.limit is None else self.posts[: self.limit]
+
+    @property
+    def more(self) -> int:
+        """How many of its posts the cell does not show."""
+        return len(self.posts) - len(self.shown)
 
 
 # Posts that may still go out or went out: what counts against an account's daily cap.
@@ -90,6 +106,7 @@ def calendar() -> str:
             day=start + timedelta(days=i),
             in_range=(view == "week" or (start + timedelta(days=i)).month == anchor.month),
             today=(start + timedelta(days=i)) == today,
+            limit=MONTH_DAY_POSTS if view == "month" else None,
         )
         for i in range((end - start).days)
     }
@@ -123,7 +140,7 @@ def calendar() -> str:
         prev=prev,
         next=nxt,
         today=today,
-        images=media.of_posts(get_db(), (p.id for p in shown)),
+        images=media.of_posts(get_db(), (p.id for d in days.values() for p in d.shown)),
         slugs=slugs,
         colour_of=colour_of,
     )

@@ -52,7 +52,13 @@ def current_campaign() -> Campaign | None:
     if len(all_) == 1:
         return all_[0]
     slug = session.get(SWITCH_KEY)
-    return next((c for c in all_ if c.slug == slug), None)
+    # Asked for every time a page shows a time (hundreds on a calendar): looked up again only
+    # when the choice or the workspace read for this request changes.
+    last = g.get("chosen")
+    if last is None or last[0] is not all_ or last[1] != slug:
+        last = g.chosen = (all_, slug, next((c for c in all_ if c.slug == slug), None))
+    found: Campaign | None = last[2]
+    return found
 
 
 def current_campaign_id() -> int | None:

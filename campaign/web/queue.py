@@ -92,14 +92,14 @@ def _cost(where: Any) -> dict[str, Any]:
     """What the posts matching the filters cost on X: still to go out, and already out."""
     from campaign.metadata import settings_for
     from posts import queue
-    from posts.cost import TO_GO_OUT, estimate, usd
+    from posts.cost import TO_GO_OUT, estimate_tallied, usd
     from posts.queue import PostStatus
 
     db = get_db()
     settings = settings_for(db, where.campaign_id)
-    found = queue.status_texts(db, where)
-    ahead = estimate((text for status, text in found if status in TO_GO_OUT), settings)
-    spent = estimate((text for status, text in found if status == PostStatus.PUBLISHED), settings)
+    found = queue.tallies(db, where)
+    ahead = estimate_tallied(found, TO_GO_OUT, settings)
+    spent = estimate_tallied(found, [PostStatus.PUBLISHED], settings)
     return {
         "ahead": ahead,
         "ahead_usd": usd(ahead.total),
@@ -273,7 +273,7 @@ def _parents(limit: int = 200) -> list[Any]:
     from posts.queue import PostStatus
 
     alive = [s for s in queue.STATUSES if s != PostStatus.CANCELLED]
-    return list(reversed(queue.list_posts(get_db(), alive)))[:limit]
+    return queue.list_posts(get_db(), alive, newest_first=True, limit=limit)
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])

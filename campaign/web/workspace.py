@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from campaign.web.db import SWITCH_KEY, get_db, workspace
+from campaign.web.db import SWITCH_KEY, cached, get_db, workspace
 from campaign.web.security import local_target
 
 bp = Blueprint("workspace", __name__)
@@ -54,20 +54,18 @@ def compare() -> list[Compared]:
     from campaign.mentions.store import campaign_counts
     from campaign.metadata import settings_for
     from posts import queue
-    from posts.cost import TO_GO_OUT, estimate, usd
+    from posts.cost import TO_GO_OUT, estimate_tallied, usd
     from posts.queue import PostStatus
 
     db = get_db()
-    collected = campaign_counts(db)
-    by_campaign = queue.status_texts_by_campaign(db)
+    # A pass over every link of the collection: kept, like the report, until it changes.
+    collected = cached("campaign-counts", lambda: campaign_counts(db))
+    found = queue.tallies(db)
     out = []
     for c in workspace():
         settings = settings_for(db, c.id)
-        posts = by_campaign.get(c.id, [])
-        ahead = estimate((text for status, text in posts if status in TO_GO_OUT), settings)
-        spent = estimate(
-            (text for status, text in posts if status == PostStatus.PUBLISHED), settings
-        )
+        ahead = estimate_tallied(found, TO_GO_OUT, settings, {c.id})
+        spent = estimate_tallied(found, [PostStatus.PUBLISHED], settings, {c.id})
         out.append(
             Compared(
                 c.slug,
