@@ -11,8 +11,9 @@ from typing import Any
 
 import sqlite_utils
 
-from campaign.clock import now, to_db
+from campaign.clock import from_db, now, to_db
 from campaign.metadata import settings_for
+from campaign.metadata.store import campaigns
 from campaign.models import CampaignSettings
 from campaign.store import get_state
 from posts import queue
@@ -21,7 +22,14 @@ from posts.queue import PostStatus
 from scheduler import lease
 from scheduler.health import unreachable
 from scheduler.incidents import open_incidents
-from scheduler.publish import accounts, cap_until, stopped, waiting
+from scheduler.publish import (
+    DEFAULT_ACCOUNT,
+    account_campaign_ids,
+    accounts,
+    cap_until,
+    stopped,
+    waiting,
+)
 
 LAST_ERRORS = 10
 
@@ -67,10 +75,18 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
     info = lease.running(db) or lease.current(db)
     daemon = info.to_json() if info is not None else None
 
-    held_until = cap_until(db, settings.daily_cap, current)
+    caps = {name: _daily_cap(db, name, settings.daily_cap, current) for name in accounts(db)}
+    account_of = {c.id: c.account for c in campaigns(db)}
     held: list[dict[str, Any]] = []
     waiting_for_parent: list[dict[str, Any]] = []
     for post in queue.due(db, current, limit=200):
+        cap = caps.get(
+            account_of.get(post.campaign_id, DEFAULT_ACCOUNT)
+            if post.campaign_id is not None
+            else DEFAULT_ACCOUNT,
+            caps[DEFAULT_ACCOUNT],
+        )
+        held_until = from_db(cap["held_until"]) if cap["held_until"] else None
         parent = queue.parent(db, post)
         parent_status, parent_tweet = parent.status, parent.tweet_id
         if post.reply_to_post_id is not None and not (
@@ -102,15 +118,11 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
         "counts": _counts(db),
         "last_errors": _last_errors(db),
         "publishing_stopped": stopped(db),  # the default account's (each: "accounts")
-        "accounts": _accounts(db),
+        "accounts": _accounts(db, caps),
         "x_unreachable": unreachable(db),
         "incidents": open_incidents(db),
         "waiting": waiting(db),
-        "daily_cap": {
-            "cap": settings.daily_cap,
-            "published_last_24h": _published_24h(db, current),
-            "held_until": to_db(held_until) if held_until else None,
-        },
+        "daily_cap": caps[DEFAULT_ACCOUNT],  # the default account's (each: "accounts")
         "held_by_daily_cap": held,
         "waiting_for_parent": waiting_for_parent,
         "overdue_limit_minutes": settings.overdue_limit_minutes,
@@ -120,8 +132,9 @@ def snapshot(db: sqlite_utils.Database) -> dict[str, Any]:
     }
 
 
-def _accounts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Each account's publishing: its lease (the daemon publishing for it), stop and wait."""
+def _accounts(db: sqlite_utils.Database, caps: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each account's publishing: its lease (the daemon publishing for it), stop, wait and
+    daily cap."""
     out = []
     for name in accounts(db):
         info = lease.current(db, lease.name_for(name))
@@ -131,9 +144,23 @@ def _accounts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
                 "daemon": info.to_json() if info is not None else None,
                 "publishing_stopped": stopped(db, name),
                 "waiting": waiting(db, name),
+                "daily_cap": caps[name],
             }
         )
     return out
+
+
+def _daily_cap(db: sqlite_utils.Database, account: str, cap: int, at: datetime) -> dict[str, Any]:
+    """``account``'s daily cap as its publisher counts it: what its campaigns (and, for the
+    default account, posts of no campaign) published in the 24 hours before ``at``."""
+    ids = account_campaign_ids(db, account)
+    unassigned = account == DEFAULT_ACCOUNT
+    until = cap_until(db, cap, at, ids, unassigned)
+    return {
+        "cap": cap,
+        "published_last_24h": queue.published_since(db, at - timedelta(hours=24), ids, unassigned),
+        "held_until": to_db(until) if until else None,
+    }
 
 
 def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) -> dict[str, Any]:
@@ -176,10 +203,6 @@ def cost(db: sqlite_utils.Database, settings: CampaignSettings, at: datetime) ->
             "read": unit(dollars(settings.price_read)),
         },
     }
-
-
-def _published_24h(db: sqlite_utils.Database, at: datetime) -> int:
-    return queue.published_since(db, at - timedelta(hours=24))
 
 
 def _json_or_none(raw: str | None) -> Any:

@@ -20,13 +20,14 @@ def add_post(
     *,
     status: str = "approved",
     reply_to: int | None = None,
+    campaign_id: int | None = None,
 ) -> int:
     """Insert one queue row and return its id."""
     stamp = to_db(now())
     cur = db.execute(
         "INSERT INTO posts (kind, text, weighted_length, scheduled_at, status, reply_to_post_id, "
-        "created_at, updated_at) VALUES ('manual', ?, ?, ?, ?, ?, ?, ?)",
-        [text, len(text), to_db(at), status, reply_to, stamp, stamp],
+        "created_at, updated_at, campaign_id) VALUES ('manual', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [text, len(text), to_db(at), status, reply_to, stamp, stamp, campaign_id],
     )
     assert cur.lastrowid is not None
     return cur.lastrowid

@@ -415,3 +415,25 @@ def test_the_console_banner_names_the_stopped_account_and_resume_clears_it(
         assert "X_EVENTS_API_KEY" in banner
         web.post("/status/resume", {})
     assert stopped(db, "events") is None
+
+
+def test_the_console_status_page_shows_each_account(
+    run: Run, tmp_path: Path, db_path: Path
+) -> None:
+    """With two accounts the status page has a row for each: its publishing and its daily cap."""
+    import time_machine
+
+    from campaign.web import create_app
+    from scheduler.publish import stop
+    from tests.test_web_pages import text_of
+    from tests.web_helpers import Browserish
+
+    at = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        _two_accounts(run, tmp_path)
+        stop(open_db(db_path), "events", "account events: X refused the credentials (401)")
+        page = Browserish(create_app(db_path)).get("/status").get_data(as_text=True)
+    table = page.split('id="accounts">', 1)[1].split("</section>", 1)[0]
+    rows = [text_of(r) for r in table.split("<tr>")[2:]]
+    assert rows[0].startswith("default No daemon holds its lease 0 / 100 in the last 24 hours")
+    assert rows[1].startswith("events Stopped since 2026-12-01 10:00")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import sqlite_utils
 import time_machine
@@ -19,6 +20,7 @@ from scheduler import lease
 from scheduler.publish import STOPPED_KEY
 from scheduler.status import snapshot
 from tests.publishing import add_post
+from tests.workspace_helpers import event_yaml
 
 
 def _publish_row(db: sqlite_utils.Database, post_id: int, tweet_id: str) -> None:
@@ -99,6 +101,31 @@ def test_held_by_daily_cap(db: sqlite_utils.Database) -> None:
     assert [held] == [h["id"] for h in snap["held_by_daily_cap"]]
     assert snap["held_by_daily_cap"][0]["why"].startswith("held by daily cap until ")
     assert 100 == snap["daily_cap"]["published_last_24h"]
+
+
+def test_daily_cap_per_account(
+    db: sqlite_utils.Database, run: Callable[..., Result], sample_yaml: Path, tmp_path: Path
+) -> None:
+    """X counts the cap per account: the default account's 100 posts hold its own next post,
+    not the events account's, and status, its JSON and the console say so for each."""
+    assert 0 == run("load", sample_yaml).exit_code
+    assert 0 == run("load", event_yaml(tmp_path, "#PeaceTech2027", account="events")).exit_code
+    for i in range(100):
+        _publish_row(db, add_post(db, f"p{i}", now() - timedelta(hours=1), campaign_id=1), str(i))
+    held = add_post(db, "held back", now() - timedelta(minutes=1), campaign_id=1)
+    free = add_post(db, "goes out", now() - timedelta(minutes=1), campaign_id=2)
+    snap = snapshot(db)
+    assert [held] == [h["id"] for h in snap["held_by_daily_cap"]]
+    assert free not in [h["id"] for h in snap["held_by_daily_cap"]]
+    caps = {a["account"]: a["daily_cap"] for a in snap["accounts"]}
+    assert (100, 0) == (caps["default"]["published_last_24h"], caps["events"]["published_last_24h"])
+    assert caps["default"]["held_until"] is not None and caps["events"]["held_until"] is None
+    assert snap["daily_cap"] == caps["default"]
+    result = run("status")
+    assert (
+        "Daily cap for account default: 100 of 100 in the last 24 hours; holding" in result.output
+    )
+    assert "Daily cap for account events: 0 of 100 in the last 24 hours\n" in result.output
 
 
 def test_reply_waiting_for_parent(db: sqlite_utils.Database) -> None:

@@ -499,8 +499,15 @@ def _show(snap: dict[str, Any], obj: CliContext) -> None:
         counts.add_column(key, justify="right")
     counts.add_row(*(str(v) for v in snap["counts"].values()))
     console.print(counts)
-    cap = snap["daily_cap"]
-    console.print(f"Daily cap: {cap['published_last_24h']} of {cap['cap']} in the last 24 hours")
+    several = len(snap.get("accounts", [])) > 1
+    for a in snap.get("accounts", []) if several else [{"account": "", **snap}]:
+        cap = a["daily_cap"]  # each account's own: X counts posts per account
+        of = f" for account {escape(a['account'])}" if several else ""
+        held = f"; holding until {show(cap['held_until'], tz)}" if cap["held_until"] else ""
+        console.print(
+            f"Daily cap{of}: {cap['published_last_24h']} of {cap['cap']} in the last 24 hours"
+            + held
+        )
     for h in snap["held_by_daily_cap"]:
         console.print(f"  post {h['id']} held by daily cap until {show(h['until'], tz)}")
     for w in snap["waiting_for_parent"]:
