@@ -89,10 +89,16 @@ DATE_SENSITIVE = frozenset(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test of the DATE_SENSITIVE files `dates`."""
+    """Mark every test of the DATE_SENSITIVE files `dates`, and put the slow tests that time
+    real processes (daemons, crashes, signals, trickled connections: every `slow` test but the
+    browser ones) in one xdist group, so `make test` (pytest -n 2 --dist loadgroup) runs them
+    one after another on one worker while the other worker runs the rest: two of them never
+    compete with each other for the two cores."""
     for item in items:
         if item.path.name in DATE_SENSITIVE:
             item.add_marker(pytest.mark.dates)
+        if item.get_closest_marker("slow") and "browser" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("timing"))
 
 
 @pytest.fixture(autouse=True)
