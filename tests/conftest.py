@@ -20,7 +20,12 @@ from campaign.cli import cli
 from campaign.store import open_db
 
 # Fixture modules owned by each area (the X simulator, …), loaded for every test.
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.hostile", "tests.fixtures.webhook"]
+pytest_plugins = [
+    "tests.fixtures.simulator",
+    "tests.fixtures.hostile",
+    "tests.fixtures.webhook",
+    "tests.fixtures.timing_group",  # make test's two xdist workers: the timed slow tests on one
+]
 
 SCRUBBED = ("CAMPAIGN_DB", "CAMPAIGN_USER", "CAMPAIGN_WEB_PASSWORD")
 
@@ -89,16 +94,10 @@ DATE_SENSITIVE = frozenset(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test of the DATE_SENSITIVE files `dates`, and put the slow tests that time
-    real processes (daemons, crashes, signals, trickled connections: every `slow` test but the
-    browser ones) in one xdist group, so `make test` (pytest -n 2 --dist loadgroup) runs them
-    one after another on one worker while the other worker runs the rest: two of them never
-    compete with each other for the two cores."""
+    """Mark every test of the DATE_SENSITIVE files `dates`."""
     for item in items:
         if item.path.name in DATE_SENSITIVE:
             item.add_marker(pytest.mark.dates)
-        if item.get_closest_marker("slow") and "browser" not in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("timing"))
 
 
 @pytest.fixture(autouse=True)
