@@ -28,8 +28,11 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# Two pytest-xdist workers (TEST_WORKERS=1 for one process). The slow tests that time real
+# daemons and signals share one worker, one at a time (tests/fixtures/timing_group.py).
+TEST_WORKERS ?= 2
 unit: $(VENV)/.installed-dev
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test: lint typecheck browser unit
 

@@ -4,6 +4,7 @@ credentials, so no test can touch a user's files or reach a real account."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -19,7 +20,12 @@ from campaign.cli import cli
 from campaign.store import open_db
 
 # Fixture modules owned by each area (the X simulator, …), loaded for every test.
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.hostile", "tests.fixtures.webhook"]
+pytest_plugins = [
+    "tests.fixtures.simulator",
+    "tests.fixtures.hostile",
+    "tests.fixtures.webhook",
+    "tests.fixtures.timing_group",  # make test's two xdist workers: the timed slow tests on one
+]
 
 SCRUBBED = ("CAMPAIGN_DB", "CAMPAIGN_USER", "CAMPAIGN_WEB_PASSWORD")
 
@@ -112,10 +118,32 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "campaign.db"
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file made by open_db once per session (per worker under xdist), closed so
+    it is whole without its -wal file. Applying every migration takes about 0.1 s (sqlite-utils
+    splits each script statement by statement); copying this file takes milliseconds."""
+    path = tmp_path_factory.mktemp("template") / "campaign.db"
+    open_db(path).conn.close()
+    assert not path.with_name("campaign.db-wal").exists()
+    return path
+
+
 @pytest.fixture
-def db(db_path: Path) -> sqlite_utils.Database:
-    """The test's database, opened and migrated."""
-    return open_db(db_path)
+def migrated_db_file(db_path: Path, migrated_template: Path) -> Path:
+    """The test's database file, migrated, as `campaign init` leaves it (owner-only), not open.
+    It is a copy of the session's migrated template: tests of init and of the migrations
+    themselves run them for real."""
+    shutil.copyfile(migrated_template, db_path)
+    os.chmod(db_path, 0o600)
+    return db_path
+
+
+@pytest.fixture
+def db(migrated_db_file: Path) -> sqlite_utils.Database:
+    """The test's database, opened and migrated (open_db on a copy of the migrated template,
+    which finds nothing left to apply)."""
+    return open_db(migrated_db_file)
 
 
 @pytest.fixture

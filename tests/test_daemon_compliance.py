@@ -32,6 +32,9 @@ def test_daemon_removes_a_post_deleted_on_x_soon_after_start(
         0
     ]
     fake_x_process.delete(str(victim))
+    # The job completes at its first status check: an in_progress answer would cost the daemon's
+    # 15 s poll (polling until complete is tested in test_compliance.py).
+    fake_x_process.compliance(polls=0)
     log = tmp_path / "daemon.log"
     env = {**os.environ, **fake_x_process.env, "CAMPAIGN_DB": str(db_path)}
     with log.open("ab") as out:
