@@ -492,6 +492,13 @@ class Daemon:
         faulthandler.dump_traceback_later(SLOW_STOP, exit=False)
         try:
             if self.scheduler is not None and self.scheduler.running:
+                # APScheduler's shutdown marks the scheduler stopped before it takes the job-store
+                # lock; a one-off wake-up firing at that moment is then not found when its round
+                # of due jobs removes it, and JobLookupError ends the scheduler's thread with a
+                # traceback. Paused, then emptied (which waits for that round under the lock),
+                # no job is due any more when it stops.
+                self.scheduler.pause()
+                self.scheduler.remove_all_jobs()
                 self.scheduler.shutdown(wait=False)
             if not self._jobs_done():
                 log.error(
