@@ -213,7 +213,14 @@ def _post_conditions(
 ) -> list[Condition]:
     tz = s.timezone
     found: list[Condition] = []
-    for post in queue.in_trouble(db, at - UNKNOWN_ALERT):
+    # Only what can matter to sync(): a post changed within RECENT (news), or one whose
+    # incident is open (kept open while the post is in trouble). An older post in trouble
+    # with no open incident would be found "not news" and passed over: reading every failed
+    # post of a season's campaigns every ten seconds kept an idle daemon busy.
+    open_posts = [int(r["post_id"]) for r in open_incidents(db) if r["post_id"] is not None]
+    for post in queue.in_trouble(
+        db, at - UNKNOWN_ALERT, changed_since=at - RECENT, also=open_posts
+    ):
         post_id, status, last_error, updated = (
             post.id,
             post.status,
