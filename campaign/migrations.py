@@ -461,6 +461,27 @@ def m010_posts_by_time(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m011_post_links(db: sqlite_utils.Database) -> None:
+    # Whether X counts a link in a post's text (``posts.length.url_spans``: a link makes the
+    # post the dearer kind), written by posts.queue with the text, so costs count links in SQL
+    # without running twitter-text's URL expression (its compilation alone takes about 0.1 s,
+    # at every `posts list`). 1 or 0; NULL: not known yet. A text without a dot has no link
+    # (every domain has one): set here. Those with a dot need the URL expression, which SQL
+    # does not have: they stay NULL until ``posts.queue.settle_links`` (run before costs are
+    # counted) finds them through ``posts_link_unknown`` and writes them, once.
+    # ``posts_linked``: the posts with a link counted by campaign and status from the index
+    # alone, as ``posts_campaign_status`` counts them all.
+    db.executescript(
+        """
+        ALTER TABLE posts ADD COLUMN has_link INTEGER;
+        UPDATE posts SET has_link = 0 WHERE instr(text, '.') = 0;
+        CREATE INDEX posts_link_unknown ON posts (id) WHERE has_link IS NULL;
+        CREATE INDEX posts_linked ON posts (campaign_id, status) WHERE has_link = 1;
+        """
+    )
+
+
 # Other areas register their sets here, in the order they must apply.
 SETS = ["campaign.migrations:core", "campaign.mentions.schema:migrations"]
 

@@ -50,9 +50,12 @@ def has_link(text: str) -> bool:
     return bool(url_spans(text))
 
 
-def post_cost(text: str, settings: CampaignSettings) -> Decimal:
-    """What publishing ``text`` costs on X."""
-    price = settings.price_post_with_link if has_link(text) else settings.price_post
+def post_cost(text: str, settings: CampaignSettings, link: bool | None = None) -> Decimal:
+    """What publishing ``text`` costs on X; ``link``: whether it has a link, when that is known
+    already (a post's stored ``has_link``), else it is found in ``text``."""
+    if link is None:
+        link = has_link(text)
+    price = settings.price_post_with_link if link else settings.price_post
     return dollars(price)
 
 
@@ -101,15 +104,15 @@ def estimate_tallied(
     campaigns: Container[int | None] | None = None,
 ) -> CostEstimate:
     """:func:`estimate` of the posts counted in ``tallies`` (:func:`posts.queue.tallies`) whose
-    status is one of ``statuses`` (and whose campaign id is in ``campaigns`` when given): only
-    the texts that may hold a link are looked at."""
+    status is one of ``statuses`` (and whose campaign id is in ``campaigns`` when given), from
+    their counts alone: no text is looked at."""
     wanted = frozenset(statuses)
     count = links = 0
     for (cid, status), tally in tallies.items():
         if status not in wanted or (campaigns is not None and cid not in campaigns):
             continue
         count += tally.count
-        links += sum(has_link(text) for text in tally.dotted)
+        links += tally.with_link
     total = dollars(settings.price_post_with_link) * links + dollars(settings.price_post) * (
         count - links
     )

@@ -106,6 +106,8 @@ class Post:
         return self.reply_to_tweet_id or self.quote_tweet_id
 
     campaign_id: int | None = None  # the campaign it belongs to (None: no campaign loaded)
+    # Whether X counts a link in ``text`` (m011), None while not known (see settle_links).
+    has_link: bool | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Post:
@@ -139,6 +141,7 @@ class Post:
             reply_to_tweet_id=row.get("reply_to_tweet_id"),
             quote_tweet_id=row.get("quote_tweet_id"),
             campaign_id=row.get("campaign_id"),
+            has_link=None if row.get("has_link") is None else bool(row["has_link"]),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -320,6 +323,8 @@ def transition(
     stamp = to_db(now())
     sets = ["status = ?", "updated_at = ?", "reason = ?"]
     params: list[Any] = [to_status, stamp, reason]
+    if "text" in fields:
+        fields["has_link"] = link_flag(fields["text"])
     for col, val in fields.items():
         sets.append(f"{col} = ?")
         params.append(to_db(val) if isinstance(val, datetime) else val)
@@ -738,35 +743,64 @@ def counts(db: sqlite_utils.Database) -> dict[PostStatus, int]:
 
 @dataclass(frozen=True)
 class Tally:
-    """How many posts of one campaign are in one status, and the texts among them that may
-    hold a link (those with a dot: a text without one has none, see
-    :func:`posts.length.url_spans`), for cost estimates without reading every text."""
+    """How many posts of one campaign are in one status, and how many of them have a link (as
+    X counts one, the stored ``has_link``), for cost estimates without reading any text."""
 
     count: int
-    dotted: tuple[str, ...]
+    with_link: int = 0
+
+
+def link_flag(text: str) -> int:
+    """``has_link`` for ``text``: 1 if X counts a link in it, else 0 (:func:`posts.cost.has_link`;
+    a text without a dot has none, and its check compiles nothing)."""
+    if "." not in text:
+        return 0
+    from posts.cost import has_link
+
+    return int(has_link(text))
+
+
+def settle_links(db: sqlite_utils.Database) -> int:
+    """Write ``has_link`` on the posts where it is not known yet (NULL: the texts with a dot
+    stored before m011, or rows written by other means than this module), so counts of links
+    are exact; how many were written. Finding none is one look at an index that is empty."""
+    unknown = db.execute("SELECT id, text FROM posts WHERE has_link IS NULL").fetchall()
+    if not unknown:
+        return 0
+    # Guarded by the text read: a post edited meanwhile keeps what its edit wrote.
+    rows = [(link_flag(text), post_id, text) for post_id, text in unknown]
+    sql = "UPDATE posts SET has_link = ? WHERE id = ? AND text = ? AND has_link IS NULL"
+    if db.conn.in_transaction:  # the caller's transaction
+        db.conn.executemany(sql, rows)
+    else:
+        with immediate(db):
+            db.conn.executemany(sql, rows)
+    return len(rows)
 
 
 def tallies(
     db: sqlite_utils.Database, where: Filter | None = None
 ) -> dict[tuple[int | None, PostStatus], Tally]:
     """A :class:`Tally` for each (campaign id, status) of the posts matching ``where`` (every
-    post without it): two grouped reads instead of one row per post."""
+    post without it): two grouped reads of indexes, after :func:`settle_links`."""
+    settle_links(db)
     clause, params = where.where() if where is not None else ("", [])
-    counts = {
-        (cid, PostStatus(status)): n
+    also = "AND" if clause else "WHERE"
+    linked = {
+        (cid, status): n
+        for cid, status, n in db.execute(
+            f"SELECT campaign_id, status, count(*) FROM posts {clause} {also} has_link = 1 "
+            "GROUP BY campaign_id, status",
+            params,
+        )
+    }
+    return {
+        (cid, PostStatus(status)): Tally(n, linked.get((cid, status), 0))
         for cid, status, n in db.execute(
             f"SELECT campaign_id, status, count(*) FROM posts {clause} GROUP BY campaign_id, status",
             params,
         )
     }
-    dotted: dict[tuple[int | None, PostStatus], list[str]] = {}
-    also = "AND" if clause else "WHERE"
-    for cid, status, text in db.execute(
-        f"SELECT campaign_id, status, text FROM posts {clause} {also} instr(text, '.') > 0",
-        params,
-    ):
-        dotted.setdefault((cid, PostStatus(status)), []).append(text)
-    return {key: Tally(n, tuple(dotted.get(key, ()))) for key, n in counts.items()}
 
 
 def counts_by_campaign(db: sqlite_utils.Database) -> dict[int | None, dict[PostStatus, int]]:
@@ -1018,8 +1052,8 @@ def insert_draft(
     cur = db.execute(
         "INSERT INTO posts (source_key, kind, template, source_hash, text, weighted_length, "
         "scheduled_at, status, hand_edited, reply_to_post_id, created_at, updated_at, created_by, "
-        "reply_to_tweet_id, quote_tweet_id, campaign_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reply_to_tweet_id, quote_tweet_id, campaign_id, has_link) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             new.source_key,
             new.kind,
@@ -1036,6 +1070,7 @@ def insert_draft(
             new.reply_to_tweet_id,
             new.quote_tweet_id,
             new.campaign_id,
+            link_flag(new.text),
         ],
     )
     post_id = cur.lastrowid
@@ -1056,7 +1091,7 @@ def update_content(
     to_status: PostStatus | None = None,
 ) -> bool:
     """Set ``changes`` (text, weighted_length, scheduled_at, kind, template, source_hash,
-    hand_edited, reply_to_post_id, edited_by) on ``post_id`` if it is still in ``status`` (and,
+    hand_edited, reply_to_post_id, edited_by; ``has_link`` follows the text) on ``post_id`` if it is still in ``status`` (and,
     with ``only_planned``, not hand-edited); ``updated_at`` is stamped. ``to_status``: an edit
     that also moves the post (four eyes: an approved post edited goes back to draft); the
     caller writes the audit row. False if the post had moved on."""
@@ -1075,6 +1110,8 @@ def update_content(
     if unknown:
         raise ValueError(f"not a content column: {', '.join(sorted(unknown))}")
     sets = {k: to_db(v) if isinstance(v, datetime) else v for k, v in changes.items()}
+    if "text" in sets:
+        sets["has_link"] = link_flag(sets["text"])
     sets["updated_at"] = to_db(at or now())
     if to_status is not None:
         if to_status not in TRANSITIONS[status]:

@@ -129,7 +129,9 @@ def list_posts(
                 {
                     **p.to_json(),
                     "campaign": slugs.get(p.campaign_id),
-                    "cost_usd": unit(post_cost(p.text, prices.get(p.campaign_id, default))),
+                    "cost_usd": unit(
+                        post_cost(p.text, prices.get(p.campaign_id, default), p.has_link)
+                    ),
                     "metrics": read[p.id].counts() if p.id in read else None,
                     "metrics_at": read[p.id].at.isoformat() if p.id in read else None,
                 }

@@ -186,7 +186,7 @@ def apply_to_new(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
     """Apply every rule to the newly stored posts ``ids``, inside the caller's transaction."""
     if not ids or conn.execute("SELECT 1 FROM mention_rules LIMIT 1").fetchone() is None:
         return 0
-    db = sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn, execute_plugins=False)  # the caller's, as open_db made it
     changed = 0
     for rule in rules(db):
         m = matching(dataclasses.replace(rule.filter, limit=1, offset=0))
