@@ -81,6 +81,8 @@ def two_campaigns(db: sqlite_utils.Database, folder: Path) -> tuple[int, int]:
         {True: "bool key", False: "other"},
         ("a tuple", (1, 2), {"in": ("x",)}),
         {"status": PostStatus.DRAFT, "deep": [{"a": [1, {"b": [None]}]}]},
+        [{"status": PostStatus.DRAFT, "x": 1.5, 2: None, "s": "“\n”"}, ("t", -0.0, 10**20)],
+        {"flat": {"nan": float("nan"), True: 1}, "list": [1, "a", None, False]},
     ],
 )
 def test_indented_json_is_what_the_standard_library_writes(data: object) -> None:

@@ -222,8 +222,9 @@ def print_json(data: Any) -> None:
 
 def indented_json(data: Any) -> str:
     """``json.dumps(data, ensure_ascii=False, indent=2)``, made without the standard library's
-    pure-Python encoder (which it uses whenever output is indented): strings go through its C
-    escaper, containers are joined here. Anything but dicts, lists, tuples, strings, numbers,
+    pure-Python encoder (which it uses whenever output is indented): a dict or list holding no
+    container goes through its C encoder (without indent, with separators that indent it),
+    strings elsewhere through its C escaper, the other containers are joined here. Anything but dicts, lists, tuples, strings, numbers,
     booleans and None goes to ``json.dumps`` (which raises TypeError for what JSON cannot hold).
     """
     from json.encoder import encode_basestring  # the C escaper, ensure_ascii=False's
@@ -252,10 +253,21 @@ def indented_json(data: Any) -> str:
         # json turns these keys into their text first (True → "true", 1.5 → "1.5")
         return str(encode_basestring(json.dumps(k)))
 
+    containers = (dict, list, tuple)
+
+    def flat(v: dict[Any, Any] | list[Any] | tuple[Any, ...], pad: str) -> None:
+        # Only scalars inside: the C encoder writes it, its separators giving the indentation.
+        inner = pad + "  "
+        body = json.dumps(v, ensure_ascii=False, separators=(",\n" + inner, ": "))
+        append(f"{body[0]}\n{inner}{body[1:-1]}\n{pad}{body[-1]}")
+
     def walk(v: Any, pad: str) -> None:
         if isinstance(v, dict):
             if not v:
                 append("{}")
+                return
+            if not any(isinstance(item, containers) for item in v.values()):
+                flat(v, pad)
                 return
             inner = pad + "  "
             append("{\n")
@@ -275,6 +287,9 @@ def indented_json(data: Any) -> str:
         elif isinstance(v, (list, tuple)):
             if not v:
                 append("[]")
+                return
+            if not any(isinstance(item, containers) for item in v):
+                flat(v, pad)
                 return
             inner = pad + "  "
             append("[\n")
