@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_workspace.py [--campaigns 50] [--posts 20000]
         [--mentions 1000000] [--runs 20] [--dir /tmp/bench-workspace] [--reuse]
+        [--only TEXT] [--rounds 0]
 
 1. Builds the workspace: ``--campaigns`` copies of the sample campaign, each with its own
    hashtag and slug, events a week apart, every third one on the account ``events``; loaded and
