@@ -648,24 +648,26 @@ def first_approved_between(
     return found[0] if found else None
 
 
-def in_trouble(
-    db: sqlite_utils.Database,
-    unknown_before: datetime,
-    *,
-    changed_since: datetime | None = None,
-    also: Iterable[int] = (),
-) -> list[Post]:
-    """Failed and missed posts, and those unknown since before ``unknown_before``, by id; with
-    ``changed_since``, only those changed since then and those whose ids are in ``also``."""
-    sql = (
-        "SELECT * FROM posts WHERE (status IN ('failed', 'missed') "
-        "OR (status = 'unknown' AND updated_at <= ?))"
-    )
-    params: list[Any] = [to_db(unknown_before)]
-    if changed_since is not None:
-        sql += " AND (updated_at >= ? OR id IN (SELECT value FROM json_each(?)))"
-        params += [to_db(changed_since), json.dumps(sorted(set(also)))]
-    return select_posts(db, sql + " ORDER BY id", params)
+def in_trouble(db: sqlite_utils.Database, unknown_before: datetime) -> list[Trouble]:
+    """Failed and missed posts, and those unknown since before ``unknown_before``, by id: their
+    id, status and last change (:func:`find` reads one whole)."""
+    return [
+        Trouble(int(i), PostStatus(status), from_db(updated))
+        for i, status, updated in db.execute(
+            "SELECT id, status, updated_at FROM posts WHERE status IN ('failed', 'missed') "
+            "OR (status = 'unknown' AND updated_at <= ?) ORDER BY id",
+            [to_db(unknown_before)],
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """A post in trouble, as :func:`in_trouble` lists it."""
+
+    id: int
+    status: PostStatus
+    updated_at: datetime
 
 
 def find(db: sqlite_utils.Database, post_id: int) -> Post | None:

@@ -213,20 +213,21 @@ def _post_conditions(
 ) -> list[Condition]:
     tz = s.timezone
     found: list[Condition] = []
-    # Only what can matter to sync(): a post changed within RECENT (news), or one whose
-    # incident is open (kept open while the post is in trouble). An older post in trouble
-    # with no open incident would be found "not news" and passed over: reading every failed
-    # post of a season's campaigns every ten seconds kept an idle daemon busy.
-    open_posts = [int(r["post_id"]) for r in open_incidents(db) if r["post_id"] is not None]
-    for post in queue.in_trouble(
-        db, at - UNKNOWN_ALERT, changed_since=at - RECENT, also=open_posts
-    ):
-        post_id, status, last_error, updated = (
-            post.id,
-            post.status,
-            post.last_error,
-            post.updated_at,
-        )
+    # A post in trouble since before RECENT (say, before alerts were set up) is not news and
+    # opens no incident; one whose incident is open stays open, with the words it was opened
+    # with, until the post moves on. sync() reads only the keys of both, so their words are not
+    # made again at every look (that kept an idle daemon over a season's campaigns busy).
+    still_open = {(r["kind"], r["subject"]) for r in open_incidents(db)}
+    for trouble in queue.in_trouble(db, at - UNKNOWN_ALERT):
+        post_id, status = trouble.id, trouble.status
+        news = trouble.updated_at >= at - RECENT
+        if not news or (f"post_{status}", str(post_id)) in still_open:
+            found.append(Condition(f"post_{status}", str(post_id), "", "", post_id, news))
+            continue
+        post = queue.find(db, post_id)
+        if post is None:
+            continue
+        last_error = post.last_error
         what, when = _post_line(db, post_id, tz)
         reason = redact(str(last_error or "")).rstrip(".")
         if status == "failed" and post.reason in (Reason.REPLY_TARGET_GONE, Reason.REPLIES_LIMITED):
@@ -257,10 +258,7 @@ def _post_conditions(
                 "timeline. Look at the account on x.com: if the post is there, there is nothing "
                 "to do."
             )
-        # A post that failed long ago (before alerts were set up) is not news; one whose
-        # incident is open stays open until the post moves on.
-        news = updated >= at - RECENT
-        found.append(Condition(f"post_{status}", str(post_id), summary, advice, post_id, news))
+        found.append(Condition(f"post_{status}", str(post_id), summary, advice, post_id))
     return found
 
 

@@ -346,29 +346,3 @@ def test_two_processes_delivering_send_each_message_once(
     for w in workers:
         w.join()
     assert [f"{CAMPAIGN}: Publishing to X has stopped"] == notified.titles()
-
-
-def test_only_recent_posts_in_trouble_and_open_incidents_are_read(
-    db: sqlite_utils.Database, frozen: time_machine.Coordinates
-) -> None:
-    """Each look reads the posts in trouble that changed within a day and those whose incident
-    is open, not every failed post of the season (an idle daemon re-read thousands every ten
-    seconds); old ones without an incident would open none anyway."""
-
-    def failed(text: str) -> int:
-        post = add_post(db, text, now())
-        assert queue.claim(db, post, "d", "d", timeout=10) is not None
-        assert queue.transition(db, post, "publishing", "failed", "d", last_error="too long")
-        return post
-
-    old, told = failed("Old"), failed("Told")
-    frozen.shift(timedelta(days=3))
-    new = failed("New")
-    at = now()
-    assert [told, new] == [
-        p.id
-        for p in queue.in_trouble(
-            db, at - incidents.UNKNOWN_ALERT, changed_since=at - incidents.RECENT, also=[told]
-        )
-    ]
-    assert [old, told, new] == [p.id for p in queue.in_trouble(db, at - incidents.UNKNOWN_ALERT)]
