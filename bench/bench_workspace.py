@@ -221,7 +221,8 @@ def main() -> None:
     ap.add_argument("--mentions", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=20, help="requests per page and round")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each command")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds of page measurements")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of page measurements (0: none)")
+    ap.add_argument("--only", metavar="TEXT", help="time only the commands whose label has TEXT")
     ap.add_argument("--dir", default="/tmp/bench-workspace")
     ap.add_argument("--reuse", action="store_true", help="reuse the database of an earlier run")
     ap.add_argument("--baseline", metavar="SRC", help="a checkout of the code to compare with")
@@ -261,6 +262,8 @@ def main() -> None:
     print(f"| command | {head} |{ratio}")
     print("|---|" + "---:|" * (len(versions) + (1 if ratio else 0)))
     for label, argv in COMMANDS:
+        if args.only and args.only not in label:
+            continue
         times: dict[str, list[float]] = {n: [] for n in names}
         for _name, code, file in versions:  # untimed: writes bytecode, runs pending migrations
             cli(file, *argv, code=code)
@@ -273,6 +276,8 @@ def main() -> None:
         extra = f" {med[-1] / med[0]:.2f}× |" if ratio else ""
         print(f"| {label} | {cells} |{extra}", flush=True)
 
+    if not args.rounds:
+        return
     found: dict[str, dict[str, list[tuple[float, float]]]] = {n: {} for n in names}
     for r in range(args.rounds):
         order = versions if r % 2 == 0 else list(reversed(versions))
