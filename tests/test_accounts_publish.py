@@ -30,6 +30,8 @@ from scheduler.xclient import Credentials, XClient
 from tests.fixtures.simulator import FakeX, FakeXProcess, campaign_command
 from tests.publishing import wait_for
 from tests.test_daemon import start_daemon, stop
+from tests.test_web_pages import text_of
+from tests.web_helpers import Browserish
 from tests.workspace_helpers import event_yaml
 
 FIRST, SECOND = "#PolicingInConflict", "#PeaceTech2027"
@@ -390,49 +392,40 @@ def test_the_daemon_refuses_to_start_when_no_account_has_keys(
     assert "X_API_KEY" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.fixture
+def events_stopped(run: Run, tmp_path: Path, db_path: Path) -> Iterator[Browserish]:
+    """The console of a workspace on two accounts, at 10:00 in New York on 1 December, whose
+    events account was stopped for want of its keys."""
+    import time_machine
+
+    from campaign.web import create_app
+    from scheduler.publish import stop
+
+    with time_machine.travel(datetime(2026, 12, 1, 15, 0, tzinfo=UTC), tick=False):
+        _two_accounts(run, tmp_path)
+        stop(
+            open_db(db_path),
+            "events",
+            "account events: X posting credentials are missing: set X_EVENTS_API_KEY",
+        )
+        yield Browserish(create_app(db_path))
+
+
 def test_the_console_banner_names_the_stopped_account_and_resume_clears_it(
-    run: Run, tmp_path: Path, db_path: Path
+    events_stopped: Browserish, db_path: Path
 ) -> None:
     """Every page's banner says which account stopped; Resume publishing clears every stop."""
-    import time_machine
-
-    from campaign.web import create_app
-    from scheduler.publish import stop
-    from tests.test_web_pages import text_of
-    from tests.web_helpers import Browserish
-
-    at = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
-    with time_machine.travel(at, tick=False):
-        _two_accounts(run, tmp_path)
-        db = open_db(db_path)
-        stop(
-            db, "events", "account events: X posting credentials are missing: set X_EVENTS_API_KEY"
-        )
-        web = Browserish(create_app(db_path))
-        page = web.get("/queue").get_data(as_text=True)
-        banner = text_of(page.split('id="publishing-stopped">', 1)[1].split("</div>", 1)[0])
-        assert banner.startswith("Publishing for account events stopped since 2026-12-01 10:00")
-        assert "X_EVENTS_API_KEY" in banner
-        web.post("/status/resume", {})
-    assert stopped(db, "events") is None
+    page = events_stopped.get("/queue").get_data(as_text=True)
+    banner = text_of(page.split('id="publishing-stopped">', 1)[1].split("</div>", 1)[0])
+    assert banner.startswith("Publishing for account events stopped since 2026-12-01 10:00")
+    assert "X_EVENTS_API_KEY" in banner
+    events_stopped.post("/status/resume", {})
+    assert stopped(open_db(db_path), "events") is None
 
 
-def test_the_console_status_page_shows_each_account(
-    run: Run, tmp_path: Path, db_path: Path
-) -> None:
+def test_the_console_status_page_shows_each_account(events_stopped: Browserish) -> None:
     """With two accounts the status page has a row for each: its publishing and its daily cap."""
-    import time_machine
-
-    from campaign.web import create_app
-    from scheduler.publish import stop
-    from tests.test_web_pages import text_of
-    from tests.web_helpers import Browserish
-
-    at = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
-    with time_machine.travel(at, tick=False):
-        _two_accounts(run, tmp_path)
-        stop(open_db(db_path), "events", "account events: X refused the credentials (401)")
-        page = Browserish(create_app(db_path)).get("/status").get_data(as_text=True)
+    page = events_stopped.get("/status").get_data(as_text=True)
     table = page.split('id="accounts">', 1)[1].split("</section>", 1)[0]
     rows = [text_of(r) for r in table.split("<tr>")[2:]]
     assert rows[0].startswith("default No daemon holds its lease 0 / 100 in the last 24 hours")
