@@ -75,7 +75,7 @@ def two_campaigns(db: sqlite_utils.Database, folder: Path) -> tuple[int, int]:
         {},
         [[], {}, [[]], {"a": {}}],
         {"n": None, "t": True, "f": False, "i": -3, "x": 1.5, "big": 10**30, "tiny": 1e-300},
-        {"nan": float("nan"), "inf": float("inf"), "ninf": -float("inf"), "zero": -0.0},
+        {"zero": -0.0, "tenth": 0.1, "large": 1e16, "odd": 123456789.123},
         ['ünï “x” \n\t\\ " \u2028 \x00 \U0001f426‍⬛'],
         {1: "int key", None: "null key", 2.5: "float key"},
         {True: "bool key", False: "other"},
@@ -87,6 +87,17 @@ def two_campaigns(db: sqlite_utils.Database, folder: Path) -> tuple[int, int]:
 )
 def test_indented_json_is_what_the_standard_library_writes(data: object) -> None:
     assert json.dumps(data, ensure_ascii=False, indent=2) == indented_json(data)
+
+
+def test_indented_json_writes_what_json_cannot_hold_as_null_and_floats_shortest() -> None:
+    """Two differences from json.dumps, both still JSON with the same meaning or more of it:
+    NaN and the infinities, which JSON cannot hold (json writes NaN, which jq and JavaScript
+    refuse), are null; a float with an exponent is written in its shortest form (1e-7, not
+    1e-07)."""
+    data = {"nan": float("nan"), "inf": float("inf"), "ninf": -float("inf"), "small": 1e-7}
+    written = indented_json(data)
+    assert '{\n  "nan": null,\n  "inf": null,\n  "ninf": null,\n  "small": 1e-7\n}' == written
+    assert {"nan": None, "inf": None, "ninf": None, "small": 1e-7} == json.loads(written)
 
 
 def test_indented_json_refuses_what_json_refuses() -> None:

@@ -215,97 +215,26 @@ def first_line(text: str, width: int = 70) -> str:
 
 def print_json(data: Any) -> None:
     """JSON on stdout, real Unicode, one document: exactly ``json.dump(data, indent=2,
-    ensure_ascii=False)``, written about five times as fast (see :func:`indented_json`)."""
+    ensure_ascii=False)`` (see :func:`indented_json`)."""
     sys.stdout.write(indented_json(data))
     sys.stdout.write("\n")
 
 
 def indented_json(data: Any) -> str:
-    """``json.dumps(data, ensure_ascii=False, indent=2)``, made without the standard library's
-    pure-Python encoder (which it uses whenever output is indented): a dict or list holding no
-    container goes through its C encoder (without indent, with separators that indent it),
-    strings elsewhere through its C escaper, the other containers are joined here. Anything but dicts, lists, tuples, strings, numbers,
-    booleans and None goes to ``json.dumps`` (which raises TypeError for what JSON cannot hold).
-    """
-    from json.encoder import encode_basestring  # the C escaper, ensure_ascii=False's
+    """``json.dumps(data, ensure_ascii=False, indent=2)``'s layout, written by orjson (its
+    ``OPT_INDENT_2``) several times as fast as the standard library, which uses its pure-Python
+    encoder whenever output is indented. Unlike json, NaN and the infinities (which JSON cannot
+    hold) are null and floats with an exponent are in their shortest form (``1e-7``). What
+    orjson will not write (keys that are not strings, integers beyond 64 bits, dates,
+    dataclasses, ...) goes to ``json.dumps``, which writes it or raises TypeError as before."""
+    import orjson
 
-    out: list[str] = []
-    append = out.append
-
-    def scalar(v: Any) -> str:
-        if isinstance(v, str):
-            return str(encode_basestring(v))
-        if v is None:
-            return "null"
-        if v is True:
-            return "true"
-        if v is False:
-            return "false"
-        if isinstance(v, int):
-            return int.__repr__(v)
-        return json.dumps(v, ensure_ascii=False)  # floats (NaN, Infinity as json writes them)
-
-    def key(k: Any) -> str:
-        if isinstance(k, str):
-            return str(encode_basestring(k))
-        if not isinstance(k, (int, float)) and k is not None:  # bool is an int
-            raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
-        # json turns these keys into their text first (True → "true", 1.5 → "1.5")
-        return str(encode_basestring(json.dumps(k)))
-
-    containers = (dict, list, tuple)
-
-    def flat(v: dict[Any, Any] | list[Any] | tuple[Any, ...], pad: str) -> None:
-        # Only scalars inside: the C encoder writes it, its separators giving the indentation.
-        inner = pad + "  "
-        body = json.dumps(v, ensure_ascii=False, separators=(",\n" + inner, ": "))
-        append(f"{body[0]}\n{inner}{body[1:-1]}\n{pad}{body[-1]}")
-
-    def walk(v: Any, pad: str) -> None:
-        if isinstance(v, dict):
-            if not v:
-                append("{}")
-                return
-            if not any(isinstance(item, containers) for item in v.values()):
-                flat(v, pad)
-                return
-            inner = pad + "  "
-            append("{\n")
-            first = True
-            for k, item in v.items():
-                if not first:
-                    append(",\n")
-                first = False
-                append(inner)
-                append(key(k))
-                append(": ")
-                if isinstance(item, (dict, list, tuple)):
-                    walk(item, inner)
-                else:
-                    append(scalar(item))
-            append("\n" + pad + "}")
-        elif isinstance(v, (list, tuple)):
-            if not v:
-                append("[]")
-                return
-            if not any(isinstance(item, containers) for item in v):
-                flat(v, pad)
-                return
-            inner = pad + "  "
-            append("[\n")
-            first = True
-            for item in v:
-                if not first:
-                    append(",\n")
-                first = False
-                append(inner)
-                if isinstance(item, (dict, list, tuple)):
-                    walk(item, inner)
-                else:
-                    append(scalar(item))
-            append("\n" + pad + "]")
-        else:
-            append(scalar(v))
-
-    walk(data, "")
-    return "".join(out)
+    try:
+        return orjson.dumps(
+            data,
+            option=orjson.OPT_INDENT_2
+            | orjson.OPT_PASSTHROUGH_DATETIME
+            | orjson.OPT_PASSTHROUGH_DATACLASS,
+        ).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(data, ensure_ascii=False, indent=2)
