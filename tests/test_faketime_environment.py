@@ -19,13 +19,13 @@ import pytest
 pytestmark = pytest.mark.dates
 
 
-def test_setting_variables_while_threads_wait_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_setting_variables_while_threads_hand_over_the_gil(monkeypatch: pytest.MonkeyPatch) -> None:
     stop = threading.Event()
     reads = [0, 0, 0]
 
     def read_the_clock(slot: int) -> None:
         while not stop.is_set():
-            time.time()
+            time.monotonic()
             reads[slot] += 1
 
     threads = [threading.Thread(target=read_the_clock, args=(i,)) for i in range(3)]
