@@ -394,7 +394,6 @@ class Daemon:
             self._collect_minutes = minutes
             log.info("collecting every %s minutes", minutes)
             self._add_compliance_job(db)
-        if self.config.collect and self.search_client is not None:
             # Our posts' metrics, 1 h, 24 h and 7 days after each went out (posts.metrics).
             self.scheduler.add_job(
                 self._job(self._metrics),
