@@ -240,40 +240,17 @@ def save(db: sqlite_utils.Database, md: Metadata, source_file: str | None) -> Sa
                 f"account {c.account!r}: nothing was changed. Give {slug!r} its own hashtag, "
                 f"or load the file as {clash[0]!r} (slug: {clash[0]})"
             )
-        if same is None:
-            cur = db.execute(
-                "INSERT INTO campaigns (slug, name, hashtag, account, timezone, event_start, "
-                "metadata, source_file, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    slug,
-                    c.name,
-                    c.hashtag,
-                    c.account,
-                    c.timezone,
-                    start,
-                    doc,
-                    source_file,
-                    to_db(now()),
-                ],
-            )
-            campaign_id = int(cur.lastrowid or 0)
-        else:
-            campaign_id = int(same[0])
-            db.execute(
-                "UPDATE campaigns SET name = ?, hashtag = ?, account = ?, timezone = ?, "
-                "event_start = ?, metadata = ?, source_file = ?, loaded_at = ? WHERE id = ?",
-                [
-                    c.name,
-                    c.hashtag,
-                    c.account,
-                    c.timezone,
-                    start,
-                    doc,
-                    source_file,
-                    to_db(now()),
-                    campaign_id,
-                ],
-            )
+        # Added if its slug is new, else updated in place (it keeps its id).
+        cur = db.execute(
+            "INSERT INTO campaigns (slug, name, hashtag, account, timezone, event_start, "
+            "metadata, source_file, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(slug) DO UPDATE SET name = excluded.name, hashtag = excluded.hashtag, "
+            "account = excluded.account, timezone = excluded.timezone, "
+            "event_start = excluded.event_start, metadata = excluded.metadata, "
+            "source_file = excluded.source_file, loaded_at = excluded.loaded_at",
+            [slug, c.name, c.hashtag, c.account, c.timezone, start, doc, source_file, to_db(now())],
+        )
+        campaign_id = int(same[0]) if same is not None else int(cur.lastrowid or 0)
         for pos, s in enumerate(md.speakers):
             db.execute(
                 "INSERT INTO speakers (campaign_id, key, name, role, organisation, handle, "
